@@ -1,0 +1,58 @@
+using NlmonPS.Wire;
+
+namespace NlmonPS.Decoding;
+
+/// <summary>
+/// State that lives as long as one stream of messages: options, the generic-netlink family ids learned from
+/// nlctrl messages, and the current message's byte order and redactions.
+/// </summary>
+public sealed class DecodeContext
+{
+    public DecodeContext(DecodeOptions? options = null)
+    {
+        Options = options ?? new DecodeOptions();
+        GenericFamilies = new GenericFamilyRegistry(Options.GenericFamilies);
+    }
+
+    public DecodeOptions Options { get; }
+    public GenericFamilyRegistry GenericFamilies { get; }
+
+    /// <summary>Payload byte order of the message being decoded.</summary>
+    public ByteOrder Order { get; internal set; } = Endian.Host;
+
+    /// <summary>The message being decoded, for decoders that look beyond their own bytes (sibling selection, direction).</summary>
+    public NetlinkDirection Direction { get; internal set; }
+
+    internal List<(int Offset, int Length)> Redactions { get; } = new();
+}
+
+/// <summary>
+/// Generic netlink family ids are assigned at run time. Learned, in order of trust: nlctrl messages seen in the
+/// stream, the running kernel (for live sources), and the user's map. nlctrl itself is always 16.
+/// </summary>
+public sealed class GenericFamilyRegistry
+{
+    private readonly Dictionary<int, string> _byId = new() { [16] = "nlctrl" };
+    private readonly Dictionary<int, string> _fromUser = new();
+
+    public GenericFamilyRegistry(IReadOnlyDictionary<int, string>? userMap = null)
+    {
+        if (userMap is null) return;
+        foreach (var (id, name) in userMap) _fromUser[id] = name;
+    }
+
+    /// <summary>Records a family id seen in the stream or asked of the kernel (this wins over the user's map).</summary>
+    public void Learn(int id, string name) => _byId[id] = name;
+
+    public string? NameOf(int id) => _byId.TryGetValue(id, out var n) ? n : _fromUser.TryGetValue(id, out var u) ? u : null;
+
+    public int? IdOf(string name)
+    {
+        foreach (var (id, n) in _byId) if (n == name) return id;
+        foreach (var (id, n) in _fromUser) if (n == name) return id;
+        return null;
+    }
+
+    public IReadOnlyDictionary<int, string> Known =>
+        _fromUser.Concat(_byId).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+}

@@ -1,0 +1,107 @@
+using NlmonPS.Wire;
+
+namespace NlmonPS.Decoding;
+
+public enum NetlinkDirection { Unknown, ToKernel, FromKernel }
+
+/// <summary>One decoded netlink message, as it streams through the pipeline.</summary>
+public sealed class NetlinkMessage
+{
+    public DateTimeOffset Timestamp { get; init; }
+    public NetlinkDirection Direction { get; init; }
+    /// <summary>True when the direction was inferred from NLM_F_REQUEST (nlmon records every frame as outgoing).</summary>
+    public bool DirectionInferred { get; init; }
+    public NetlinkProtocol Protocol { get; init; }
+
+    public ushort Type { get; init; }
+    /// <summary>RTM_NEWLINK, NLMSG_ERROR, CTRL_CMD_NEWFAMILY... ("unknown(N)" when not known).</summary>
+    public string TypeName { get; init; } = "";
+    /// <summary>Generic netlink family name, or netfilter subsystem.</summary>
+    public string? Family { get; init; }
+    /// <summary>Generic netlink command or netfilter message name.</summary>
+    public string? Command { get; init; }
+
+    public ushort Flags { get; init; }
+    public string[] FlagNames { get; init; } = Array.Empty<string>();
+    public uint Sequence { get; init; }
+    public uint PortId { get; init; }
+    public uint Length { get; init; }
+
+    /// <summary>The family header (ifinfomsg, ifaddrmsg, genlmsghdr...) field by field.</summary>
+    public NetlinkFields Header { get; init; } = NetlinkFields.Empty;
+    /// <summary>The attributes, in order, by name: <c>$_.Attributes.ifname</c>.</summary>
+    public NetlinkFields Attributes { get; init; } = NetlinkFields.Empty;
+    /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>
+    public NetlinkError? Error { get; init; }
+
+    private string? _summary;
+    internal Func<NetlinkMessage, string?>? Summarizer { get; init; }
+    /// <summary>One human line, in iproute2's words where it has them.</summary>
+    public string Summary => _summary ??= SafeSummary();
+
+
+    /// <summary>The message's bytes (key material zeroed unless revealed).</summary>
+    public byte[] Bytes { get; init; } = Array.Empty<byte>();
+    public ByteOrder ByteOrder { get; init; }
+    public bool IsMalformed => MalformedReason is not null;
+    public string? MalformedReason { get; init; }
+
+    /// <summary>Where it came from: a file path, an interface, a traced process.</summary>
+    public string? Source { get; init; }
+    /// <summary>1-based record (frame) number within the source.</summary>
+    public long RecordNumber { get; init; }
+    /// <summary>0-based position of the message within its record.</summary>
+    public int Index { get; init; }
+
+    public int? ProcessId { get; init; }
+    public string? ProcessName { get; init; }
+    public int? ThreadId { get; init; }
+
+    private string SafeSummary()
+    {
+        try
+        {
+            var text = Summarizer?.Invoke(this);
+            if (!string.IsNullOrEmpty(text)) return IsMalformed ? $"{text} [malformed: {MalformedReason}]" : text;
+        }
+        catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException or NullReferenceException or ArgumentException)
+        {
+            // A summary must never break a pipeline; fall through to the generic line.
+        }
+        var generic = $"{TypeName} seq {Sequence}";
+        return IsMalformed ? $"{generic} [malformed: {MalformedReason}]" : generic;
+    }
+
+    public override string ToString() => $"{Protocol} {TypeName} seq {Sequence}: {Summary}";
+}
+
+/// <summary>The content of an NLMSG_ERROR message: an ACK when Errno is 0.</summary>
+public sealed class NetlinkError
+{
+    /// <summary>The positive errno (0 for an ACK).</summary>
+    public int Errno { get; init; }
+    public string ErrorName { get; init; } = "";
+    public string Text { get; init; } = "";
+    public bool IsAck => Errno == 0;
+    /// <summary>NLMSGERR_ATTR_MSG: the kernel's explanation.</summary>
+    public string? ExtendedMessage { get; init; }
+    /// <summary>NLMSGERR_ATTR_OFFS: byte offset of the offending attribute in the request.</summary>
+    public uint? ErrorOffset { get; init; }
+    /// <summary>The offending attribute as a path in the request (".linkinfo.data.id").</summary>
+    public string? AttributePath { get; init; }
+    public byte[]? Cookie { get; init; }
+    public uint? MissingType { get; init; }
+    public uint? MissingNest { get; init; }
+    public NetlinkFields? Policy { get; init; }
+    /// <summary>The request the kernel answered: its header only when the ACK is capped, else the whole message.</summary>
+    public NetlinkMessage? Request { get; init; }
+
+    public override string ToString()
+    {
+        if (IsAck) return "ACK";
+        var s = $"{ErrorName} {Text}";
+        if (ExtendedMessage is not null) s += $": {ExtendedMessage}";
+        if (AttributePath is not null) s += $" (at {AttributePath})";
+        return s;
+    }
+}

@@ -1,0 +1,173 @@
+using NlmonPS.Wire;
+
+namespace NlmonPS.Decoding;
+
+/// <summary>How an attribute's or a struct field's bytes become a value.</summary>
+public enum ValueKind
+{
+    /// <summary>Raw bytes, shown in hex.</summary>
+    Binary,
+    U8, U16, U32, U64, S8, S16, S32, S64,
+    /// <summary>u32 or u64 by length (NLA_UINT / NLA_SINT style).</summary>
+    Uint, Sint,
+    /// <summary>Presence is the value (NLA_FLAG).</summary>
+    Flag,
+    /// <summary>NUL-terminated (or length-bounded) text.</summary>
+    String,
+    IPv4, IPv6,
+    /// <summary>IPv4 or IPv6 by length.</summary>
+    IpAddress,
+    /// <summary>A hardware address (MAC for 6 bytes), shown colon-separated.</summary>
+    HardwareAddress,
+    /// <summary>A nested attribute set.</summary>
+    Nested,
+    /// <summary>A nest whose members are numbered entries of one set (type = index).</summary>
+    NestedArray,
+    /// <summary>A fixed C struct (see <see cref="StructSpec"/>).</summary>
+    Struct,
+    /// <summary>Key material: redacted unless the user asks to reveal it.</summary>
+    Secret,
+    /// <summary>A run of u32 values.</summary>
+    U32Array,
+}
+
+/// <summary>Names of the values of an enumeration (ARPHRD_*, RT_SCOPE_*, IF_OPER_*...).</summary>
+public sealed class EnumTable : Dictionary<ulong, string>
+{
+    public EnumTable(string name) => Name = name;
+    public string Name { get; }
+    public string NameOf(ulong value) => TryGetValue(value, out var n) ? n : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Names of the bits of a flags word (IFF_*, IFA_F_*...).</summary>
+public sealed class FlagTable : List<KeyValuePair<ulong, string>>
+{
+    public FlagTable(string name) => Name = name;
+    public string Name { get; }
+    public void Add(ulong bit, string name) => Add(new KeyValuePair<ulong, string>(bit, name));
+
+    public string[] Names(ulong value)
+    {
+        var names = new List<string>();
+        ulong known = 0;
+        foreach (var (bit, name) in this)
+        {
+            if (bit != 0 && (value & bit) == bit) { names.Add(name); known |= bit; }
+        }
+        ulong rest = value & ~known;
+        if (rest != 0) names.Add("0x" + rest.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+        return names.ToArray();
+    }
+}
+
+/// <summary>The description of one attribute type within a set.</summary>
+public sealed record AttributeSpec(string Name, ValueKind Kind)
+{
+    /// <summary>The set a Nested/NestedArray attribute holds.</summary>
+    public AttributeTable? Nested { get; init; }
+
+    /// <summary>For per-kind data (IFLA_INFO_DATA, TCA_OPTIONS...): the sibling attribute whose string value picks the set.</summary>
+    public ushort SelectorAttribute { get; init; }
+    public IReadOnlyDictionary<string, AttributeTable>? NestedByKind { get; init; }
+    /// <summary>When the per-kind payload is a plain struct rather than attributes.</summary>
+    public IReadOnlyDictionary<string, StructSpec>? StructByKind { get; init; }
+
+    public EnumTable? Enum { get; init; }
+    public FlagTable? Flags { get; init; }
+    public StructSpec? Struct { get; init; }
+
+    /// <summary>Integers in network byte order (ports, some netfilter values), whatever the host order.</summary>
+    public bool NetworkOrder { get; init; }
+}
+
+/// <summary>An attribute set: attribute type number to description. Unknown types still decode, as "unknown".</summary>
+public sealed class AttributeTable
+{
+    private AttributeSpec?[] _byType = new AttributeSpec?[8];
+
+    /// <param name="name">The set's name, as the kernel's YNL specs call it.</param>
+    /// <param name="uapiPrefix">The prefix of the set's constants in the uapi headers ("IFLA_"): an attribute named
+    /// "ifname" is IFLA_IFNAME, which lets a test check every number against the headers.</param>
+    public AttributeTable(string name, string? uapiPrefix = null) { Name = name; UapiPrefix = uapiPrefix; }
+
+    public string Name { get; }
+    public string? UapiPrefix { get; }
+
+    public AttributeSpec? this[int type]
+    {
+        get => (uint)type < (uint)_byType.Length ? _byType[type] : null;
+        set
+        {
+            if (type >= _byType.Length) Array.Resize(ref _byType, Math.Max(type + 1, _byType.Length * 2));
+            _byType[type] = value;
+        }
+    }
+
+    public IEnumerable<(int Type, AttributeSpec Spec)> Entries()
+    {
+        for (int i = 0; i < _byType.Length; i++)
+            if (_byType[i] is { } spec) yield return (i, spec);
+    }
+}
+
+/// <summary>One field of a fixed C struct at a byte offset.</summary>
+public sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Length = 0)
+{
+    public EnumTable? Enum { get; init; }
+    public FlagTable? Flags { get; init; }
+    public bool NetworkOrder { get; init; }
+    public StructSpec? Struct { get; init; }
+}
+
+/// <summary>A fixed C struct: family headers (ifinfomsg, rtmsg...) and struct-valued attributes.</summary>
+public sealed class StructSpec : List<FieldSpec>
+{
+    public StructSpec(string name, int size) { Name = name; Size = size; }
+    public string Name { get; }
+    public int Size { get; }
+    /// <summary>Older kernels send shorter versions of growing structs (stats): fields past this may be absent.</summary>
+    public int MinSize { get; init; } = -1;
+
+    public void Add(string name, int offset, ValueKind kind, EnumTable? enumTable = null, FlagTable? flags = null, int length = 0, bool networkOrder = false) =>
+        Add(new FieldSpec(name, offset, kind, length) { Enum = enumTable, Flags = flags, NetworkOrder = networkOrder });
+}
+
+/// <summary>What a request does, which decides how the flags' high byte reads (GET, NEW, DEL).</summary>
+public enum MessageKind { Other, Get, New, Delete }
+
+/// <summary>The layout of one message type of a protocol: name, family header, attribute set, summary.</summary>
+public sealed record MessageSpec(string Name, MessageKind Kind)
+{
+    public StructSpec? Header { get; init; }
+    public AttributeTable? Attributes { get; init; }
+    public Func<NetlinkMessage, string?>? Summary { get; init; }
+}
+
+/// <summary>
+/// What a protocol decoder resolves for one message: its names and layout. For generic netlink and netfilter the
+/// layout depends on more than the type (family id, subsystem), so each protocol resolves it its own way.
+/// </summary>
+public sealed record ResolvedMessage(MessageSpec Spec, int HeaderOffset)
+{
+    /// <summary>Generic netlink: the family's name; netfilter: the subsystem.</summary>
+    public string? Family { get; init; }
+    /// <summary>Generic netlink and netfilter: the command or message name within the family.</summary>
+    public string? Command { get; init; }
+    /// <summary>Extra leading fields (genlmsghdr, nfgenmsg) decoded ahead of the spec's header.</summary>
+    public StructSpec? PreHeader { get; init; }
+}
+
+/// <summary>A protocol's decoding tables.</summary>
+public interface IProtocolSchema
+{
+    NetlinkProtocol Protocol { get; }
+
+    /// <summary>Finds the layout of a non-control message, or null when the type is unknown.</summary>
+    ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction);
+
+    /// <summary>The name of a message type, for an echoed request or a -MessageType filter (null when unknown).</summary>
+    string? TypeName(ushort type);
+
+    /// <summary>Every message type name this protocol knows (for tab completion and the coverage page).</summary>
+    IEnumerable<(ushort Type, string Name)> KnownTypes { get; }
+}

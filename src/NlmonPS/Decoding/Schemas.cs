@@ -1,0 +1,48 @@
+using NlmonPS.Protocols;
+using NlmonPS.Wire;
+
+namespace NlmonPS.Decoding;
+
+/// <summary>The decoding tables of every protocol, by protocol number.</summary>
+public static class Schemas
+{
+    private static readonly Dictionary<NetlinkProtocol, IProtocolSchema> ByProtocol = new();
+
+    static Schemas()
+    {
+        foreach (var schema in ProtocolCatalog.All) ByProtocol[schema.Protocol] = schema;
+    }
+
+    public static IProtocolSchema? For(NetlinkProtocol protocol) => ByProtocol.TryGetValue(protocol, out var s) ? s : null;
+
+    public static IEnumerable<IProtocolSchema> All => ByProtocol.Values;
+
+    /// <summary>enum nlmsgerr_attrs (netlink.h): the extended ACK.</summary>
+    public static readonly AttributeTable ExtendedAck = new("nlmsgerr", "NLMSGERR_ATTR_")
+    {
+        [Nl.NLMSGERR_ATTR_MSG] = new("msg", ValueKind.String),
+        [Nl.NLMSGERR_ATTR_OFFS] = new("offs", ValueKind.U32),
+        [Nl.NLMSGERR_ATTR_COOKIE] = new("cookie", ValueKind.Binary),
+        [Nl.NLMSGERR_ATTR_POLICY] = new("policy", ValueKind.Nested) { Nested = PolicyAttributes },
+        [Nl.NLMSGERR_ATTR_MISS_TYPE] = new("miss_type", ValueKind.U32),
+        [Nl.NLMSGERR_ATTR_MISS_NEST] = new("miss_nest", ValueKind.U32),
+    };
+
+    /// <summary>enum netlink_policy_type_attr (netlink.h): a policy as reported in extended ACKs and nlctrl policy dumps.</summary>
+    public static AttributeTable PolicyAttributes => _policy ??= new("policy", "NL_POLICY_TYPE_ATTR_")
+    {
+        [1] = new("type", ValueKind.U32) { Enum = Enums.PolicyType },
+        [2] = new("min_value_s", ValueKind.S64),
+        [3] = new("max_value_s", ValueKind.S64),
+        [4] = new("min_value_u", ValueKind.U64),
+        [5] = new("max_value_u", ValueKind.U64),
+        [6] = new("min_length", ValueKind.U32),
+        [7] = new("max_length", ValueKind.U32),
+        [8] = new("policy_idx", ValueKind.U32),
+        [9] = new("policy_maxtype", ValueKind.U32),
+        [10] = new("bitfield32_mask", ValueKind.U32),
+        [11] = new("pad", ValueKind.Binary),
+        [12] = new("mask", ValueKind.U64),
+    };
+    private static AttributeTable? _policy;
+}

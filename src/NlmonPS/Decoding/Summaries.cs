@@ -1,0 +1,64 @@
+using System.Text;
+using NlmonPS.Wire;
+
+namespace NlmonPS.Decoding;
+
+/// <summary>Summary lines shared by every protocol: control messages and the verb of a request.</summary>
+public static class Summaries
+{
+    public static string? Control(NetlinkMessage m)
+    {
+        switch (m.Type)
+        {
+            case Nl.NLMSG_ERROR when m.Error is { } e:
+            {
+                var about = e.Request is { } r ? $"{r.TypeName} seq {r.Sequence}" : $"seq {m.Sequence}";
+                if (e.IsAck) return $"ACK ({about})";
+                var sb = new StringBuilder().Append(e.ErrorName).Append(' ').Append(e.Text).Append(" (").Append(about).Append(')');
+                if (e.ExtendedMessage is not null) sb.Append(": ").Append(e.ExtendedMessage);
+                if (e.AttributePath is not null) sb.Append(" [at ").Append(e.AttributePath).Append(']');
+                else if (e.ErrorOffset is not null) sb.Append(" [at offset ").Append(e.ErrorOffset).Append(']');
+                if (e.MissingType is not null) sb.Append(" [missing attribute ").Append(e.MissingType).Append(']');
+                return sb.ToString();
+            }
+            case Nl.NLMSG_DONE:
+                return m.Header["error"] is int err && err != 0
+                    ? $"DONE seq {m.Sequence}: {Errno.NameOf(-err)} {Errno.TextOf(-err)}"
+                    : $"DONE seq {m.Sequence}";
+            case Nl.NLMSG_NOOP: return "NOOP";
+            case Nl.NLMSG_OVERRUN: return $"OVERRUN seq {m.Sequence}: data lost";
+            default: return null;
+        }
+    }
+
+    /// <summary>The verb iproute2 would use for a request ("dump", "add", "del"...), or null for the kernel's messages.</summary>
+    public static string? RequestVerb(NetlinkMessage m)
+    {
+        if (m.Direction != NetlinkDirection.ToKernel) return null;
+        bool dump = (m.Flags & Nl.NLM_F_DUMP) == Nl.NLM_F_DUMP;
+        if (m.TypeName.Contains("_GET", StringComparison.Ordinal) || m.TypeName.StartsWith("GET", StringComparison.Ordinal))
+            return dump ? "dump" : "get";
+        if (m.TypeName.Contains("_DEL", StringComparison.Ordinal)) return "del";
+        if (m.TypeName.Contains("_SET", StringComparison.Ordinal)) return "set";
+        if (m.TypeName.Contains("_NEW", StringComparison.Ordinal))
+        {
+            if ((m.Flags & Nl.NLM_F_CREATE) == 0) return "change";
+            return (m.Flags & Nl.NLM_F_REPLACE) != 0 ? "replace" : "add";
+        }
+        return null;
+    }
+
+    /// <summary>Joins non-empty parts with spaces.</summary>
+    public static string Join(params object?[] parts)
+    {
+        var sb = new StringBuilder();
+        foreach (var p in parts)
+        {
+            var s = NetlinkFields.Format(p);
+            if (s.Length == 0) continue;
+            if (sb.Length > 0) sb.Append(' ');
+            sb.Append(s);
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,88 @@
+using NlmonPS.Decoding;
+using NlmonPS.Wire;
+using static NlmonPS.Decoding.ValueKind;
+
+namespace NlmonPS.Protocols.Generic;
+
+/// <summary>
+/// NETLINK_GENERIC: the message type is a family id assigned at run time. The id is resolved to a family by the
+/// registry (learned from nlctrl), and the family's table names the command (genlmsghdr.cmd) and attributes.
+/// </summary>
+public sealed class GenericSchema : IProtocolSchema, IMessageObserver
+{
+    public static readonly GenericSchema Instance = new();
+
+    public NetlinkProtocol Protocol => NetlinkProtocol.Generic;
+
+    public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
+
+    private readonly Dictionary<string, GenericFamily> _families = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Family, int Cmd), ResolvedMessage> _resolved = new();
+
+    private GenericSchema()
+    {
+        foreach (var f in GenericFamilies.All) _families[f.Name] = f;
+    }
+
+    /// <summary>Known family tables by name (nlctrl, NET_DM, ethtool...).</summary>
+    public IReadOnlyDictionary<string, GenericFamily> Families => _families;
+
+    public ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction)
+    {
+        var name = context.GenericFamilies.NameOf(header.Type) ?? $"genl({header.Type})";
+        int cmd = payload.Length > 0 ? payload[0] : -1;
+        if (_resolved.TryGetValue((name, cmd), out var cached)) return cached;
+        _families.TryGetValue(name, out var family);
+        var cmdName = family?.Commands.NameOf((ulong)Math.Max(cmd, 0)) ?? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (family is not null && !family.Commands.ContainsKey((ulong)Math.Max(cmd, 0))) cmdName = $"unknown({cmd})";
+        var spec = new MessageSpec(family is null ? name : $"{name} {cmdName}", family?.KindOf(cmdName) ?? MessageKind.Other)
+        {
+            Header = family?.Header,
+            Attributes = family?.AttributesFor(cmd),
+            Summary = family?.Summary ?? GenericSummary,
+        };
+        var resolved = new ResolvedMessage(spec, 0) { Family = name, Command = cmdName, PreHeader = GenlMsgHdr };
+        return _resolved[(name, cmd)] = resolved;
+    }
+
+    public string? TypeName(ushort type) => type == 16 ? "nlctrl" : null;
+
+    public IEnumerable<(ushort Type, string Name)> KnownTypes => new[] { ((ushort)16, "nlctrl") };
+
+    /// <summary>Learns family ids from nlctrl NEWFAMILY/DELFAMILY messages as they stream past.</summary>
+    public void Observe(DecodeContext context, NetlinkMessage message)
+    {
+        if (message.Family != "nlctrl" || message.Direction != NetlinkDirection.FromKernel) return;
+        if (message.Attributes["family_id"] is ushort id && message.Attributes["family_name"] is string name)
+            context.GenericFamilies.Learn(id, name);
+    }
+
+    private static string? GenericSummary(NetlinkMessage m) =>
+        Summaries.Join(Summaries.RequestVerb(m), m.Family, m.Command, m.Attributes.Count > 0 ? $"({m.Attributes.Count} attributes)" : null);
+}
+
+/// <summary>One generic netlink family: its command names and attribute sets.</summary>
+public sealed class GenericFamily
+{
+    public GenericFamily(string name, EnumTable commands, AttributeTable attributes)
+    {
+        Name = name; Commands = commands; Attributes = attributes;
+    }
+
+    public string Name { get; }
+    public EnumTable Commands { get; }
+    public AttributeTable Attributes { get; }
+    /// <summary>A family-specific fixed header after genlmsghdr (rare).</summary>
+    public StructSpec? Header { get; init; }
+    /// <summary>Commands whose attributes use another set than <see cref="Attributes"/>.</summary>
+    public Dictionary<int, AttributeTable> AttributesByCommand { get; } = new();
+    public Func<NetlinkMessage, string?>? Summary { get; init; }
+
+    public AttributeTable AttributesFor(int cmd) => AttributesByCommand.TryGetValue(cmd, out var t) ? t : Attributes;
+
+    public MessageKind KindOf(string command) =>
+        command.Contains("GET", StringComparison.Ordinal) ? MessageKind.Get
+        : command.Contains("DEL", StringComparison.Ordinal) ? MessageKind.Delete
+        : command.Contains("NEW", StringComparison.Ordinal) || command.Contains("SET", StringComparison.Ordinal) ? MessageKind.New
+        : MessageKind.Other;
+}

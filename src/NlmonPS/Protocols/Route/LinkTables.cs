@@ -1,0 +1,154 @@
+using NlmonPS.Decoding;
+using static NlmonPS.Decoding.ValueKind;
+
+namespace NlmonPS.Protocols.Route;
+
+/// <summary>Link attributes (linux/if_link.h). Per-kind IFLA_INFO_DATA sets live in <see cref="LinkKinds"/>.</summary>
+public static class LinkTables
+{
+    private static readonly string[] StatNames =
+    {
+        "rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors", "rx_dropped", "tx_dropped",
+        "multicast", "collisions", "rx_length_errors", "rx_over_errors", "rx_crc_errors", "rx_frame_errors",
+        "rx_fifo_errors", "rx_missed_errors", "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",
+        "tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed", "rx_nohandler", "rx_otherhost_dropped",
+    };
+
+    /// <summary>struct rtnl_link_stats64 (grew over time: 23, 24, then 25 counters).</summary>
+    public static readonly StructSpec Stats64 = Resize(Enums.Sequential("rtnl_link_stats64", U64, StatNames), 23 * 8);
+    /// <summary>struct rtnl_link_stats (32-bit counters).</summary>
+    public static readonly StructSpec Stats32 = Resize(Enums.Sequential("rtnl_link_stats", U32, StatNames), 23 * 4);
+
+    private static StructSpec Resize(StructSpec spec, int minSize)
+    {
+        var copy = new StructSpec(spec.Name, spec.Size) { MinSize = minSize };
+        copy.AddRange(spec);
+        return copy;
+    }
+
+    public static readonly StructSpec Map = new("rtnl_link_ifmap", 32)
+    {
+        { "mem_start", 0, U64 }, { "mem_end", 8, U64 }, { "base_addr", 16, U64 }, { "irq", 24, U16 }, { "dma", 26, U8 }, { "port", 27, U8 },
+    };
+
+    public static readonly AttributeTable LinkInfo = new("linkinfo", "IFLA_INFO_")
+    {
+        [1] = new("kind", ValueKind.String),
+        [2] = new("data", Nested) { SelectorAttribute = 1, NestedByKind = LinkKinds.Data },
+        [3] = new("xstats", Binary),
+        [4] = new("slave_kind", ValueKind.String),
+        [5] = new("slave_data", Nested) { SelectorAttribute = 4, NestedByKind = LinkKinds.SlaveData },
+    };
+
+    public static readonly AttributeTable Inet = new("ifla-inet", "IFLA_INET_")
+    {
+        [1] = new("conf", U32Array),
+    };
+
+    public static readonly AttributeTable Inet6 = new("ifla-inet6", "IFLA_INET6_")
+    {
+        [1] = new("flags", U32),
+        [2] = new("conf", U32Array),
+        [3] = new("stats", Binary),
+        [4] = new("mcast", Binary),
+        [5] = new("cacheinfo", Struct) { Struct = Enums.Sequential("ifla_cacheinfo", U32, "max_reasm_len", "tstamp", "reachable_time", "retrans_time") },
+        [6] = new("icmp6stats", Binary),
+        [7] = new("token", IPv6),
+        [8] = new("addr_gen_mode", U8) { Enum = new EnumTable("in6-addr-gen-mode") { [0] = "eui64", [1] = "none", [2] = "stable_secret", [3] = "random" } },
+        [9] = new("ra_mtu", U32),
+    };
+
+    /// <summary>IFLA_AF_SPEC: one nest per address family, typed by the AF number.</summary>
+    public static readonly AttributeTable AfSpec = new("af-spec")
+    {
+        [2] = new("inet", Nested) { Nested = Inet },
+        [7] = new("bridge", Nested) { Nested = LinkKinds.BridgeAfSpec },
+        [10] = new("inet6", Nested) { Nested = Inet6 },
+        [28] = new("mpls", Nested) { Nested = new AttributeTable("ifla-mpls") },
+    };
+
+    public static readonly AttributeTable Xdp = new("xdp", "IFLA_XDP_")
+    {
+        [1] = new("fd", S32), [2] = new("attached", U8) { Enum = new EnumTable("xdp-attached") { [0] = "none", [1] = "drv", [2] = "skb", [3] = "hw", [4] = "multi" } },
+        [3] = new("flags", U32), [4] = new("prog_id", U32), [5] = new("drv_prog_id", U32), [6] = new("skb_prog_id", U32),
+        [7] = new("hw_prog_id", U32), [8] = new("expected_fd", S32),
+    };
+
+    public static readonly AttributeTable PropList = new("link-prop", "IFLA_") { [53] = new("alt_ifname", ValueKind.String) };
+
+    public static readonly AttributeTable ProtoDownReason = new("proto-down-reason", "IFLA_PROTO_DOWN_REASON_")
+    {
+        [1] = new("mask", U32), [2] = new("value", U32),
+    };
+
+    public static readonly AttributeTable Link = new("link", "IFLA_")
+    {
+        [1] = new("address", HardwareAddress),
+        [2] = new("broadcast", HardwareAddress),
+        [3] = new("ifname", ValueKind.String),
+        [4] = new("mtu", U32),
+        [5] = new("link", U32),
+        [6] = new("qdisc", ValueKind.String),
+        [7] = new("stats", Struct) { Struct = Stats32 },
+        [8] = new("cost", U32),
+        [9] = new("priority", U32),
+        [10] = new("master", U32),
+        [11] = new("wireless", Binary),
+        [12] = new("protinfo", Nested),
+        [13] = new("txqlen", U32),
+        [14] = new("map", Struct) { Struct = Map },
+        [15] = new("weight", U32),
+        [16] = new("operstate", U8) { Enum = Enums.OperState },
+        [17] = new("linkmode", U8) { Enum = Enums.LinkMode },
+        [18] = new("linkinfo", Nested) { Nested = LinkInfo },
+        [19] = new("net_ns_pid", U32),
+        [20] = new("ifalias", ValueKind.String),
+        [21] = new("num_vf", U32),
+        [22] = new("vfinfo_list", Nested),
+        [23] = new("stats64", Struct) { Struct = Stats64 },
+        [24] = new("vf_ports", Nested),
+        [25] = new("port_self", Nested),
+        [26] = new("af_spec", Nested) { Nested = AfSpec },
+        [27] = new("group", U32),
+        [28] = new("net_ns_fd", U32),
+        [29] = new("ext_mask", U32) { Flags = new FlagTable("rtext-filter") { { 1, "vf" }, { 2, "brvlan" }, { 4, "brvlan_compressed" }, { 8, "skip_stats" }, { 16, "mrp" }, { 32, "cfm_config" }, { 64, "cfm_status" }, { 128, "mst" } } },
+        [30] = new("promiscuity", U32),
+        [31] = new("num_tx_queues", U32),
+        [32] = new("num_rx_queues", U32),
+        [33] = new("carrier", U8),
+        [34] = new("phys_port_id", Binary),
+        [35] = new("carrier_changes", U32),
+        [36] = new("phys_switch_id", Binary),
+        [37] = new("link_netnsid", S32),
+        [38] = new("phys_port_name", ValueKind.String),
+        [39] = new("proto_down", U8),
+        [40] = new("gso_max_segs", U32),
+        [41] = new("gso_max_size", U32),
+        [42] = new("pad", Binary),
+        [43] = new("xdp", Nested) { Nested = Xdp },
+        [44] = new("event", U32) { Enum = new EnumTable("ifla-event") { [0] = "none", [1] = "reboot", [2] = "features", [3] = "bonding_failover", [4] = "notify_peers", [5] = "igmp_resend", [6] = "bonding_options" } },
+        [45] = new("new_netnsid", S32),
+        [46] = new("if_netnsid", S32),
+        [47] = new("carrier_up_count", U32),
+        [48] = new("carrier_down_count", U32),
+        [49] = new("new_ifindex", S32),
+        [50] = new("min_mtu", U32),
+        [51] = new("max_mtu", U32),
+        [52] = new("prop_list", Nested) { Nested = PropList },
+        [53] = new("alt_ifname", ValueKind.String),
+        [54] = new("perm_address", HardwareAddress),
+        [55] = new("proto_down_reason", Nested) { Nested = ProtoDownReason },
+        [56] = new("parent_dev_name", ValueKind.String),
+        [57] = new("parent_dev_bus_name", ValueKind.String),
+        [58] = new("gro_max_size", U32),
+        [59] = new("tso_max_size", U32),
+        [60] = new("tso_max_segs", U32),
+        [61] = new("allmulti", U32),
+        [62] = new("devlink_port", Binary),
+        [63] = new("gso_ipv4_max_size", U32),
+        [64] = new("gro_ipv4_max_size", U32),
+        [65] = new("dpll_pin", Nested),
+        [66] = new("max_pacing_offload_horizon", U32),
+        [67] = new("netns_immutable", U8),
+    };
+}

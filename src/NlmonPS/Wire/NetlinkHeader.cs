@@ -1,0 +1,101 @@
+namespace NlmonPS.Wire;
+
+/// <summary>struct nlmsghdr.</summary>
+public readonly record struct NetlinkHeader(uint Length, ushort Type, ushort Flags, uint Sequence, uint PortId)
+{
+    public static NetlinkHeader Read(ReadOnlySpan<byte> s, ByteOrder o) =>
+        new(Endian.U32(s, o), Endian.U16(s[4..], o), Endian.U16(s[6..], o), Endian.U32(s[8..], o), Endian.U32(s[12..], o));
+
+    public void Write(Span<byte> s, ByteOrder o)
+    {
+        Endian.WriteU32(s, Length, o);
+        Endian.WriteU16(s[4..], Type, o);
+        Endian.WriteU16(s[6..], Flags, o);
+        Endian.WriteU32(s[8..], Sequence, o);
+        Endian.WriteU32(s[12..], PortId, o);
+    }
+}
+
+/// <summary>One netlink message cut out of a buffer: where it starts, its header, its bytes, and what is wrong with it.</summary>
+public readonly record struct RawMessage(int Offset, NetlinkHeader Header, ReadOnlyMemory<byte> Bytes, string? MalformedReason)
+{
+    public bool IsMalformed => MalformedReason is not null;
+
+    /// <summary>The bytes after the 16-byte header (empty when the message is too short to have any).</summary>
+    public ReadOnlyMemory<byte> Payload => Bytes.Length > Nl.HeaderLength ? Bytes[Nl.HeaderLength..] : ReadOnlyMemory<byte>.Empty;
+}
+
+/// <summary>
+/// Splits a buffer (a capture record, a socket read) into its netlink messages. Dump replies pack many
+/// messages per buffer. Never throws: a fault becomes a malformed message naming the offset, and the walk
+/// stops there because nothing after a bad length can be trusted.
+/// </summary>
+public static class NetlinkMessageSplitter
+{
+    public static List<RawMessage> Split(ReadOnlyMemory<byte> buffer, ByteOrder order)
+    {
+        var messages = new List<RawMessage>(4);
+        Split(buffer, order, messages);
+        return messages;
+    }
+
+    public static void Split(ReadOnlyMemory<byte> buffer, ByteOrder order, List<RawMessage> into)
+    {
+        var span = buffer.Span;
+        int offset = 0;
+        while (offset < span.Length)
+        {
+            int left = span.Length - offset;
+            if (left < Nl.HeaderLength)
+            {
+                // A few zero bytes of padding after the last message are normal; anything else is a fault.
+                if (span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
+                into.Add(new RawMessage(offset, default, buffer[offset..],
+                    $"{left} trailing bytes at offset {offset} are too short for a netlink header (16 bytes)"));
+                return;
+            }
+
+            var header = NetlinkHeader.Read(span[offset..], order);
+            if (header.Length < Nl.HeaderLength)
+            {
+                into.Add(new RawMessage(offset, header, buffer.Slice(offset, Nl.HeaderLength),
+                    $"nlmsg_len {header.Length} at offset {offset} is below the 16-byte header"));
+                return;
+            }
+            if (header.Length > left)
+            {
+                into.Add(new RawMessage(offset, header, buffer[offset..],
+                    $"nlmsg_len {header.Length} at offset {offset} runs past the end of the buffer ({left} bytes left)"));
+                return;
+            }
+
+            into.Add(new RawMessage(offset, header, buffer.Slice(offset, (int)header.Length), null));
+            offset += Math.Min(Nl.Align((int)header.Length), left);
+        }
+    }
+
+    /// <summary>
+    /// Guesses the payload byte order of a buffer: the order in which the chain of nlmsg_len values walks the
+    /// buffer exactly. Falls back to <paramref name="fallback"/> when both or neither do.
+    /// </summary>
+    public static ByteOrder DetectByteOrder(ReadOnlySpan<byte> buffer, ByteOrder fallback)
+    {
+        bool little = WalksExactly(buffer, ByteOrder.LittleEndian);
+        bool big = WalksExactly(buffer, ByteOrder.BigEndian);
+        if (little == big) return fallback;
+        return little ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
+    }
+
+    private static bool WalksExactly(ReadOnlySpan<byte> buffer, ByteOrder order)
+    {
+        int offset = 0, count = 0;
+        while (buffer.Length - offset >= Nl.HeaderLength)
+        {
+            uint len = Endian.U32(buffer[offset..], order);
+            if (len < Nl.HeaderLength || len > buffer.Length - offset) return false;
+            offset += Nl.Align((int)len);
+            count++;
+        }
+        return count > 0 && (offset >= buffer.Length || buffer[offset..].IndexOfAnyExcept((byte)0) < 0);
+    }
+}
