@@ -10,8 +10,6 @@ namespace NlmonPS.Protocols.Generic;
 /// </summary>
 public sealed class GenericSchema : IProtocolSchema, IMessageObserver
 {
-    public static readonly GenericSchema Instance = new();
-
     public NetlinkProtocol Protocol => NetlinkProtocol.Generic;
 
     public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
@@ -59,6 +57,9 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
 
     private static string? GenericSummary(NetlinkMessage m) =>
         Summaries.Join(Summaries.RequestVerb(m), m.Family, m.Command, m.Attributes.Count > 0 ? $"({m.Attributes.Count} attributes)" : null);
+
+    // Last: static fields initialise in textual order, and the constructor uses the ones above.
+    public static readonly GenericSchema Instance = new();
 }
 
 /// <summary>One generic netlink family: its command names and attribute sets.</summary>

@@ -7,8 +7,6 @@ namespace NlmonPS.Protocols.Route;
 /// <summary>NETLINK_ROUTE: message types (linux/rtnetlink.h) and their family headers.</summary>
 public sealed class RouteSchema : TypeTableSchema
 {
-    public static readonly RouteSchema Instance = new();
-
     // Family headers.
     public static readonly StructSpec IfInfoMsg = new("ifinfomsg", 16)
     {
@@ -116,4 +114,7 @@ public sealed class RouteSchema : TypeTableSchema
         Add((ushort)(baseType + 2), new MessageSpec($"RTM_GET{name}", MessageKind.Get) { Header = header, Attributes = attributes, Summary = summary });
         if (set) Add((ushort)(baseType + 3), new MessageSpec($"RTM_SET{name}", MessageKind.New) { Header = header, Attributes = attributes, Summary = summary });
     }
+
+    // Last: static fields initialise in textual order, and the constructor uses the ones above.
+    public static readonly RouteSchema Instance = new();
 }
