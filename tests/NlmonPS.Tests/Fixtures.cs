@@ -57,9 +57,9 @@ public static class Fixtures
         BinaryPrimitives.WriteUInt32LittleEndian(g[16..], 262144);
         BinaryPrimitives.WriteUInt32LittleEndian(g[20..], 253);
         f.Write(g);
+        Span<byte> h = stackalloc byte[32];
         foreach (var (time, protocol, payload) in records)
         {
-            Span<byte> h = stackalloc byte[32];
             h.Clear();
             long us = (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
             BinaryPrimitives.WriteUInt32LittleEndian(h, (uint)(us / 1_000_000));
