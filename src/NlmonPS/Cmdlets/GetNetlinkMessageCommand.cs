@@ -1,10 +1,168 @@
+using System.Collections;
+using System.Diagnostics;
 using System.Management.Automation;
+using NlmonPS.Capture;
 using NlmonPS.Decoding;
+using NlmonPS.Wire;
 
 namespace NlmonPS.Cmdlets;
 
-[Cmdlet(VerbsCommon.Get, "NetlinkMessage")]
+/// <summary>
+/// Reads netlink messages from capture files (and, with no path, live from an nlmon device) and writes each one,
+/// decoded, to the pipeline as soon as it is read.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "NetlinkMessage", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(NetlinkMessage))]
-public sealed class GetNetlinkMessageCommand : PSCmdlet
+public sealed class GetNetlinkMessageCommand : PSCmdlet, IDisposable
 {
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    public NetlinkProtocol[]? Protocol { get; set; }
+
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(MessageTypeCompleter))]
+    public string[]? MessageType { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; }
+
+    [Parameter]
+    public ByteOrder? ByteOrder { get; set; }
+
+    [Parameter]
+    public Hashtable? GenericFamily { get; set; }
+
+    [Parameter]
+    public SwitchParameter RevealSecrets { get; set; }
+
+    private MessageFilter _filter = null!;
+    private DecodeOptions _options = null!;
+    private NetlinkCaptureReader? _reader;
+
+    protected override void BeginProcessing()
+    {
+        _filter = new MessageFilter(Protocol, MessageType, Count);
+        _options = new DecodeOptions
+        {
+            RevealSecrets = RevealSecrets,
+            ByteOrder = ByteOrder,
+            GenericFamilies = ParseFamilyMap(GenericFamily),
+        };
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var file in ResolvePaths())
+        {
+            if (_filter.IsComplete) return;
+            ReadFile(file);
+        }
+    }
+
+    private void ReadFile(string file)
+    {
+        try
+        {
+            using var reader = _reader = NetlinkCaptureReader.Open(file);
+            var decoder = new NetlinkDecoder(_options);
+            var progress = new ProgressRecord(1, "Get-NetlinkMessage", $"Reading {file}");
+            var clock = Stopwatch.StartNew();
+            long nextProgress = 500;
+            while (!_filter.IsComplete && reader.ReadNext() is { } record)
+            {
+                // Generic netlink must always be decoded: its nlctrl messages teach family ids for later records.
+                if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
+                foreach (var message in decoder.Decode(record))
+                {
+                    if (!_filter.Accept(message)) continue;
+                    WriteObject(message);
+                    if (message.IsMalformed) WriteError(ErrorRecords.Malformed(message));
+                    if (_filter.IsComplete) break;
+                }
+                if (clock.ElapsedMilliseconds >= nextProgress && reader.FileSize > 0)
+                {
+                    progress.PercentComplete = (int)Math.Min(100, reader.BytesRead * 100 / reader.FileSize);
+                    progress.StatusDescription = $"Record {record.RecordNumber}, {_filter.Emitted} messages";
+                    WriteProgress(progress);
+                    nextProgress = clock.ElapsedMilliseconds + 500;
+                }
+            }
+            if (reader.SkippedFrames > 0)
+                WriteVerbose($"{file}: skipped {reader.SkippedFrames} frames that are not netlink (other devices in the capture).");
+            if (clock.ElapsedMilliseconds >= 500)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+        }
+        catch (CaptureFileException ex)
+        {
+            WriteError(ErrorRecords.From(ex));
+        }
+        finally
+        {
+            _reader = null;
+        }
+    }
+
+    private IEnumerable<string> ResolvePaths()
+    {
+        if (ParameterSetName == LiteralPathSet)
+        {
+            foreach (var p in LiteralPath) yield return SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
+            yield break;
+        }
+        foreach (var p in Path)
+        {
+            List<string> resolved;
+            try
+            {
+                resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _).ToList();
+            }
+            catch (ItemNotFoundException)
+            {
+                resolved = new List<string>();
+            }
+            if (resolved.Count == 0)
+            {
+                var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
+                WriteError(ErrorRecords.From(new CaptureFileException(CaptureFileProblem.NotFound, full,
+                    WildcardPattern.ContainsWildcardCharacters(p)
+                        ? $"No capture file matches '{p}'."
+                        : $"Cannot find the capture file '{full}'. Check the path, or use -LiteralPath when the name contains wildcard characters.")));
+                continue;
+            }
+            foreach (var r in resolved) yield return r;
+        }
+    }
+
+    internal static IReadOnlyDictionary<int, string>? ParseFamilyMap(Hashtable? map)
+    {
+        if (map is null) return null;
+        var result = new Dictionary<int, string>();
+        foreach (DictionaryEntry e in map)
+        {
+            var key = e.Key is PSObject pk ? pk.BaseObject : e.Key;
+            if (!int.TryParse(Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture), out int id) || id < 0 || id > 0xffff)
+                throw new PSArgumentException($"-GenericFamily keys are family ids (0-65535); '{key}' is not.", nameof(GenericFamily));
+            result[id] = Convert.ToString(e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        }
+        return result;
+    }
+
+    public void Dispose() => _reader?.Dispose();
 }

@@ -41,6 +41,8 @@ public sealed class NetlinkDecoder
 
         var schema = Schemas.For(record.Protocol);
         string? malformed = raw.MalformedReason;
+        if (malformed is not null && record.OriginalLength is int original && original > record.Data.Length)
+            malformed += $" (the capture cut this record to {record.Data.Length} of its {original} bytes: snaplen too small)";
         string typeName;
         string? family = null, command = null;
         MessageKind kind = MessageKind.Other;

@@ -16,6 +16,8 @@ public sealed record NetlinkRecord(ReadOnlyMemory<byte> Data, NetlinkProtocol Pr
     public int? ProcessId { get; init; }
     public string? ProcessName { get; init; }
     public int? ThreadId { get; init; }
+    /// <summary>When the capture cut the record short (snaplen): how long the messages really were.</summary>
+    public int? OriginalLength { get; init; }
 }
 
 /// <summary>Choices the user makes about decoding.</summary>
