@@ -35,10 +35,13 @@ internal sealed class ConsoleUI : PSHostUserInterface
     public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options) => throw new NotSupportedException();
     public override string ReadLine() => Console.ReadLine() ?? "";
     public override SecureString ReadLineAsSecureString() => throw new NotSupportedException();
-    public override void Write(string value) => Console.Out.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(value);
-    public override void WriteLine(string value) => Console.Out.WriteLine(value);
-    public override void WriteErrorLine(string value) => Console.Error.WriteLine(value);
+    // Terminals get the format views' colours; pipes and NO_COLOR get plain text.
+    private static readonly bool Plain = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null;
+    private static string Out(string text) => GetOutputString(text, !Plain);
+    public override void Write(string value) => Console.Out.Write(Out(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(Out(value));
+    public override void WriteLine(string value) => Console.Out.WriteLine(Out(value));
+    public override void WriteErrorLine(string value) => Console.Error.WriteLine(Out(value));
     public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + message);
     public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + message);
     public override void WriteWarningLine(string message) => Console.Error.WriteLine("WARNING: " + message);

@@ -28,8 +28,7 @@ ps.Runspace = runspace;
 if (Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null)
 {
     // Plain text when piped or asked: no ANSI escapes in logs and files.
-    ps.AddScript("$PSStyle.OutputRendering = 'PlainText'").Invoke();
-    ps.Commands.Clear();
+    PSStyle.Instance.OutputRendering = OutputRendering.PlainText;
 }
 
 if (args[0].Equals("-File", StringComparison.OrdinalIgnoreCase))

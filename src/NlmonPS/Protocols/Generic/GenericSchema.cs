@@ -31,6 +31,11 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
         int cmd = payload.Length > 0 ? payload[0] : -1;
         if (_resolved.TryGetValue((name, cmd), out var cached)) return cached;
         _families.TryGetValue(name, out var family);
+        if (cmd < 0)
+        {
+            // A capped ACK echoes only the request's header: the family is known, the command is not.
+            return new ResolvedMessage(new MessageSpec(name, MessageKind.Other) { Summary = GenericSummary }, 0) { Family = name };
+        }
         var cmdName = family?.Commands.NameOf((ulong)Math.Max(cmd, 0)) ?? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (family is not null && !family.Commands.ContainsKey((ulong)Math.Max(cmd, 0))) cmdName = $"unknown({cmd})";
         var spec = new MessageSpec(family is null ? name : $"{name} {cmdName}", family?.KindOf(cmdName) ?? MessageKind.Other)
