@@ -1,0 +1,68 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+BeforeAll {
+    $script:Root = Resolve-Path "$PSScriptRoot/../.."
+    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    $script:Kernel = "$Root/tests/fixtures/native/kernel-link-addr.pcap"
+    $script:Shared = Join-Path $Root '../shared/captures'
+}
+
+Describe 'Get-NetlinkMessage -Path' {
+    It 'decodes the links and addresses a real kernel sent' {
+        $messages = Get-NetlinkMessage -Path $Kernel -ErrorAction SilentlyContinue
+        $links = $messages | Where-Object TypeName -EQ 'RTM_NEWLINK' | Where-Object Direction -EQ 'FromKernel'
+        $links.Attributes.ifname | Should -Contain 'lo'
+        ($links | Where-Object { $_.Attributes.ifname -eq 'd0' }).Attributes.mtu | Should -Be 9000
+        ($messages | Where-Object TypeName -EQ 'RTM_NEWADDR').Attributes.address.IPAddressToString | Should -Contain '10.9.0.1'
+    }
+
+    It 'resolves an extended ACK offset to an attribute path' {
+        $err = Get-NetlinkMessage -Path $Kernel -MessageType NLMSG_ERROR | Where-Object { $_.Error.ErrorName -eq 'EINVAL' }
+        $err.Error.AttributePath | Should -Be '.family_name'
+        $err.Error.ExtendedMessage | Should -Be 'Attribute failed policy validation'
+    }
+
+    It 'stops reading when Select-Object -First has enough' {
+        @(Get-NetlinkMessage -Path $Kernel | Select-Object -First 2).Count | Should -Be 2
+    }
+
+    It 'reports a missing file with a stable ErrorId' {
+        Get-NetlinkMessage -Path "$TestDrive/missing.pcap" -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'NetlinkCaptureFileNotFound*'
+    }
+
+    It 'reports a capture of another link type' -Skip:(-not (Test-Path "$Shared/nldecap-1pkt_not_netlink_le.pcap")) {
+        Get-NetlinkMessage -Path "$Shared/nldecap-1pkt_not_netlink_le.pcap" -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'NetlinkCaptureWrongLinkType*'
+    }
+
+    It 'learns the IPVS family id from the stream' -Skip:(-not (Test-Path "$Shared/pyroute2-nl0.pcap")) {
+        $messages = Get-NetlinkMessage -Path "$Shared/pyroute2-nl0.pcap" -Protocol Generic
+        $messages | Where-Object Type -EQ 37 | ForEach-Object Family | Select-Object -Unique | Should -Be 'IPVS'
+    }
+}
+
+Describe 'Export-NetlinkPcap' {
+    It 'round-trips a capture record for record' {
+        $out = Join-Path $TestDrive 'copy.pcap'
+        Get-NetlinkMessage -Path $Kernel -ErrorAction SilentlyContinue | Export-NetlinkPcap -Path $out
+        $a = Get-NetlinkMessage -Path $Kernel -ErrorAction SilentlyContinue
+        $b = Get-NetlinkMessage -Path $out -ErrorAction SilentlyContinue
+        $b.Count | Should -Be $a.Count
+        for ($i = 0; $i -lt $a.Count; $i++) { [Convert]::ToHexString($b[$i].Bytes) | Should -Be ([Convert]::ToHexString($a[$i].Bytes)) }
+        (Get-Item $out).UnixFileMode | Should -Be 'UserRead, UserWrite'
+    }
+
+    It 'refuses to overwrite with -NoClobber' {
+        $out = Join-Path $TestDrive 'x.pcap'
+        Get-NetlinkMessage -Path $Kernel -Count 1 | Export-NetlinkPcap -Path $out
+        { Get-NetlinkMessage -Path $Kernel -Count 1 | Export-NetlinkPcap -Path $out -NoClobber -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetlinkPcapFileExists,NlmonPS.Cmdlets.ExportNetlinkPcapCommand'
+    }
+
+    It 'writes nothing with -WhatIf' {
+        $out = Join-Path $TestDrive 'whatif.pcap'
+        Get-NetlinkMessage -Path $Kernel -Count 1 | Export-NetlinkPcap -Path $out -WhatIf
+        Test-Path $out | Should -BeFalse
+    }
+}
