@@ -129,11 +129,13 @@ public sealed class ExportNetlinkPcapCommand : PSCmdlet, IDisposable
         {
             _writer!.Write(time, protocol, messages);
         }
-        catch (CaptureFileException ex)
+        catch (CaptureFileException ex) when (!_disposing)
         {
             ThrowTerminatingError(ErrorRecords.From(ex));
         }
     }
+
+    private bool _disposing;
 
     protected override void EndProcessing()
     {
@@ -147,7 +149,8 @@ public sealed class ExportNetlinkPcapCommand : PSCmdlet, IDisposable
     {
         // Stopped early (Ctrl+C, an error): keep what was already written.
         if (_writer is null) return;
-        try { Flush(); } catch (PipelineStoppedException) { }
+        _disposing = true;
+        try { Flush(); } catch (CaptureFileException) { /* the disk failed while stopping: keep what is there */ }
         _writer.Dispose();
         _writer = null;
     }
