@@ -86,7 +86,7 @@ public sealed class GetNetlinkMessageCommand : PSCmdlet, IDisposable
             {
                 // Generic netlink must always be decoded: its nlctrl messages teach family ids for later records.
                 if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
-                foreach (var message in decoder.Decode(record))
+                foreach (var message in decoder.Decode(record, _filter.MayMatch))
                 {
                     if (!_filter.Accept(message)) continue;
                     WriteObject(message);

@@ -25,6 +25,21 @@ internal sealed class MessageFilter
     /// <summary>Whether a record of this protocol can hold anything wanted (skip decoding it otherwise).</summary>
     public bool WantsProtocol(NetlinkProtocol protocol) => _protocols is null || _protocols.Contains(protocol);
 
+    /// <summary>
+    /// Whether a message of this type may pass, judged from its number alone so unwanted messages are never
+    /// decoded. Undecided (true) where only decoding tells: generic netlink commands, nlctrl (which teaches
+    /// family ids and so is always decoded), types without a static name.
+    /// </summary>
+    public bool MayMatch(NetlinkProtocol protocol, ushort type)
+    {
+        if (!WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return false;
+        if (_types is null) return true;
+        string? name = type < Nl.NLMSG_MIN_TYPE ? NetlinkDecoder.ControlTypeName(type)
+            : protocol == NetlinkProtocol.Generic ? null
+            : Schemas.For(protocol)?.TypeName(type);
+        return name is null || _types.Any(p => p.IsMatch(name));
+    }
+
     /// <summary>Whether to emit the message; counts it when so.</summary>
     public bool Accept(NetlinkMessage m)
     {

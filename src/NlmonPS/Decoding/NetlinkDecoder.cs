@@ -22,6 +22,17 @@ public sealed class NetlinkDecoder
         return messages;
     }
 
+    /// <summary>Decodes only the messages of a record that <paramref name="wanted"/> lets through (by protocol and type).</summary>
+    public List<NetlinkMessage> Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool> wanted)
+    {
+        var order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
+        var raws = NetlinkMessageSplitter.Split(record.Data, order);
+        var messages = new List<NetlinkMessage>(raws.Count);
+        for (int i = 0; i < raws.Count; i++)
+            if (raws[i].IsMalformed || wanted(record.Protocol, raws[i].Header.Type)) messages.Add(DecodeMessage(raws[i], record, order, i));
+        return messages;
+    }
+
     /// <summary>Decodes one message already cut out of its record.</summary>
     public NetlinkMessage DecodeMessage(RawMessage raw, NetlinkRecord record, ByteOrder order, int index)
     {
