@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Decoding;
@@ -34,6 +35,7 @@ public sealed class NetlinkDecoder
     }
 
     /// <summary>Decodes one message already cut out of its record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessage DecodeMessage(RawMessage raw, NetlinkRecord record, ByteOrder order, int index)
     {
         var h = raw.Header;
@@ -130,6 +132,7 @@ public sealed class NetlinkDecoder
         return message;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (NetlinkFields Header, NetlinkFields Attributes) DecodeBody(ResolvedMessage resolved, RawMessage raw, ref string? malformed)
     {
         var payload = raw.Payload;

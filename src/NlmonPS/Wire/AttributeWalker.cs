@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NlmonPS.Wire;
 
 /// <summary>One netlink attribute (struct nlattr) as found on the wire.</summary>
@@ -12,6 +13,7 @@ public static class AttributeWalker
     /// <param name="data">The attribute stream.</param>
     /// <param name="baseOffset">Offset of <paramref name="data"/> within its message.</param>
     /// <returns>null when the stream is well formed, otherwise why it is not (naming the offset).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? Walk(ReadOnlyMemory<byte> data, int baseOffset, ByteOrder order, List<RawAttribute> into)
     {
         var span = data.Span;

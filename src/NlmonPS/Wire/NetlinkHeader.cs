@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NlmonPS.Wire;
 
 /// <summary>struct nlmsghdr.</summary>
@@ -39,6 +40,7 @@ public static class NetlinkMessageSplitter
         return messages;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Split(ReadOnlyMemory<byte> buffer, ByteOrder order, List<RawMessage> into)
     {
         var span = buffer.Span;
@@ -86,6 +88,7 @@ public static class NetlinkMessageSplitter
         return little ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool WalksExactly(ReadOnlySpan<byte> buffer, ByteOrder order)
     {
         int offset = 0, count = 0;
