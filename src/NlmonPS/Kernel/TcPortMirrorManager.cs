@@ -133,7 +133,7 @@ public sealed class PortMirrorManager : IDisposable
     /// Pairs an ingress filter with an egress filter of the same shape (priority, chain, kind, protocol,
     /// destinations, marker) into one mirror with Direction Both; everything else is a mirror of its own.
     /// </summary>
-    private static IEnumerable<PortMirror> Merge(TcQdisc q, string source, List<PortMirrorFilter> filters, DateTimeOffset now)
+    internal static IEnumerable<PortMirror> Merge(TcQdisc q, string source, List<PortMirrorFilter> filters, DateTimeOffset now)
     {
         var groups = filters.GroupBy(f => (f.Priority, f.Chain, f.Kind, f.Protocol, Dest: string.Join(",", f.DestinationIndexes.Order()), f.CreatedByNlmonPS));
         var result = new List<PortMirror>();
