@@ -93,6 +93,19 @@ public class PortMirrorModuleTests
     }
 
     [Fact]
+    public void ThePesterSuiteParses()
+    {
+        var path = Path.Combine(ModuleLoader.RepoRoot, "tests", "Pester", "PortMirror.Tests.ps1");
+        var ast = System.Management.Automation.Language.Parser.ParseFile(path, out _, out var errors);
+        Assert.Empty(errors.Select(e => $"{e.Extent.StartLineNumber}: {e.Message}"));
+        var commands = ast.FindAll(a => a is System.Management.Automation.Language.CommandAst, true)
+            .Cast<System.Management.Automation.Language.CommandAst>().Select(c => c.GetCommandName()).ToHashSet();
+        foreach (var block in new[] { "BeforeDiscovery", "BeforeAll", "Describe", "BeforeEach", "AfterEach", "It", "Should" })
+            Assert.Contains(block, commands);
+        Assert.Contains("New-PortMirror", File.ReadAllText(path));
+    }
+
+    [Fact]
     public void TheTableViewShowsExistingProperties()
     {
         var doc = XDocument.Load(Path.Combine(ModuleLoader.RepoRoot, "NlmonPS.Format.ps1xml"));
