@@ -13,6 +13,9 @@
     CmdletsToExport      = @(
         'Get-NetlinkMessage'
         'Export-NetlinkPcap'
+        'New-PortMirror'
+        'Get-PortMirror'
+        'Remove-PortMirror'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,0 +1,113 @@
+using System.Management.Automation;
+using NlmonPS.Kernel;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>
+/// Removes port mirrors: only their filters, and the clsact qdisc too when NlmonPS added it and nothing else
+/// uses it any more.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "PortMirror", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InputObjectSet)]
+[OutputType(typeof(PortMirror))]
+public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
+{
+    private const string InputObjectSet = "InputObject";
+    private const string SourceSet = "Source";
+    private PortMirrorManager? _manager;
+
+    /// <summary>Mirrors from Get-PortMirror or New-PortMirror -PassThru.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [ValidateNotNull]
+    public PortMirror[] InputObject { get; set; } = Array.Empty<PortMirror>();
+
+    /// <summary>Remove the mirrors of these source devices (wildcards allowed).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Source { get; set; } = Array.Empty<string>();
+
+    /// <summary>With -Source: only the mirrors that copy to one of these devices (wildcards allowed).</summary>
+    [Parameter(Position = 1, ParameterSetName = SourceSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Destination { get; set; }
+
+    /// <summary>Write each removed mirror to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _manager = new PortMirrorManager { Verbose = WriteVerbose };
+        }
+        catch (Exception e) when (PortMirrorErrors.IsSystem(e))
+        {
+            ThrowTerminatingError(PortMirrorErrors.FromSystem(e, null));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var manager = _manager!;
+        manager.RefreshLinks();
+        try
+        {
+            if (ParameterSetName == InputObjectSet)
+            {
+                foreach (var mirror in InputObject) RemoveOne(manager, mirror);
+                return;
+            }
+            var all = manager.GetMirrors();
+            foreach (var pattern in Source)
+            {
+                if (!WildcardPattern.ContainsWildcardCharacters(pattern) && !manager.Links.Any(l => l.Name == pattern))
+                {
+                    WriteError(PortMirrorErrors.From(new PortMirrorException(PortMirrorErrorKind.DeviceNotFound,
+                        $"Cannot find network device '{pattern}' in this network namespace.", pattern)));
+                    continue;
+                }
+                var matches = all.Where(m => PortMirrorErrors.Matches(m.Source, pattern)
+                    && (Destination is null || m.Destinations.Any(d => Destination.Any(p => PortMirrorErrors.Matches(d, p))))).ToList();
+                if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                {
+                    var to = Destination is null ? "" : $" to {string.Join(", ", Destination)}";
+                    WriteError(new ErrorRecord(new ItemNotFoundException($"There is no port mirror from '{pattern}'{to}."),
+                        "PortMirrorNotFound", ErrorCategory.ObjectNotFound, pattern));
+                }
+                foreach (var mirror in matches) RemoveOne(manager, mirror);
+            }
+        }
+        catch (Exception e) when (PortMirrorErrors.IsSystem(e))
+        {
+            WriteError(PortMirrorErrors.FromSystem(e, null));
+        }
+    }
+
+    private void RemoveOne(PortMirrorManager manager, PortMirror mirror)
+    {
+        var target = mirror.ToString();
+        if (!mirror.CreatedByNlmonPS) target += " [made by hand]";
+        var others = mirror.Filters.SelectMany(f => f.Actions).Where(a => a != "mirred").Distinct().ToList();
+        if (others.Count > 0) target += $" [its filters also run: {string.Join(", ", others)}]";
+        if (!ShouldProcess(target, "Remove port mirror")) return;
+        try
+        {
+            var result = manager.Remove(mirror);
+            WriteVerbose($"Removed {mirror}: {result.FiltersRemoved} filter(s){(result.QdiscRemoved ? " and the clsact qdisc" : "")}.");
+            if (PassThru) WriteObject(mirror);
+        }
+        catch (PortMirrorException e)
+        {
+            WriteError(PortMirrorErrors.From(e));
+        }
+    }
+
+    /// <summary>PowerShell disposes the cmdlet when the pipeline ends, stopped or not: the socket closes here.</summary>
+    public void Dispose()
+    {
+        _manager?.Dispose();
+        _manager = null;
+    }
+}

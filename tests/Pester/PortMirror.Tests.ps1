@@ -1,0 +1,168 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Pester 5 tests of New-/Get-/Remove-PortMirror for real pwsh 7.4+ on Linux, as root. Run with ./build.ps1 Test,
+# or Invoke-Pester tests/Pester/PortMirror.Tests.ps1 after dotnet build.
+#
+# Every test gets private network namespaces: the mirror namespace holds va (the source), vm/vm-peer (the
+# destination) and vb/vb-peer; a second namespace holds va-peer with an address, so pinging va from it makes
+# frames va receives (echo requests) and sends (echo replies). The cmdlets run in a child pwsh started with
+# `ip netns exec`, so this pwsh never leaves its own namespace; results come back as JSON.
+
+BeforeDiscovery {
+    $script:Reason = $null
+    if (-not $IsLinux) { $script:Reason = 'port mirroring needs Linux' }
+    elseif ((& id -u) -ne '0') { $script:Reason = 'port mirroring tests need root (network namespaces, CAP_NET_ADMIN)' }
+    else {
+        foreach ($tool in 'ip', 'tc', 'ping') {
+            if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) { $script:Reason = "needs $tool (iproute2, iputils-ping)" }
+        }
+    }
+    $script:Skip = $null -ne $script:Reason
+}
+
+BeforeAll {
+    $script:Root = Resolve-Path "$PSScriptRoot/../.."
+    $script:Manifest = Join-Path $Root 'out/NlmonPS/NlmonPS.psd1'
+    $script:Pwsh = (Get-Process -Id $PID).Path
+
+    # Runs a script in a child pwsh inside a namespace with the module imported. The script's output objects
+    # come back (through JSON); so do its errors, as objects with FullyQualifiedErrorId, Category and Target.
+    function Invoke-InNamespace {
+        param([Parameter(Mandatory)][string] $Namespace, [Parameter(Mandatory)][string] $Script)
+        $child = @"
+`$ErrorActionPreference = 'Continue'
+Import-Module '$Manifest'
+`$out = @(& { $Script } 2>&1)
+`$result = [ordered]@{
+    Output = @(`$out | Where-Object { `$_ -isnot [System.Management.Automation.ErrorRecord] } | ForEach-Object {
+        if (`$_ -is [NlmonPS.Kernel.PortMirror]) {
+            [ordered]@{ Source = `$_.Source; Direction = "`$(`$_.Direction)"; Destinations = @(`$_.Destinations);
+                        FilterKind = `$_.FilterKind; Priority = [int]`$_.Priority; Packets = [long]`$_.Packets;
+                        Bytes = [long]`$_.Bytes; CreatedByNlmonPS = `$_.CreatedByNlmonPS;
+                        QdiscCreatedByNlmonPS = `$_.QdiscCreatedByNlmonPS; Filters = @(`$_.Filters).Count }
+        } else { "`$_" } })
+    Errors = @(`$out | Where-Object { `$_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object {
+        [ordered]@{ Id = `$_.FullyQualifiedErrorId; Category = "`$(`$_.CategoryInfo.Category)"; Target = "`$(`$_.TargetObject)"; Message = `$_.Exception.Message } })
+}
+`$result | ConvertTo-Json -Depth 5 -Compress
+"@
+        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($child))
+        $json = & ip netns exec $Namespace $Pwsh -NoProfile -NonInteractive -EncodedCommand $encoded
+        if ($LASTEXITCODE -ne 0) { throw "child pwsh in $Namespace exited $LASTEXITCODE" }
+        ($json -join "`n") | ConvertFrom-Json
+    }
+
+    function Get-TxPackets {
+        param([string] $Namespace, [string] $Device)
+        [long](& ip netns exec $Namespace cat "/sys/class/net/$Device/statistics/tx_packets")
+    }
+
+    function Get-Tc {
+        param([string] $Namespace, [string[]] $Arguments)
+        (& ip netns exec $Namespace tc @Arguments) -join "`n"
+    }
+}
+
+Describe 'Port mirroring' -Skip:$Skip {
+    BeforeEach {
+        $suffix = [Guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:Ns = "nlmonps-pester-$suffix"
+        $script:Far = "nlmonps-pester-far-$suffix"
+        & ip netns add $Ns
+        & ip netns add $Far
+        & ip -n $Ns link add va type veth peer name va-peer netns $Far
+        & ip -n $Ns link add vm type veth peer name vm-peer
+        & ip -n $Ns link add vb type veth peer name vb-peer
+        foreach ($dev in 'va', 'vm', 'vm-peer', 'vb', 'vb-peer', 'lo') { & ip -n $Ns link set $dev up }
+        & ip -n $Far link set va-peer up
+        & ip -n $Ns addr add 10.77.0.1/24 dev va
+        & ip -n $Far addr add 10.77.0.2/24 dev va-peer
+    }
+
+    AfterEach {
+        & ip netns del $Ns
+        & ip netns del $Far
+    }
+
+    It 'mirrors frames received and sent by the source and counts the copies' {
+        $created = Invoke-InNamespace $Ns 'New-PortMirror -Source va -Destination vm -Direction Both -PassThru'
+        $created.Errors | Should -BeNullOrEmpty
+        $mirror = $created.Output | Select-Object -First 1
+        $mirror.Direction | Should -Be 'Both'
+        $mirror.Destinations | Should -Be @('vm')
+        $mirror.FilterKind | Should -BeIn @('matchall', 'u32')
+        $mirror.CreatedByNlmonPS | Should -BeTrue
+        $mirror.Filters | Should -Be 2
+
+        $before = Get-TxPackets $Ns 'vm'
+        & ip netns exec $Far ping -c 4 -i 0.2 -W 1 10.77.0.1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        # Four echo requests in, four replies out (and ARP both ways): every one copied out of vm.
+        ((Get-TxPackets $Ns 'vm') - $before) | Should -BeGreaterOrEqual 8
+
+        $listed = Invoke-InNamespace $Ns 'Get-PortMirror -Source va'
+        @($listed.Output).Count | Should -Be 1
+        $listed.Output[0].Packets | Should -BeGreaterOrEqual 8
+        $listed.Output[0].Bytes | Should -BeGreaterThan 0
+    }
+
+    It 'returns the existing mirror when run again' {
+        $first = Invoke-InNamespace $Ns 'New-PortMirror va vm -PassThru'
+        $again = Invoke-InNamespace $Ns 'New-PortMirror va vm -PassThru'
+        $again.Errors | Should -BeNullOrEmpty
+        $again.Output[0].Priority | Should -Be $first.Output[0].Priority
+        @((Invoke-InNamespace $Ns 'Get-PortMirror').Output).Count | Should -Be 1
+    }
+
+    It 'lists a mirror made by hand with tc' {
+        & ip netns exec $Ns tc qdisc add dev vb clsact
+        & ip netns exec $Ns tc filter add dev vb egress prio 7 protocol all u32 match u32 0 0 action mirred egress mirror dev vm
+        $listed = Invoke-InNamespace $Ns 'Get-PortMirror -Source vb'
+        $listed.Errors | Should -BeNullOrEmpty
+        $hand = $listed.Output | Select-Object -First 1
+        $hand.CreatedByNlmonPS | Should -BeFalse
+        $hand.FilterKind | Should -Be 'u32'
+        $hand.Priority | Should -Be 7
+        $hand.Direction | Should -Be 'Egress'
+        $hand.Destinations | Should -Be @('vm')
+    }
+
+    It 'leaves nothing behind when removed' {
+        $qdiscs = Get-Tc $Ns 'qdisc', 'show', 'dev', 'va'
+        (Invoke-InNamespace $Ns 'New-PortMirror va vm').Errors | Should -BeNullOrEmpty
+        (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Match 'clsact'
+        (Invoke-InNamespace $Ns 'Get-PortMirror -Source va | Remove-PortMirror').Errors | Should -BeNullOrEmpty
+        (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Be $qdiscs
+        (Invoke-InNamespace $Ns 'Get-PortMirror').Output | Should -BeNullOrEmpty
+
+        $before = Get-TxPackets $Ns 'vm'
+        & ip netns exec $Far ping -c 2 -i 0.2 -W 1 10.77.0.1 | Out-Null
+        (Get-TxPackets $Ns 'vm') | Should -Be $before
+    }
+
+    It 'keeps a clsact qdisc it did not add' {
+        & ip netns exec $Ns tc qdisc add dev va clsact
+        (Invoke-InNamespace $Ns 'New-PortMirror va vm; Remove-PortMirror -Source va').Errors | Should -BeNullOrEmpty
+        (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Match 'clsact'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        (Invoke-InNamespace $Ns 'New-PortMirror va vm -WhatIf').Errors | Should -BeNullOrEmpty
+        (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Not -Match 'clsact'
+        (Invoke-InNamespace $Ns 'New-PortMirror va vm; Remove-PortMirror -Source va -WhatIf').Errors | Should -BeNullOrEmpty
+        @((Invoke-InNamespace $Ns 'Get-PortMirror').Output).Count | Should -Be 1
+    }
+
+    It 'refuses <Case> with <Id>' -TestCases @(
+        @{ Case = 'a missing source'; Script = 'New-PortMirror -Source nope -Destination vm'; Id = 'PortMirrorDeviceNotFound'; Category = 'ObjectNotFound'; Target = 'nope' }
+        @{ Case = 'a missing destination'; Script = 'New-PortMirror -Source va -Destination gone0'; Id = 'PortMirrorDeviceNotFound'; Category = 'ObjectNotFound'; Target = 'gone0' }
+        @{ Case = 'the source as destination'; Script = 'New-PortMirror -Source va -Destination va'; Id = 'PortMirrorLoop'; Category = 'InvalidArgument'; Target = 'va' }
+        @{ Case = 'a mirror back to the source'; Script = 'New-PortMirror vm va; New-PortMirror va vm'; Id = 'PortMirrorLoop'; Category = 'InvalidArgument'; Target = 'vm' }
+    ) {
+        param($Case, $Script, $Id, $Category, $Target)
+        $result = Invoke-InNamespace $Ns $Script
+        @($result.Errors).Count | Should -Be 1
+        $result.Errors[0].Id | Should -BeLike "$Id,NlmonPS.Cmdlets.*"
+        $result.Errors[0].Category | Should -Be $Category
+        $result.Errors[0].Target | Should -Be $Target
+    }
+}
