@@ -53,7 +53,7 @@ if [[ $mode != --native ]]; then
         failed=$((failed + 1))
     else
         # The guest sees the host's files read-only; results come back through the shared folder.
-        NLMONPS_CONFIGURATION=$config kernel/run.sh --timeout "${NLMONPS_LIVE_TIMEOUT:-2400}" --share "$results" -- \
+        NLMONPS_LIVE=1 NLMONPS_CONFIGURATION=$config kernel/run.sh --timeout "${NLMONPS_LIVE_TIMEOUT:-2400}" --share "$results" -- \
             "$tests" -noLogo -noColor -parallel none -trait "Category=Live" -xml "$results/live.xml"
         count "$results/live.xml" "live"
     fi
