@@ -108,6 +108,19 @@ if [ -f "$R/shares" ]; then
     done < "$R/shares"
 fi
 
+# ---- kernel module autoloading ----------------------------------------------
+# The kernel runs its modprobe helper (request_module: crypto algorithms, nft
+# expressions, netdev kinds...) in PID 1's root, which is this initramfs and
+# has no modules. Point it at a helper that runs the host's modprobe inside
+# the overlay root, where /lib/modules/<ver> is bound.
+mkdir -p /sbin
+cat > /sbin/rig-modprobe <<'EOS'
+#!/bin/sh
+exec /bin/chroot /newroot /sbin/modprobe "$@"
+EOS
+chmod 0755 /sbin/rig-modprobe
+echo /sbin/rig-modprobe > /proc/sys/kernel/modprobe || log "cannot set kernel.modprobe"
+
 # ---- pseudo file systems ----------------------------------------------------
 mount -t proc proc /newroot/proc || fail "mount proc"
 mount -t sysfs sysfs /newroot/sys || fail "mount sysfs"

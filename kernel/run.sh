@@ -153,6 +153,7 @@ WD="$(pwd -P)"
 
 APPEND="console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init"
 APPEND+=" mitigations=off tsc=reliable no_timer_check random.trust_cpu=on"
+APPEND+="${NLMONPS_RIG_APPEND:+ $NLMONPS_RIG_APPEND}"   # extra kernel arguments (debugging)
 APPEND+=" rig.run=$RUN rig.kver=$RIG_KVER rig.moddir=$RIG_MODDIR"
 
 QEMU_ARGS=(
@@ -171,13 +172,19 @@ QEMU_ARGS=(
     -chardev "file,id=rigstatus,path=$RUN/status"
     -device virtserialport,bus=vser0.0,chardev=rigstatus,name=rig.status
 )
+# extra qemu arguments for experiments, split on whitespace
+# shellcheck disable=SC2206
+[ -n "${NLMONPS_RIG_QEMU_ARGS:-}" ] && QEMU_ARGS+=(${NLMONPS_RIG_QEMU_ARGS})
 
 # ------------------------------------------------------------------- boot --
 t0=$(date +%s.%N)
+# setpriv --pdeathsig: the VM goes away even if this script is SIGKILLed
+DEATHSIG=()
+setpriv --help 2>/dev/null | grep -q -- --pdeathsig && DEATHSIG=(setpriv --pdeathsig TERM)
 if [ "$TIMEOUT" -gt 0 ]; then
-    timeout --signal=TERM --kill-after=10 "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" </dev/null >"$RUN/qemu.log" 2>&1 &
+    "${DEATHSIG[@]}" timeout --signal=TERM --kill-after=10 "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" </dev/null >"$RUN/qemu.log" 2>&1 &
 else
-    "$QEMU" "${QEMU_ARGS[@]}" </dev/null >"$RUN/qemu.log" 2>&1 &
+    "${DEATHSIG[@]}" "$QEMU" "${QEMU_ARGS[@]}" </dev/null >"$RUN/qemu.log" 2>&1 &
 fi
 QPID=$!
 # stream the command's output while the VM runs
