@@ -264,7 +264,8 @@ rec_route_route_neigh_rule() {
     x 'ip route show table 100'
     x 'ip route show table all'
     x 'ip route get 203.0.113.5'
-    x 'ip route get 203.0.113.130 from 192.0.2.1 iif va'
+    x 'ip route get 203.0.113.130 from 192.0.2.1'
+    x 'ip route get 203.0.113.250'
     x 'ip -6 route add 2001:db8:100::/48 via 2001:db8:1::fe dev va metric 256'
     x 'ip -6 route add 2001:db8:200::/48 nexthop via 2001:db8:1::fe dev va nexthop via 2001:db8:2::fe dev d1'
     x 'ip -6 route show'
@@ -388,11 +389,13 @@ rec_tc() {
     x 'tc actions get action mirred index 99'
     x 'tc actions del action mirred index 50'
     x 'tc actions flush action gact'
-    x 'tc actions flush action police'
     x 'tc filter del dev va ingress pref 20'
     x 'tc filter del dev va ingress pref 99'
     x 'tc -s filter show dev va ingress'
     x 'tc qdisc del dev va clsact'
+    x 'tc actions flush action gact'
+    x 'tc actions flush action police'
+    x 'tc actions list action police'
     x 'tc qdisc del dev d1 root'
     x 'tc qdisc del dev d2 root'
     x 'tc qdisc del dev d3 root'
@@ -417,7 +420,7 @@ rec_nftables() {
     x "nft add set inet fx ports '{ type inet_service; elements = { 22, 80, 443 }; }'"
     x "nft add map inet fx portmark '{ type inet_service : mark; }'"
     x "nft add element inet fx portmark '{ 22 : 0x1, 80 : 0x2 }'"
-    x "nft add rule inet fx input iifname \"lo\" meta l4proto tcp tcp dport @ports ct state new counter log prefix \"fx-new \" level info accept"
+    x "nft add rule inet fx input 'iifname \"lo\" meta l4proto tcp tcp dport @ports ct state new counter log prefix \"fx-new: \" level info accept'"
     x "nft add rule inet fx input ip saddr @blocked counter drop"
     x "nft add rule inet fx input ip daddr 127.0.0.1 udp dport 9999 counter"
     x "nft add rule inet fx input meta mark 0x1 ct state established,related counter accept"
@@ -433,6 +436,8 @@ rec_nftables() {
     x "nft add chain inet nosuch c"
     x "nft delete table inet nosuch"
     x "nft add rule inet fx input meta nosuchkey 1"
+    x 'echo to-9999 | socat -u - UDP:127.0.0.1:9999'
+    x 'ping -c 2 -i 0.2 127.0.0.1'
     x "nft list tables"
     x "nft list ruleset"
     x "nft -a list chain inet fx input"
@@ -479,6 +484,7 @@ rec_conntrack() {
     x 'conntrack -L -p tcp --dport 5555'
     x 'conntrack -G -s 192.0.2.1 -d 192.0.2.2 -p tcp --sport 40000 --dport 80'
     x 'conntrack -U -p udp --dport 5353 -m 7'
+    x 'conntrack -U -s 192.0.2.1 -d 192.0.2.2 -p tcp --sport 40000 --dport 80 -m 7'
     x 'conntrack -C'
     x 'conntrack -S'
     x 'conntrack -L expect'
@@ -521,8 +527,8 @@ rec_sockdiag() {
     x "ss -tan state established '( dport = :7001 )'"
     x 'ss -xa'
     x 'ss -xae'
-    x 'ss -A netlink'
-    x 'ss --netlink -ae'
+    x 'ss -a -A netlink'
+    x 'ss -f netlink -ae'
     x 'ss -0 -a'
     x 'ss -wan'
     x 'ss -Man'
