@@ -43,9 +43,7 @@ public static class AttributeDecoder
         if (spec is null)
         {
             // Unknown: keep number and bytes. A nest flagged by the sender is still walked so its insides show.
-            object? unknownValue = a.IsNested && depth < 32
-                ? DecodeAttributes(null, a.Payload, payloadOffset, ctx, depth + 1)
-                : a.Payload.ToArray();
+            object? unknownValue = a.IsNested ? Speculative(a.Payload, payloadOffset, ctx, depth) : a.Payload.ToArray();
             return new NetlinkField($"unknown_{a.Type}", unknownValue, a.Type, a.Offset, length, a.IsNested ? ValueKind.Nested : ValueKind.Binary);
         }
 
@@ -66,7 +64,7 @@ public static class AttributeDecoder
                     }
                     AttributeTable? perKind = null;
                     if (kind is not null) spec.NestedByKind?.TryGetValue(kind, out perKind);
-                    value = DecodeAttributes(perKind, a.Payload, payloadOffset, ctx, depth + 1);
+                    value = perKind is null ? Speculative(a.Payload, payloadOffset, ctx, depth) : DecodeAttributes(perKind, a.Payload, payloadOffset, ctx, depth + 1);
                     break;
                 }
                 value = DecodeAttributes(spec.Nested, a.Payload, payloadOffset, ctx, depth + 1);
@@ -105,6 +103,16 @@ public static class AttributeDecoder
         }
         return new NetlinkField(spec.Name, value, a.Type, a.Offset, length, spec.Kind) { MalformedReason = reason };
     }
+
+    /// <summary>
+    /// A nest whose set is not known: shown as numbered attributes when its bytes parse as attributes, else as
+    /// bytes. Never a fault: not knowing the layout is not the sender's error (a veth peer nest starts with an
+    /// ifinfomsg, for one).
+    /// </summary>
+    private static object Speculative(ReadOnlyMemory<byte> payload, int offset, DecodeContext ctx, int depth) =>
+        depth < 32 && AttributeWalker.LooksLikeAttributes(payload.Span, ctx.Order)
+            ? DecodeAttributes(null, payload, offset, ctx, depth + 1)
+            : payload.ToArray();
 
     private static string? SiblingString(List<RawAttribute> siblings, ushort type)
     {

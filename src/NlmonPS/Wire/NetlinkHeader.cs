@@ -48,10 +48,10 @@ public static class NetlinkMessageSplitter
         while (offset < span.Length)
         {
             int left = span.Length - offset;
+            // Zero padding after the last message is normal (iproute2 pads some requests): not a message.
+            if (offset > 0 && span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
             if (left < Nl.HeaderLength)
             {
-                // A few zero bytes of padding after the last message are normal; anything else is a fault.
-                if (span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
                 into.Add(new RawMessage(offset, default, buffer[offset..],
                     $"{left} trailing bytes at offset {offset} are too short for a netlink header (16 bytes)"));
                 return;
