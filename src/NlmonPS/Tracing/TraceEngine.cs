@@ -42,12 +42,25 @@ internal sealed unsafe class TraceEngine
     private readonly Dictionary<int, ThreadState> _threads = new();
     private readonly Dictionary<int, string> _comm = new();
     private readonly NetlinkSocketResolver _resolver = new();
-    private bool _bootstrapping;
+    private Bootstrap _bootstrap;
     private bool _probed;
     private bool _detaching;
     private bool _killedAll;
     private int _sentinelPid;
     private Thread? _thread;
+
+    /// <summary>
+    /// Where the bootstrap shell of a started command is. posix_spawn returns as soon as the child's
+    /// execve of /bin/sh has released the parent (vfork semantics), which can be before that execve
+    /// reports PTRACE_EVENT_EXEC: so the first exec event may be the shell's own. Only the exec that
+    /// follows the shell's SIGSTOP is the command's.
+    /// </summary>
+    private enum Bootstrap
+    {
+        Done,
+        AwaitingStop,
+        AwaitingExec,
+    }
 
     private sealed class ThreadState(int tid, int tgid)
     {
@@ -185,7 +198,7 @@ internal sealed unsafe class TraceEngine
     {
         int pid = Spawner.SpawnStopped(_resolvedPath!, _arguments, _workingDirectory);
         Volatile.Write(ref _mainPid, pid);
-        _bootstrapping = true;
+        _bootstrap = Bootstrap.AwaitingStop;
 
         // EXITKILL: if this thread (or the host) dies, the kernel kills the whole traced tree.
         if (ptrace(PTRACE_SEIZE, pid, 0, CommonOptions | PTRACE_O_EXITKILL) != 0)
@@ -344,8 +357,11 @@ internal sealed unsafe class TraceEngine
             ptrace(PTRACE_INTERRUPT, t.Tid, 0, 0);
     }
 
+    private static readonly bool DebugLog = Environment.GetEnvironmentVariable("NLMONPS_TRACE_DEBUG") == "1";
+
     private void HandleStatus(int pid, int status)
     {
+        if (DebugLog) Console.Error.WriteLine($"[dbg] pid {pid} status 0x{status:x}");
         if (!WIFSTOPPED(status))
         {
             if (WIFEXITED(status) || WIFSIGNALED(status))
@@ -356,6 +372,7 @@ internal sealed unsafe class TraceEngine
         ThreadState t = GetOrRegister(pid);
         int sig = WSTOPSIG(status);
         int ev = (status >> 16) & 0xff;
+        if (DebugLog) Console.Error.WriteLine($"[dbg] pid {pid} stop sig={sig} ev={ev} boot={_bootstrap}");
 
         if (!_probed)
         {
@@ -410,8 +427,11 @@ internal sealed unsafe class TraceEngine
         }
 
         // Signal-delivery-stop: pass the signal on, except the bootstrap shell's own SIGSTOP.
-        if (_bootstrapping && pid == _mainPid && sig == SIGSTOP)
+        if (_bootstrap == Bootstrap.AwaitingStop && pid == _mainPid && sig == SIGSTOP)
+        {
             sig = 0;
+            _bootstrap = Bootstrap.AwaitingExec;
+        }
         Continue(t, sig);
     }
 
@@ -421,8 +441,9 @@ internal sealed unsafe class TraceEngine
         {
             Detach(t, 0);
         }
-        else if (_bootstrapping && t.Tid == _mainPid)
+        else if (_bootstrap != Bootstrap.Done && t.Tid == _mainPid)
         {
+            _bootstrap = Bootstrap.AwaitingExec;
             // The bootstrap shell stopped itself before we seized it: undo the job-control stop.
             kill(t.Tid, SIGCONT);
             Continue(t, 0);
@@ -443,7 +464,7 @@ internal sealed unsafe class TraceEngine
             return;
         }
         // The bootstrap shell runs with PTRACE_CONT: no syscall stops until it has exec'ed the command.
-        int request = _bootstrapping && t.Tid == _mainPid ? PTRACE_CONT : PTRACE_SYSCALL;
+        int request = _bootstrap != Bootstrap.Done && t.Tid == _mainPid ? PTRACE_CONT : PTRACE_SYSCALL;
         ptrace(request, t.Tid, 0, sig); // ESRCH: killed meanwhile; its exit status follows
     }
 
@@ -522,8 +543,8 @@ internal sealed unsafe class TraceEngine
         t.Call = IoCall.None;
         t.Socket = null;
         _comm.Remove(t.Tid);
-        if (t.Tid == _mainPid)
-            _bootstrapping = false; // the command proper starts now: trace its syscalls
+        if (t.Tid == _mainPid && _bootstrap == Bootstrap.AwaitingExec)
+            _bootstrap = Bootstrap.Done; // the command proper starts now: trace its syscalls
     }
 
     private string Comm(int tgid)
