@@ -19,10 +19,11 @@ internal sealed class NetlinkSocket(ulong inode)
 /// <summary>
 /// Decides whether a tracee fd is an AF_NETLINK socket and finds its protocol and port id.
 ///
-/// Every check starts with readlink(/proc/TID/fd/FD) -> "socket:[INODE]" (one cheap syscall), and the
-/// cache is keyed by that inode rather than by (pid, fd): fds get closed, dup2'ed over, inherited,
-/// closed on exec or passed around, and keying on the inode makes all of that a non-issue without
-/// tracing close/dup. sockfs inode numbers are not reused in practice (64-bit counter).
+/// A check is readlink(/proc/TID/fd/FD) -> "socket:[INODE]", and what is known about a socket is
+/// cached by that inode rather than by (pid, fd): fds get closed, dup2'ed over, inherited, closed on
+/// exec or passed around, and keying on the inode is immune to all of that. (sockfs inode numbers come
+/// from a counter and repeat only after ~2^32 allocations.) The readlink itself is not cheap (procfs
+/// permission checks: several µs), so the engine puts a per-process fd-number cache in front of it.
 ///
 /// /proc/TID/net/netlink (the tracee's own network namespace) lists only *bound* netlink sockets, so a
 /// socket that has not been bound yet (autobind happens inside its first send) is recognised through
@@ -33,24 +34,32 @@ internal sealed unsafe class NetlinkSocketResolver
     private const int MaxCacheEntries = 4096;
     private readonly Dictionary<ulong, NetlinkSocket?> _byInode = new();
 
-    /// <summary>The netlink socket behind fd in thread tid, or null if fd is anything else (or gone).</summary>
-    public NetlinkSocket? Resolve(int tid, int fd)
+    /// <summary>
+    /// What fd is in thread tid: true with the socket if it is netlink, true with null if it is
+    /// something else, false if that could not be determined (fd not open, thread gone): only the
+    /// first two may be cached by fd number.
+    /// </summary>
+    public bool TryResolve(int tid, int fd, out NetlinkSocket? socket)
     {
+        socket = null;
         if (fd < 0)
-            return null;
+            return false;
 
         byte* path = stackalloc byte[64];
         WriteFdPath(path, tid, fd);
-        byte* link = stackalloc byte[64];
-        nint n = Native.readlink(path, link, 64);
-        if (n <= 0 || !TryParseSocketInode(new ReadOnlySpan<byte>(link, (int)n), out ulong inode))
-            return null;
+        byte* link = stackalloc byte[256];
+        nint n = Native.readlink(path, link, 256);
+        if (n <= 0)
+            return false;
+        if (!TryParseSocketInode(new ReadOnlySpan<byte>(link, (int)n), out ulong inode))
+            return true; // a file, pipe, anon inode...: not netlink
 
         if (_byInode.TryGetValue(inode, out NetlinkSocket? known))
         {
             if (known is { Bound: false })
                 Refresh(tid, known);
-            return known;
+            socket = known;
+            return true;
         }
 
         var sock = new NetlinkSocket(inode);
@@ -60,7 +69,8 @@ internal sealed unsafe class NetlinkSocketResolver
         if (_byInode.Count >= MaxCacheEntries)
             _byInode.Clear();
         _byInode[inode] = sock;
-        return sock;
+        socket = sock;
+        return true;
     }
 
     /// <summary>Re-reads the table for a socket that was not bound yet (after a send it usually is).</summary>

@@ -14,6 +14,12 @@ internal enum IoCall : byte
     RecvFrom,   // recvfrom(fd, buf, len, flags, addr, addrlen*)
     RecvMsg,    // recvmsg(fd, msghdr*, flags)
     RecvMmsg,   // recvmmsg(fd, mmsghdr*, vlen, flags, timeout)
+
+    // Not netlink I/O, but needed to keep the per-process fd cache honest.
+    FdClose,    // close, close_range, dup2, dup3, io_uring_enter: an fd number may change identity
+    Clone,      // clone(flags, ...): flags in arg 0
+    Clone3,     // clone3(struct clone_args*, size): flags are the struct's first u64
+    Fork,       // fork, vfork: no CLONE_FILES
 }
 
 /// <summary>
@@ -43,6 +49,10 @@ internal static class SyscallTable
                     47 => IoCall.RecvMsg,
                     299 => IoCall.RecvMmsg,
                     307 => IoCall.SendMmsg,
+                    3 or 33 or 292 or 436 or 426 => IoCall.FdClose,
+                    56 => IoCall.Clone,
+                    57 or 58 => IoCall.Fork,
+                    435 => IoCall.Clone3,
                     _ => IoCall.None, // includes x32 numbers (bit 30 set)
                 };
             case AUDIT_ARCH_AARCH64: // asm-generic numbering
@@ -58,12 +68,17 @@ internal static class SyscallTable
                     212 => IoCall.RecvMsg,
                     243 => IoCall.RecvMmsg,
                     269 => IoCall.SendMmsg,
+                    57 or 24 or 436 or 426 => IoCall.FdClose, // close, dup3, close_range, io_uring_enter (no dup2)
+                    220 => IoCall.Clone,
+                    435 => IoCall.Clone3,
                     _ => IoCall.None,
                 };
             default:
                 return IoCall.None;
         }
     }
+
+    public static bool IsNetlinkIo(IoCall c) => c is >= IoCall.Write and <= IoCall.RecvMmsg;
 
     public static bool IsSend(IoCall c) => c is IoCall.Write or IoCall.Writev or IoCall.SendTo or IoCall.SendMsg or IoCall.SendMmsg;
 

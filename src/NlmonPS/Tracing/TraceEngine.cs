@@ -27,7 +27,7 @@ internal sealed unsafe class TraceEngine
 
     // Touched by other threads.
     private readonly object _sync = new();
-    private readonly HashSet<int> _liveTgids = new();
+    private readonly HashSet<int> _liveTgids = new(); // = _procs.Keys, for RequestStop
     private readonly ManualResetEventSlim _started = new();
     private volatile bool _stopRequested;
     private int _wakeFd = -1;
@@ -40,7 +40,7 @@ internal sealed unsafe class TraceEngine
 
     // Tracer thread only.
     private readonly Dictionary<int, ThreadState> _threads = new();
-    private readonly Dictionary<int, string> _comm = new();
+    private readonly Dictionary<int, ProcState> _procs = new();
     private readonly NetlinkSocketResolver _resolver = new();
     private Bootstrap _bootstrap;
     private bool _probed;
@@ -48,6 +48,9 @@ internal sealed unsafe class TraceEngine
     private bool _killedAll;
     private int _sentinelPid;
     private Thread? _thread;
+
+    /// <summary>Test hook: every wait status and decision, when set.</summary>
+    internal static Action<string>? DebugLog { get; set; }
 
     /// <summary>
     /// Where the bootstrap shell of a started command is. posix_spawn returns as soon as the child's
@@ -62,10 +65,11 @@ internal sealed unsafe class TraceEngine
         AwaitingExec,
     }
 
-    private sealed class ThreadState(int tid, int tgid)
+    private sealed class ThreadState(int tid, ProcState proc)
     {
         public int Tid { get; } = tid;
-        public int Tgid { get; set; } = tgid;
+        public ProcState Proc { get; set; } = proc;
+        public int Tgid => Proc.Tgid;
 
         // The netlink syscall seen at entry, finished at exit. Entry args are kept because the exit
         // stop only reports the return value.
@@ -73,7 +77,33 @@ internal sealed unsafe class TraceEngine
         public int Fd;
         public NetlinkSocket? Socket;
         public ulong Arg1, Arg2, Arg3;
+
+        // Flags of the clone/clone3/fork in progress, for the PTRACE_EVENT_* stop inside it.
+        public ulong CloneFlags;
+        public bool CloneFlagsKnown;
     }
+
+    /// <summary>
+    /// Per thread group. <see cref="Fds"/> caches fd number -> netlink socket (null: something else)
+    /// to spare a readlink on /proc per read/write. It is only trusted while nothing else can change
+    /// the fd table behind our back: a single traced thread (so syscalls are sequential), a table not
+    /// shared with another process (clone with CLONE_FILES, or a process that existed before Attach),
+    /// and it is cleared around every close/dup2/dup3/close_range/io_uring_enter and on exec. New fds
+    /// only take free numbers, which the cache cannot hold (it only stores fds seen open).
+    /// </summary>
+    private sealed class ProcState(int tgid)
+    {
+        public int Tgid { get; } = tgid;
+        public int Threads;
+        public bool FdTableMaybeShared;
+        public readonly Dictionary<int, NetlinkSocket?> Fds = new();
+        public string? Comm;
+
+        public bool CanCacheFds => Threads == 1 && !FdTableMaybeShared;
+    }
+
+    private const ulong CLONE_FILES = 0x400;
+    private const ulong CLONE_THREAD = 0x10000;
 
     private TraceEngine(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
         IReadOnlyList<string> arguments, string? workingDirectory, int attachPid)
@@ -211,7 +241,7 @@ internal sealed unsafe class TraceEngine
                 ? new TraceException(TraceErrorKind.PtraceNotPermitted, PtraceDeniedMessage("trace the spawned command"), errno)
                 : TraceException.FromErrno(TraceErrorKind.Other, "PTRACE_SEIZE", errno);
         }
-        Register(pid, pid);
+        Register(pid, pid, preExisting: false);
         // Start() returns once the first stop has been seen and PTRACE_GET_SYSCALL_INFO probed (Loop).
     }
 
@@ -253,7 +283,7 @@ internal sealed unsafe class TraceEngine
                         _ => TraceException.FromErrno(TraceErrorKind.Other, $"PTRACE_SEIZE of process {tgid}", errno),
                     };
                 }
-                Register(tid, tgid);
+                Register(tid, tgid, preExisting: true);
                 ptrace(PTRACE_INTERRUPT, tid, 0, 0);
                 any = true;
             }
@@ -357,11 +387,9 @@ internal sealed unsafe class TraceEngine
             ptrace(PTRACE_INTERRUPT, t.Tid, 0, 0);
     }
 
-    private static readonly bool DebugLog = Environment.GetEnvironmentVariable("NLMONPS_TRACE_DEBUG") == "1";
-
     private void HandleStatus(int pid, int status)
     {
-        if (DebugLog) Console.Error.WriteLine($"[dbg] pid {pid} status 0x{status:x}");
+        DebugLog?.Invoke($"pid {pid} status 0x{status:x} boot={_bootstrap} detaching={_detaching}");
         if (!WIFSTOPPED(status))
         {
             if (WIFEXITED(status) || WIFSIGNALED(status))
@@ -372,7 +400,6 @@ internal sealed unsafe class TraceEngine
         ThreadState t = GetOrRegister(pid);
         int sig = WSTOPSIG(status);
         int ev = (status >> 16) & 0xff;
-        if (DebugLog) Console.Error.WriteLine($"[dbg] pid {pid} stop sig={sig} ev={ev} boot={_bootstrap}");
 
         if (!_probed)
         {
@@ -406,7 +433,7 @@ internal sealed unsafe class TraceEngine
                     {
                         ulong msg;
                         if (ptrace(PTRACE_GETEVENTMSG, pid, 0, (nint)(&msg)) == 0)
-                            GetOrRegister((int)msg, ev == PTRACE_EVENT_CLONE ? 0 : (int)msg);
+                            NewChild(t, (int)msg, ev);
                         Continue(t, 0);
                         return;
                     }
@@ -471,7 +498,7 @@ internal sealed unsafe class TraceEngine
     private void Detach(ThreadState t, int sig)
     {
         ptrace(PTRACE_DETACH, t.Tid, 0, sig);
-        _threads.Remove(t.Tid);
+        RemoveThread(t.Tid);
     }
 
     private bool ProbeSyscallInfo(int pid)
@@ -492,35 +519,73 @@ internal sealed unsafe class TraceEngine
             tgid = ReadTgid(tid);
         if (tgid <= 0)
             tgid = tid;
-        return Register(tid, tgid);
+        return Register(tid, tgid, preExisting: false);
     }
 
-    private ThreadState Register(int tid, int tgid)
+    private ThreadState Register(int tid, int tgid, bool preExisting)
     {
-        var t = new ThreadState(tid, tgid);
-        _threads[tid] = t;
-        lock (_sync)
+        if (!_procs.TryGetValue(tgid, out ProcState? proc))
         {
-            _liveTgids.Add(tgid);
-            if (_spawned && _stopRequested)
-                kill(tgid, SIGKILL); // born after Stop(): the tree is being killed
+            // A process that existed before Attach may share its fd table with anything.
+            proc = new ProcState(tgid) { FdTableMaybeShared = preExisting };
+            _procs[tgid] = proc;
+            lock (_sync)
+            {
+                _liveTgids.Add(tgid);
+                if (_spawned && _stopRequested)
+                    kill(tgid, SIGKILL); // born after Stop(): the tree is being killed
+            }
+        }
+        proc.Threads++;
+        proc.Fds.Clear();
+        var t = new ThreadState(tid, proc);
+        _threads[tid] = t;
+        return t;
+    }
+
+    private ThreadState? RemoveThread(int tid)
+    {
+        if (!_threads.Remove(tid, out ThreadState? t))
+            return null;
+        ProcState proc = t.Proc;
+        proc.Fds.Clear();
+        if (--proc.Threads <= 0)
+        {
+            _procs.Remove(proc.Tgid);
+            lock (_sync)
+                _liveTgids.Remove(proc.Tgid);
         }
         return t;
     }
 
+    /// <summary>PTRACE_EVENT_FORK/VFORK/CLONE: register the child (its own first stop may come before or after).</summary>
+    private void NewChild(ThreadState parent, int child, int ev)
+    {
+        bool known = parent.CloneFlagsKnown;
+        ulong flags = parent.CloneFlags;
+        int tgid = 0;
+        if (known)
+            tgid = (flags & CLONE_THREAD) != 0 ? parent.Tgid : child;
+        else if (ev != PTRACE_EVENT_CLONE)
+            tgid = child; // fork and vfork events never create threads
+        ThreadState c = GetOrRegister(child, tgid);
+        if (c.Proc != parent.Proc && (!known || (flags & CLONE_FILES) != 0))
+        {
+            // Two processes on one fd table: a close in one is invisible in the other's syscalls.
+            c.Proc.FdTableMaybeShared = true;
+            parent.Proc.FdTableMaybeShared = true;
+            c.Proc.Fds.Clear();
+            parent.Proc.Fds.Clear();
+        }
+    }
+
     private void ThreadGone(int tid, int status)
     {
-        if (!_threads.Remove(tid, out ThreadState? t))
+        if (RemoveThread(tid) is null)
             return;
-        if (tid == t.Tgid)
-        {
-            // A traced group leader is reported last, after all its threads: the process is gone.
-            _comm.Remove(tid);
-            lock (_sync)
-                _liveTgids.Remove(tid);
-        }
         if (tid == _mainPid)
         {
+            // A traced group leader is reported last, after all its threads: the process is gone.
             lock (_sync)
             {
                 if (WIFEXITED(status))
@@ -535,25 +600,26 @@ internal sealed unsafe class TraceEngine
     private void Exec(ThreadState t)
     {
         // After execve the caller has the thread group id as tid; if a non-leader thread exec'ed, the
-        // event message holds its former tid, which vanishes without an exit report.
+        // event message holds its former tid, which vanishes without an exit report. The other
+        // threads are reported as exited.
         ulong former;
         if (ptrace(PTRACE_GETEVENTMSG, t.Tid, 0, (nint)(&former)) == 0 && (int)former != t.Tid)
-            _threads.Remove((int)former);
-        t.Tgid = t.Tid;
+            RemoveThread((int)former);
         t.Call = IoCall.None;
         t.Socket = null;
-        _comm.Remove(t.Tid);
+        t.Proc.Fds.Clear(); // O_CLOEXEC fds are gone
+        t.Proc.Comm = null; // new program name
         if (t.Tid == _mainPid && _bootstrap == Bootstrap.AwaitingExec)
             _bootstrap = Bootstrap.Done; // the command proper starts now: trace its syscalls
     }
 
-    private string Comm(int tgid)
+    private string Comm(ProcState proc)
     {
-        if (_comm.TryGetValue(tgid, out string? name))
+        if (proc.Comm is { } name)
             return name;
         try
         {
-            name = File.ReadAllText("/proc/" + tgid + "/comm").TrimEnd('\n');
+            name = File.ReadAllText("/proc/" + proc.Tgid + "/comm").TrimEnd('\n');
         }
         catch (IOException)
         {
@@ -563,7 +629,7 @@ internal sealed unsafe class TraceEngine
         {
             name = "?";
         }
-        _comm[tgid] = name;
+        proc.Comm = name;
         return name;
     }
 
@@ -641,11 +707,35 @@ internal sealed unsafe class TraceEngine
         {
             t.Call = IoCall.None;
             t.Socket = null;
+            t.CloneFlagsKnown = false;
             IoCall call = SyscallTable.Classify(info.Arch, info.Nr);
-            if (call == IoCall.None)
-                return;
+            switch (call)
+            {
+                case IoCall.None:
+                    return;
+                case IoCall.FdClose:
+                    t.Proc.Fds.Clear();
+                    t.Call = call; // and again at exit
+                    return;
+                case IoCall.Fork:
+                    t.CloneFlags = 0;
+                    t.CloneFlagsKnown = true;
+                    return;
+                case IoCall.Clone:
+                    t.CloneFlags = info.Arg0;
+                    t.CloneFlagsKnown = true;
+                    return;
+                case IoCall.Clone3:
+                    {
+                        ulong flags = 0;
+                        t.CloneFlagsKnown = info.Arg0 != 0 && ReadExact(t.Tid, info.Arg0, (byte*)&flags, sizeof(ulong));
+                        t.CloneFlags = t.CloneFlagsKnown ? flags : 0;
+                        return;
+                    }
+            }
+
             int fd = (int)info.Arg0;
-            NetlinkSocket? sock = _resolver.Resolve(t.Tid, fd);
+            NetlinkSocket? sock = ResolveFd(t, fd);
             if (sock is null)
                 return;
             t.Call = call;
@@ -661,6 +751,11 @@ internal sealed unsafe class TraceEngine
             NetlinkSocket? sock = t.Socket;
             t.Call = IoCall.None;
             t.Socket = null;
+            if (call == IoCall.FdClose)
+            {
+                t.Proc.Fds.Clear();
+                return;
+            }
             if (call == IoCall.None || sock is null || info.IsError != 0 || info.RVal <= 0)
                 return; // not ours, or failed: errors produce nothing
             try
@@ -672,6 +767,23 @@ internal sealed unsafe class TraceEngine
                 // Unreadable memory or a racing exit must not stop the trace; drop this one syscall.
             }
         }
+    }
+
+    private NetlinkSocket? ResolveFd(ThreadState t, int fd)
+    {
+        ProcState proc = t.Proc;
+        bool cache = proc.CanCacheFds;
+        if (cache && proc.Fds.TryGetValue(fd, out NetlinkSocket? cached))
+        {
+            if (cached is { Bound: false })
+                _resolver.Refresh(t.Tid, cached);
+            return cached;
+        }
+        if (!_resolver.TryResolve(t.Tid, fd, out NetlinkSocket? sock))
+            return null; // not open (the syscall will fail) or the thread is gone: do not cache
+        if (cache)
+            proc.Fds[fd] = sock;
+        return sock;
     }
 
     private void Capture(ThreadState t, IoCall call, NetlinkSocket sock, long rval)
@@ -757,7 +869,7 @@ internal sealed unsafe class TraceEngine
             Timestamp = DateTimeOffset.UtcNow,
             ProcessId = t.Tgid,
             ThreadId = t.Tid,
-            ProcessName = Comm(t.Tgid),
+            ProcessName = Comm(t.Proc),
             Direction = SyscallTable.IsSend(call) ? NetlinkDirection.ToKernel : NetlinkDirection.FromKernel,
             NetlinkProtocol = sock.Protocol,
             PortId = sock.PortId,
