@@ -238,7 +238,7 @@ internal sealed unsafe class TraceEngine
             int st;
             while (waitpid(pid, &st, __WALL) < 0 && LastErrno == EINTR) { }
             throw errno == EPERM
-                ? new TraceException(TraceErrorKind.PtraceNotPermitted, PtraceDeniedMessage("trace the spawned command"), errno)
+                ? new TraceException(TraceErrorKind.PtraceNotPermitted, PtraceDeniedMessage("trace the spawned command", pid), errno)
                 : TraceException.FromErrno(TraceErrorKind.Other, "PTRACE_SEIZE", errno);
         }
         Register(pid, pid, preExisting: false);
@@ -345,7 +345,7 @@ internal sealed unsafe class TraceEngine
             if (pid == _sentinelPid)
             {
                 if (!WIFSTOPPED(status))
-                    _sentinelPid = 0;
+                    SentinelExited();
             }
             else
             {
@@ -356,6 +356,19 @@ internal sealed unsafe class TraceEngine
                 ApplyStop();
         }
         _started.Set();
+    }
+
+    private void SentinelExited()
+    {
+        _sentinelPid = 0;
+        // Killed by someone else while we still trace: without it Stop() could not wake us.
+        lock (_sync)
+        {
+            if (_stopRequested || _threads.Count == 0)
+                return;
+            CloseWakeFdLocked();
+            _sentinelPid = Spawner.SpawnSentinel(out _wakeFd);
+        }
     }
 
     private void ApplyStop()
