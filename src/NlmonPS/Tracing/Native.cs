@@ -13,17 +13,14 @@ internal static unsafe class Native
 
     // ptrace requests (linux/ptrace.h)
     public const int PTRACE_CONT = 7;
-    public const int PTRACE_KILL = 8;
     public const int PTRACE_DETACH = 17;
     public const int PTRACE_SYSCALL = 24;
     public const int PTRACE_GETEVENTMSG = 0x4201;
-    public const int PTRACE_GETSIGINFO = 0x4202;
     public const int PTRACE_SEIZE = 0x4206;
     public const int PTRACE_INTERRUPT = 0x4207;
     public const int PTRACE_LISTEN = 0x4208;
     public const int PTRACE_GET_SYSCALL_INFO = 0x420e;
 
-    public const byte PTRACE_SYSCALL_INFO_NONE = 0;
     public const byte PTRACE_SYSCALL_INFO_ENTRY = 1;
     public const byte PTRACE_SYSCALL_INFO_EXIT = 2;
 
@@ -41,7 +38,6 @@ internal static unsafe class Native
     public const int PTRACE_O_EXITKILL = 1 << 20;
 
     // wait options
-    public const int WNOHANG = 1;
     public const int __WNOTHREAD = 0x20000000;
     public const int __WALL = 0x40000000;
 
@@ -61,12 +57,6 @@ internal static unsafe class Native
     public const int EINTR = 4;
     public const int EIO = 5;
     public const int ECHILD = 10;
-    public const int EACCES = 13;
-    public const int EFAULT = 14;
-    public const int EINVAL = 22;
-    public const int ERANGE = 34;
-    public const int ENOSYS = 38;
-    public const int ENODATA = 61;
 
     public const int X_OK = 1;
     public const int O_WRONLY = 1;

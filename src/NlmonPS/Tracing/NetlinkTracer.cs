@@ -79,6 +79,7 @@ public sealed class NetlinkTracer : IDisposable
     /// <summary>
     /// Blocking enumeration of the events; ends when tracing has ended (command and everything it
     /// started exited, or Stop) and throws <see cref="Error"/> at the end if the tracer failed.
+    /// Cancelling the token throws OperationCanceledException but does not stop tracing.
     /// </summary>
     public IEnumerable<TracedNetlinkIo> ReadEvents(CancellationToken cancellationToken = default)
     {

@@ -492,7 +492,8 @@ internal sealed unsafe class TraceEngine
         {
             // A real job-control stop (kill -STOP, ^Z): keep it stopped without resuming it, and
             // still get notified when it is continued (PTRACE_SEIZE semantics).
-            ptrace(PTRACE_LISTEN, t.Tid, 0, 0);
+            if (ptrace(PTRACE_LISTEN, t.Tid, 0, 0) != 0 && LastErrno != ESRCH)
+                Continue(t, 0); // never leave a thread parked in a ptrace-stop nobody will end
         }
     }
 
