@@ -1,0 +1,965 @@
+using System.Collections.Concurrent;
+using static NlmonPS.Tracing.Native;
+
+namespace NlmonPS.Tracing;
+
+/// <summary>
+/// The ptrace state machine. Everything in here except <see cref="RequestStop"/> runs on one
+/// dedicated thread: ptrace relationships belong to the tracer *thread*, not the process.
+///
+/// That thread also does the posix_spawn, so the tracee is a child of that thread, and it waits with
+/// waitpid(-1, __WALL | __WNOTHREAD): only its own children and tracees, never children other threads
+/// of the host (pwsh) start with System.Diagnostics.Process, whose exit statuses we must not steal.
+/// </summary>
+internal sealed unsafe class TraceEngine
+{
+    private const int MaxCapture = 16 << 20;
+    private const int MaxIov = 1024; // UIO_MAXIOV: the kernel rejects more
+    private const int MsghdrSize = 56; // struct msghdr / user_msghdr on LP64
+    private const int MmsghdrSize = 64; // struct mmsghdr: msghdr + u32 msg_len + padding
+
+    private readonly BlockingCollection<TracedNetlinkIo> _events;
+    private readonly bool _spawned;
+    private readonly string? _resolvedPath;
+    private readonly IReadOnlyList<string> _arguments;
+    private readonly string? _workingDirectory;
+    private readonly int _attachPid;
+
+    // Touched by other threads.
+    private readonly object _sync = new();
+    private readonly HashSet<int> _liveTgids = new(); // = _procs.Keys, for RequestStop
+    private readonly ManualResetEventSlim _started = new();
+    private volatile bool _stopRequested;
+    private int _wakeFd = -1;
+    private int _mainPid;
+    private int? _exitCode;
+    private int? _terminatingSignal;
+    private volatile bool _hasExited;
+    private volatile TraceException? _startError;
+    private volatile TraceException? _error;
+
+    // Tracer thread only.
+    private readonly Dictionary<int, ThreadState> _threads = new();
+    private readonly Dictionary<int, ProcState> _procs = new();
+    private readonly NetlinkSocketResolver _resolver = new();
+    private Bootstrap _bootstrap;
+    private bool _probed;
+    private bool _detaching;
+    private bool _killedAll;
+    private int _sentinelPid;
+    private Thread? _thread;
+
+    /// <summary>Test hook: every wait status and decision, when set.</summary>
+    internal static Action<string>? DebugLog { get; set; }
+
+    /// <summary>
+    /// Where the bootstrap shell of a started command is. posix_spawn returns as soon as the child's
+    /// execve of /bin/sh has released the parent (vfork semantics), which can be before that execve
+    /// reports PTRACE_EVENT_EXEC: so the first exec event may be the shell's own. Only the exec that
+    /// follows the shell's SIGSTOP is the command's.
+    /// </summary>
+    private enum Bootstrap
+    {
+        Done,
+        AwaitingStop,
+        AwaitingExec,
+    }
+
+    private sealed class ThreadState(int tid, ProcState proc)
+    {
+        public int Tid { get; } = tid;
+        public ProcState Proc { get; set; } = proc;
+        public int Tgid => Proc.Tgid;
+
+        // The netlink syscall seen at entry, finished at exit. Entry args are kept because the exit
+        // stop only reports the return value.
+        public IoCall Call;
+        public int Fd;
+        public NetlinkSocket? Socket;
+        public ulong Arg1, Arg2, Arg3;
+
+        // Flags of the clone/clone3/fork in progress, for the PTRACE_EVENT_* stop inside it.
+        public ulong CloneFlags;
+        public bool CloneFlagsKnown;
+    }
+
+    /// <summary>
+    /// Per thread group. <see cref="Fds"/> caches fd number -> netlink socket (null: something else)
+    /// to spare a readlink on /proc per read/write. It is only trusted while nothing else can change
+    /// the fd table behind our back: a single traced thread (so syscalls are sequential), a table not
+    /// shared with another process (clone with CLONE_FILES, or a process that existed before Attach),
+    /// and it is cleared around every close/dup2/dup3/close_range/io_uring_enter and on exec. New fds
+    /// only take free numbers, which the cache cannot hold (it only stores fds seen open).
+    /// </summary>
+    private sealed class ProcState(int tgid)
+    {
+        public int Tgid { get; } = tgid;
+        public int Threads;
+        public bool FdTableMaybeShared;
+        public readonly Dictionary<int, NetlinkSocket?> Fds = new();
+        public string? Comm;
+
+        public bool CanCacheFds => Threads == 1 && !FdTableMaybeShared;
+    }
+
+    private const ulong CLONE_FILES = 0x400;
+    private const ulong CLONE_THREAD = 0x10000;
+
+    private TraceEngine(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid)
+    {
+        _events = events;
+        _spawned = spawned;
+        _resolvedPath = resolvedPath;
+        _arguments = arguments;
+        _workingDirectory = workingDirectory;
+        _attachPid = attachPid;
+    }
+
+    public int MainPid => Volatile.Read(ref _mainPid);
+    public bool HasExited => _hasExited;
+    public int? ExitCode { get { lock (_sync) return _exitCode; } }
+    public int? TerminatingSignal { get { lock (_sync) return _terminatingSignal; } }
+    public TraceException? Error => _error;
+    public bool IsSpawned => _spawned;
+
+    public static TraceEngine Launch(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid)
+    {
+        var engine = new TraceEngine(events, spawned, resolvedPath, arguments, workingDirectory, attachPid);
+        engine._thread = new Thread(engine.Run)
+        {
+            IsBackground = true, // never keeps the host alive; on host exit EXITKILL/auto-detach clean up
+            Name = "NlmonPS ptrace",
+        };
+        engine._thread.Start();
+        engine._started.Wait();
+        if (engine._startError is { } startError)
+        {
+            engine._thread.Join();
+            throw startError;
+        }
+        return engine;
+    }
+
+    public bool Join(TimeSpan timeout) => _thread!.Join(timeout);
+
+    /// <summary>Any thread. Spawned: SIGKILL the traced processes (the tracer thread finishes the job
+    /// for processes it learns about later). Attached: wake the tracer thread, which detaches.</summary>
+    public void RequestStop()
+    {
+        lock (_sync)
+        {
+            _stopRequested = true;
+            if (_spawned)
+            {
+                // Safe against pid reuse: a traced process cannot be reaped by anyone before the
+                // tracer thread has collected its exit, and that removes it from this set first.
+                foreach (int tgid in _liveTgids)
+                    kill(tgid, SIGKILL);
+            }
+            else
+            {
+                CloseWakeFdLocked();
+            }
+        }
+    }
+
+    private void CloseWakeFdLocked()
+    {
+        if (_wakeFd >= 0)
+        {
+            close(_wakeFd);
+            _wakeFd = -1;
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            try
+            {
+                if (_spawned)
+                    SetupSpawn();
+                else
+                    SetupAttach();
+            }
+            catch (TraceException e)
+            {
+                _startError = e;
+                return;
+            }
+            catch (Exception e)
+            {
+                _startError = new TraceException(TraceErrorKind.Other, "Tracing could not start: " + e.Message, 0, e);
+                return;
+            }
+
+            Loop();
+        }
+        catch (Exception e)
+        {
+            _error = e as TraceException ?? new TraceException(TraceErrorKind.Other, "The tracer failed: " + e.Message, 0, e);
+            EmergencyCleanup();
+        }
+        finally
+        {
+            lock (_sync)
+                CloseWakeFdLocked();
+            if (_sentinelPid > 0)
+            {
+                int st;
+                waitpid(_sentinelPid, &st, __WALL);
+            }
+            _started.Set();
+            _events.CompleteAdding();
+            // When this thread exits the kernel also cleans up whatever is still traced:
+            // EXITKILL tracees are killed, attached ones are detached.
+        }
+    }
+
+    // ---------------------------------------------------------------- setup
+
+    private const int CommonOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                                      PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+
+    private void SetupSpawn()
+    {
+        int pid = Spawner.SpawnStopped(_resolvedPath!, _arguments, _workingDirectory);
+        Volatile.Write(ref _mainPid, pid);
+        _bootstrap = Bootstrap.AwaitingStop;
+
+        // EXITKILL: if this thread (or the host) dies, the kernel kills the whole traced tree.
+        if (ptrace(PTRACE_SEIZE, pid, 0, CommonOptions | PTRACE_O_EXITKILL) != 0)
+        {
+            int errno = LastErrno;
+            kill(pid, SIGKILL);
+            int st;
+            while (waitpid(pid, &st, __WALL) < 0 && LastErrno == EINTR) { }
+            throw errno == EPERM
+                ? new TraceException(TraceErrorKind.PtraceNotPermitted, PtraceDeniedMessage("trace the spawned command", pid), errno)
+                : TraceException.FromErrno(TraceErrorKind.Other, "PTRACE_SEIZE", errno);
+        }
+        Register(pid, pid, preExisting: false);
+        // Start() returns once the first stop has been seen and PTRACE_GET_SYSCALL_INFO probed (Loop).
+    }
+
+    private void SetupAttach()
+    {
+        int tgid = ReadTgid(_attachPid);
+        if (tgid <= 0)
+            throw new TraceException(TraceErrorKind.ProcessNotFound, $"No process with id {_attachPid}.", ESRCH);
+        if (tgid == getpid())
+            throw new TraceException(TraceErrorKind.PtraceNotPermitted, "A process cannot trace itself.", EPERM);
+        Volatile.Write(ref _mainPid, tgid);
+
+        _sentinelPid = Spawner.SpawnSentinel(out int wakeFd);
+        lock (_sync)
+            _wakeFd = wakeFd;
+
+        // Seize every thread, re-listing /proc/PID/task until no new thread shows up: threads created
+        // after their creator was seized are attached automatically (TRACECLONE), the others are
+        // found by the next pass.
+        bool any = true;
+        while (any)
+        {
+            any = false;
+            foreach (int tid in ListTasks(tgid))
+            {
+                if (_threads.ContainsKey(tid))
+                    continue;
+                if (ptrace(PTRACE_SEIZE, tid, 0, CommonOptions) != 0)
+                {
+                    int errno = LastErrno;
+                    if (_threads.Count > 0 && errno == ESRCH)
+                        continue; // thread exited meanwhile
+                    if (_threads.Count > 0)
+                        throw TraceException.FromErrno(TraceErrorKind.Other, $"PTRACE_SEIZE of thread {tid}", errno);
+                    throw errno switch
+                    {
+                        ESRCH => new TraceException(TraceErrorKind.ProcessNotFound, $"Process {tgid} exited.", errno),
+                        EPERM => new TraceException(TraceErrorKind.PtraceNotPermitted, PtraceDeniedMessage($"attach to process {tgid}", tgid), errno),
+                        _ => TraceException.FromErrno(TraceErrorKind.Other, $"PTRACE_SEIZE of process {tgid}", errno),
+                    };
+                }
+                Register(tid, tgid, preExisting: true);
+                ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+                any = true;
+            }
+        }
+        if (_threads.Count == 0)
+            throw new TraceException(TraceErrorKind.ProcessNotFound, $"Process {tgid} has no threads left.", ESRCH);
+    }
+
+    private static string PtraceDeniedMessage(string what, int pid = 0)
+    {
+        var msg = $"ptrace is not permitted to {what} (EPERM).";
+        if (pid > 0 && ReadStatusField(pid, "TracerPid:") is int tracer && tracer != 0)
+            return msg + $" The process is already traced by process {tracer} (a debugger or strace?).";
+        try
+        {
+            string scope = File.ReadAllText("/proc/sys/kernel/yama/ptrace_scope").Trim();
+            msg += $" kernel.yama.ptrace_scope is {scope}" + scope switch
+            {
+                "1" => " (only descendants can be traced without CAP_SYS_PTRACE: run as root or lower it with 'sysctl kernel.yama.ptrace_scope=0').",
+                "2" => " (only CAP_SYS_PTRACE may trace: run as root).",
+                "3" => " (ptrace is disabled until reboot).",
+                _ => ".",
+            };
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return msg + " In a container, ptrace needs CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE) and a seccomp profile that allows it.";
+    }
+
+    // ---------------------------------------------------------------- main loop
+
+    private void Loop()
+    {
+        while (true)
+        {
+            if (_threads.Count == 0 && _sentinelPid > 0)
+            {
+                // Nothing left to trace: let the sentinel exit so waitpid can reach ECHILD.
+                lock (_sync)
+                    CloseWakeFdLocked();
+            }
+
+            int status;
+            int pid = waitpid(-1, &status, __WALL | __WNOTHREAD);
+            if (pid < 0)
+            {
+                int errno = LastErrno;
+                if (errno == EINTR)
+                    continue;
+                if (errno == ECHILD)
+                    break; // no tracee and no helper child left
+                throw TraceException.FromErrno(TraceErrorKind.Other, "waitpid", errno);
+            }
+
+            if (pid == _sentinelPid)
+            {
+                if (!WIFSTOPPED(status))
+                    SentinelExited();
+            }
+            else
+            {
+                HandleStatus(pid, status);
+            }
+
+            if (_stopRequested)
+                ApplyStop();
+        }
+        _started.Set();
+    }
+
+    private void SentinelExited()
+    {
+        _sentinelPid = 0;
+        // Killed by someone else while we still trace: without it Stop() could not wake us.
+        lock (_sync)
+        {
+            if (_stopRequested || _threads.Count == 0)
+                return;
+            CloseWakeFdLocked();
+            _sentinelPid = Spawner.SpawnSentinel(out _wakeFd);
+        }
+    }
+
+    private void ApplyStop()
+    {
+        if (_spawned)
+        {
+            if (_killedAll)
+                return;
+            _killedAll = true;
+            foreach (ThreadState t in _threads.Values)
+                kill(t.Tgid, SIGKILL);
+        }
+        else if (!_detaching)
+        {
+            BeginDetach();
+        }
+    }
+
+    /// <summary>
+    /// Detach needs each thread in a ptrace-stop. PTRACE_INTERRUPT gets every thread there (also the
+    /// ones parked in PTRACE_LISTEN); each one is then detached at whatever stop it reports first, with
+    /// its pending signal passed on. A thread detached from a group-stop is put back into the stop by
+    /// the kernel, so a job-control-stopped process stays stopped.
+    /// </summary>
+    private void BeginDetach()
+    {
+        _detaching = true;
+        foreach (ThreadState t in _threads.Values)
+            ptrace(PTRACE_INTERRUPT, t.Tid, 0, 0);
+    }
+
+    private void HandleStatus(int pid, int status)
+    {
+        DebugLog?.Invoke($"pid {pid} status 0x{status:x} boot={_bootstrap} detaching={_detaching}");
+        if (!WIFSTOPPED(status))
+        {
+            if (WIFEXITED(status) || WIFSIGNALED(status))
+                ThreadGone(pid, status);
+            return;
+        }
+
+        ThreadState t = GetOrRegister(pid);
+        int sig = WSTOPSIG(status);
+        int ev = (status >> 16) & 0xff;
+
+        if (!_probed)
+        {
+            _probed = true;
+            if (!ProbeSyscallInfo(pid))
+            {
+                _startError = new TraceException(TraceErrorKind.UnsupportedKernel,
+                    $"This kernel ({Environment.OSVersion.Version}) lacks PTRACE_GET_SYSCALL_INFO; Linux 5.3 or later is required.", EIO);
+                _stopRequested = true; // kill (spawned) or detach (attached), then Start/Attach throws
+            }
+            else
+            {
+                _started.Set();
+            }
+        }
+
+        if (sig == (SIGTRAP | 0x80))
+        {
+            SyscallStop(t);
+            Continue(t, 0);
+            return;
+        }
+
+        if (ev != 0)
+        {
+            switch (ev)
+            {
+                case PTRACE_EVENT_FORK:
+                case PTRACE_EVENT_VFORK:
+                case PTRACE_EVENT_CLONE:
+                    {
+                        ulong msg;
+                        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, (nint)(&msg)) == 0)
+                            NewChild(t, (int)msg, ev);
+                        Continue(t, 0);
+                        return;
+                    }
+                case PTRACE_EVENT_EXEC:
+                    Exec(t);
+                    Continue(t, 0);
+                    return;
+                case PTRACE_EVENT_STOP:
+                    if (sig is SIGSTOP or SIGTSTP or SIGTTIN or SIGTTOU)
+                        GroupStop(t);
+                    else
+                        Continue(t, 0); // PTRACE_INTERRUPT, first stop of a new child, SIGCONT notification
+                    return;
+                default:
+                    Continue(t, 0);
+                    return;
+            }
+        }
+
+        // Signal-delivery-stop: pass the signal on, except the bootstrap shell's own SIGSTOP.
+        if (_bootstrap == Bootstrap.AwaitingStop && pid == _mainPid && sig == SIGSTOP)
+        {
+            sig = 0;
+            _bootstrap = Bootstrap.AwaitingExec;
+        }
+        Continue(t, sig);
+    }
+
+    private void GroupStop(ThreadState t)
+    {
+        if (_detaching)
+        {
+            Detach(t, 0);
+        }
+        else if (_bootstrap != Bootstrap.Done && t.Tid == _mainPid)
+        {
+            _bootstrap = Bootstrap.AwaitingExec;
+            // The bootstrap shell stopped itself before we seized it: undo the job-control stop.
+            kill(t.Tid, SIGCONT);
+            Continue(t, 0);
+        }
+        else
+        {
+            // A real job-control stop (kill -STOP, ^Z): keep it stopped without resuming it, and
+            // still get notified when it is continued (PTRACE_SEIZE semantics).
+            if (ptrace(PTRACE_LISTEN, t.Tid, 0, 0) != 0 && LastErrno != ESRCH)
+                Continue(t, 0); // never leave a thread parked in a ptrace-stop nobody will end
+        }
+    }
+
+    private void Continue(ThreadState t, int sig)
+    {
+        if (_detaching)
+        {
+            Detach(t, sig);
+            return;
+        }
+        // The bootstrap shell runs with PTRACE_CONT: no syscall stops until it has exec'ed the command.
+        int request = _bootstrap != Bootstrap.Done && t.Tid == _mainPid ? PTRACE_CONT : PTRACE_SYSCALL;
+        ptrace(request, t.Tid, 0, sig); // ESRCH: killed meanwhile; its exit status follows
+    }
+
+    private void Detach(ThreadState t, int sig)
+    {
+        ptrace(PTRACE_DETACH, t.Tid, 0, sig);
+        RemoveThread(t.Tid);
+    }
+
+    private bool ProbeSyscallInfo(int pid)
+    {
+        PtraceSyscallInfo info;
+        if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(PtraceSyscallInfo), (nint)(&info)) >= 0)
+            return true;
+        return LastErrno == ESRCH; // gone: nothing to conclude
+    }
+
+    // ---------------------------------------------------------------- threads and processes
+
+    private ThreadState GetOrRegister(int tid, int tgid = 0)
+    {
+        if (_threads.TryGetValue(tid, out ThreadState? t))
+            return t;
+        if (tgid <= 0)
+            tgid = ReadTgid(tid);
+        if (tgid <= 0)
+            tgid = tid;
+        return Register(tid, tgid, preExisting: false);
+    }
+
+    private ThreadState Register(int tid, int tgid, bool preExisting)
+    {
+        if (!_procs.TryGetValue(tgid, out ProcState? proc))
+        {
+            // A process that existed before Attach may share its fd table with anything.
+            proc = new ProcState(tgid) { FdTableMaybeShared = preExisting };
+            _procs[tgid] = proc;
+            lock (_sync)
+            {
+                _liveTgids.Add(tgid);
+                if (_spawned && _stopRequested)
+                    kill(tgid, SIGKILL); // born after Stop(): the tree is being killed
+            }
+        }
+        proc.Threads++;
+        proc.Fds.Clear();
+        var t = new ThreadState(tid, proc);
+        _threads[tid] = t;
+        return t;
+    }
+
+    private ThreadState? RemoveThread(int tid)
+    {
+        if (!_threads.Remove(tid, out ThreadState? t))
+            return null;
+        ProcState proc = t.Proc;
+        proc.Fds.Clear();
+        if (--proc.Threads <= 0)
+        {
+            _procs.Remove(proc.Tgid);
+            lock (_sync)
+                _liveTgids.Remove(proc.Tgid);
+        }
+        return t;
+    }
+
+    /// <summary>PTRACE_EVENT_FORK/VFORK/CLONE: register the child (its own first stop may come before or after).</summary>
+    private void NewChild(ThreadState parent, int child, int ev)
+    {
+        bool known = parent.CloneFlagsKnown;
+        ulong flags = parent.CloneFlags;
+        int tgid = 0;
+        if (known)
+            tgid = (flags & CLONE_THREAD) != 0 ? parent.Tgid : child;
+        else if (ev != PTRACE_EVENT_CLONE)
+            tgid = child; // fork and vfork events never create threads
+        ThreadState c = GetOrRegister(child, tgid);
+        if (c.Proc != parent.Proc && (!known || (flags & CLONE_FILES) != 0))
+        {
+            // Two processes on one fd table: a close in one is invisible in the other's syscalls.
+            c.Proc.FdTableMaybeShared = true;
+            parent.Proc.FdTableMaybeShared = true;
+            c.Proc.Fds.Clear();
+            parent.Proc.Fds.Clear();
+        }
+    }
+
+    private void ThreadGone(int tid, int status)
+    {
+        if (RemoveThread(tid) is null)
+            return;
+        if (tid == _mainPid)
+        {
+            // A traced group leader is reported last, after all its threads: the process is gone.
+            lock (_sync)
+            {
+                if (WIFEXITED(status))
+                    _exitCode = WEXITSTATUS(status);
+                else
+                    _terminatingSignal = WTERMSIG(status);
+            }
+            _hasExited = true;
+        }
+    }
+
+    private void Exec(ThreadState t)
+    {
+        // After execve the caller has the thread group id as tid; if a non-leader thread exec'ed, the
+        // event message holds its former tid, which vanishes without an exit report. The other
+        // threads are reported as exited.
+        ulong former;
+        if (ptrace(PTRACE_GETEVENTMSG, t.Tid, 0, (nint)(&former)) == 0 && (int)former != t.Tid)
+            RemoveThread((int)former);
+        t.Call = IoCall.None;
+        t.Socket = null;
+        t.Proc.Fds.Clear(); // O_CLOEXEC fds are gone
+        t.Proc.Comm = null; // new program name
+        if (t.Tid == _mainPid && _bootstrap == Bootstrap.AwaitingExec)
+            _bootstrap = Bootstrap.Done; // the command proper starts now: trace its syscalls
+    }
+
+    private string Comm(ProcState proc)
+    {
+        if (proc.Comm is { } name)
+            return name;
+        try
+        {
+            name = File.ReadAllText("/proc/" + proc.Tgid + "/comm").TrimEnd('\n');
+        }
+        catch (IOException)
+        {
+            name = "?";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            name = "?";
+        }
+        proc.Comm = name;
+        return name;
+    }
+
+    private static int ReadTgid(int pid) => ReadStatusField(pid, "Tgid:") ?? 0;
+
+    private static int? ReadStatusField(int pid, string field)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/" + pid + "/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal) && int.TryParse(line.AsSpan(field.Length).Trim(), out int v))
+                    return v;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+
+    private static List<int> ListTasks(int tgid)
+    {
+        var tids = new List<int>();
+        try
+        {
+            foreach (string dir in Directory.EnumerateDirectories("/proc/" + tgid + "/task"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), out int tid))
+                    tids.Add(tid);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        tids.Sort(); // leader first
+        return tids;
+    }
+
+    private void EmergencyCleanup()
+    {
+        // Best effort after an unexpected failure. Spawned: kill everything. Attached: the thread is
+        // about to exit and the kernel then detaches every tracee (they keep running).
+        if (_spawned)
+        {
+            foreach (ThreadState t in _threads.Values)
+                kill(t.Tgid, SIGKILL);
+            int st;
+            while (_threads.Count > 0)
+            {
+                int pid = waitpid(-1, &st, __WALL | __WNOTHREAD);
+                if (pid < 0 && LastErrno != EINTR)
+                    break;
+                if (pid > 0 && !WIFSTOPPED(st))
+                    ThreadGone(pid, st);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- syscalls
+
+    private void SyscallStop(ThreadState t)
+    {
+        PtraceSyscallInfo info;
+        if (ptrace(PTRACE_GET_SYSCALL_INFO, t.Tid, sizeof(PtraceSyscallInfo), (nint)(&info)) <= 0)
+            return;
+
+        if (info.Op == PTRACE_SYSCALL_INFO_ENTRY)
+        {
+            t.Call = IoCall.None;
+            t.Socket = null;
+            t.CloneFlagsKnown = false;
+            IoCall call = SyscallTable.Classify(info.Arch, info.Nr);
+            switch (call)
+            {
+                case IoCall.None:
+                    return;
+                case IoCall.FdClose:
+                    t.Proc.Fds.Clear();
+                    t.Call = call; // and again at exit
+                    return;
+                case IoCall.Fork:
+                    t.CloneFlags = 0;
+                    t.CloneFlagsKnown = true;
+                    return;
+                case IoCall.Clone:
+                    t.CloneFlags = info.Arg0;
+                    t.CloneFlagsKnown = true;
+                    return;
+                case IoCall.Clone3:
+                    {
+                        ulong flags = 0;
+                        t.CloneFlagsKnown = info.Arg0 != 0 && ReadExact(t.Tid, info.Arg0, (byte*)&flags, sizeof(ulong));
+                        t.CloneFlags = t.CloneFlagsKnown ? flags : 0;
+                        return;
+                    }
+            }
+
+            int fd = (int)info.Arg0;
+            NetlinkSocket? sock = ResolveFd(t, fd);
+            if (sock is null)
+                return;
+            t.Call = call;
+            t.Fd = fd;
+            t.Socket = sock;
+            t.Arg1 = info.Arg1;
+            t.Arg2 = info.Arg2;
+            t.Arg3 = info.Arg3;
+        }
+        else if (info.Op == PTRACE_SYSCALL_INFO_EXIT)
+        {
+            IoCall call = t.Call;
+            NetlinkSocket? sock = t.Socket;
+            t.Call = IoCall.None;
+            t.Socket = null;
+            if (call == IoCall.FdClose)
+            {
+                t.Proc.Fds.Clear();
+                return;
+            }
+            if (call == IoCall.None || sock is null || info.IsError != 0 || info.RVal <= 0)
+                return; // not ours, or failed: errors produce nothing
+            try
+            {
+                Capture(t, call, sock, info.RVal);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Unreadable memory or a racing exit must not stop the trace; drop this one syscall.
+            }
+        }
+    }
+
+    private NetlinkSocket? ResolveFd(ThreadState t, int fd)
+    {
+        ProcState proc = t.Proc;
+        bool cache = proc.CanCacheFds;
+        if (cache && proc.Fds.TryGetValue(fd, out NetlinkSocket? cached))
+        {
+            if (cached is { Bound: false })
+                _resolver.Refresh(t.Tid, cached);
+            return cached;
+        }
+        if (!_resolver.TryResolve(t.Tid, fd, out NetlinkSocket? sock))
+            return null; // not open (the syscall will fail) or the thread is gone: do not cache
+        if (cache)
+            proc.Fds[fd] = sock;
+        return sock;
+    }
+
+    private void Capture(ThreadState t, IoCall call, NetlinkSocket sock, long rval)
+    {
+        if (!sock.Bound)
+            _resolver.Refresh(t.Tid, sock); // autobind happened inside the first send
+        int tid = t.Tid;
+        switch (call)
+        {
+            case IoCall.Write:
+            case IoCall.SendTo:
+            case IoCall.Read:
+                {
+                    long len = Math.Min(rval, (long)Math.Min(t.Arg2, long.MaxValue));
+                    Emit(t, call, sock, ReadRange(tid, t.Arg1, len, out bool capped), capped);
+                    return;
+                }
+            case IoCall.RecvFrom:
+                {
+                    if (((int)t.Arg3 & MSG_PEEK) != 0)
+                        return; // a peek (iproute2 sizes its buffer with MSG_PEEK|MSG_TRUNC); the real recv follows
+                    // With MSG_TRUNC the return value is the datagram size, possibly more than the buffer.
+                    long len = Math.Min(rval, (long)Math.Min(t.Arg2, long.MaxValue));
+                    Emit(t, call, sock, ReadRange(tid, t.Arg1, len, out bool capped), capped || rval > len);
+                    return;
+                }
+            case IoCall.Writev:
+            case IoCall.Readv:
+                {
+                    Native.IoVec[] iov = ReadIov(tid, t.Arg1, t.Arg2);
+                    Emit(t, call, sock, Gather(tid, iov, rval, out bool capped), capped);
+                    return;
+                }
+            case IoCall.SendMsg:
+            case IoCall.RecvMsg:
+                {
+                    if (call == IoCall.RecvMsg && ((int)t.Arg2 & MSG_PEEK) != 0)
+                        return;
+                    byte* hdr = stackalloc byte[MsghdrSize];
+                    if (!ReadExact(tid, t.Arg1, hdr, MsghdrSize))
+                        return;
+                    EmitMsghdr(t, call, sock, hdr, rval);
+                    return;
+                }
+            case IoCall.SendMmsg:
+            case IoCall.RecvMmsg:
+                {
+                    if (call == IoCall.RecvMmsg && ((int)t.Arg3 & MSG_PEEK) != 0)
+                        return;
+                    // rval = number of messages processed; each msg_len says how many bytes.
+                    long count = Math.Min(rval, (long)Math.Min(t.Arg2, 1024));
+                    byte* mm = stackalloc byte[MmsghdrSize];
+                    for (long i = 0; i < count; i++)
+                    {
+                        if (!ReadExact(tid, t.Arg1 + (ulong)(i * MmsghdrSize), mm, MmsghdrSize))
+                            return;
+                        uint msgLen = *(uint*)(mm + MsghdrSize);
+                        EmitMsghdr(t, call, sock, mm, msgLen);
+                    }
+                    return;
+                }
+        }
+    }
+
+    /// <summary>One struct msghdr: msg_iov at +16, msg_iovlen at +24, msg_flags (output on receive) at +48.</summary>
+    private void EmitMsghdr(ThreadState t, IoCall call, NetlinkSocket sock, byte* hdr, long length)
+    {
+        ulong iovPtr = *(ulong*)(hdr + 16);
+        ulong iovLen = *(ulong*)(hdr + 24);
+        int flags = *(int*)(hdr + 48);
+        Native.IoVec[] iov = ReadIov(t.Tid, iovPtr, iovLen);
+        byte[] data = Gather(t.Tid, iov, length, out bool capped);
+        bool truncated = capped || (!SyscallTable.IsSend(call) && ((flags & MSG_TRUNC) != 0 || length > data.Length));
+        Emit(t, call, sock, data, truncated);
+    }
+
+    private void Emit(ThreadState t, IoCall call, NetlinkSocket sock, byte[] data, bool truncated)
+    {
+        if (data.Length == 0)
+            return;
+        _events.Add(new TracedNetlinkIo
+        {
+            Timestamp = DateTimeOffset.UtcNow,
+            ProcessId = t.Tgid,
+            ThreadId = t.Tid,
+            ProcessName = Comm(t.Proc),
+            Direction = SyscallTable.IsSend(call) ? NetlinkDirection.ToKernel : NetlinkDirection.FromKernel,
+            NetlinkProtocol = sock.Protocol,
+            PortId = sock.PortId,
+            FileDescriptor = t.Fd,
+            Syscall = SyscallTable.Name(call),
+            Data = data,
+            Truncated = truncated,
+        });
+    }
+
+    // ---------------------------------------------------------------- tracee memory
+
+    private static bool ReadExact(int tid, ulong addr, byte* dst, int len)
+    {
+        var local = new Native.IoVec { Base = (ulong)dst, Len = (ulong)len };
+        var remote = new Native.IoVec { Base = addr, Len = (ulong)len };
+        return process_vm_readv(tid, &local, 1, &remote, 1, 0) == len;
+    }
+
+    private static byte[] ReadRange(int tid, ulong addr, long len, out bool capped)
+    {
+        Native.IoVec[] one = [new Native.IoVec { Base = addr, Len = (ulong)Math.Max(len, 0) }];
+        return Gather(tid, one, len, out capped);
+    }
+
+    private static Native.IoVec[] ReadIov(int tid, ulong addr, ulong count)
+    {
+        if (addr == 0 || count == 0)
+            return [];
+        int n = (int)Math.Min(count, MaxIov);
+        var iov = new Native.IoVec[n];
+        fixed (Native.IoVec* p = iov)
+        {
+            if (!ReadExact(tid, addr, (byte*)p, n * sizeof(Native.IoVec)))
+                return [];
+        }
+        return iov;
+    }
+
+    /// <summary>The first <paramref name="total"/> bytes spread over the tracee's iovecs, in one process_vm_readv.</summary>
+    private static byte[] Gather(int tid, Native.IoVec[] iov, long total, out bool capped)
+    {
+        capped = total > MaxCapture;
+        long want = Math.Min(total, MaxCapture);
+        var remote = new List<Native.IoVec>(iov.Length);
+        long sum = 0;
+        foreach (Native.IoVec v in iov)
+        {
+            if (sum >= want)
+                break;
+            if (v.Len == 0)
+                continue;
+            ulong take = Math.Min(v.Len, (ulong)(want - sum));
+            remote.Add(new Native.IoVec { Base = v.Base, Len = take });
+            sum += (long)take;
+        }
+        if (sum == 0)
+            return [];
+
+        var data = new byte[sum];
+        Native.IoVec[] remoteArr = remote.ToArray();
+        nint got;
+        fixed (byte* d = data)
+        fixed (Native.IoVec* r = remoteArr)
+        {
+            var local = new Native.IoVec { Base = (ulong)d, Len = (ulong)sum };
+            got = process_vm_readv(tid, &local, 1, r, (nuint)remoteArr.Length, 0);
+        }
+        if (got <= 0)
+            return [];
+        if (got < sum)
+        {
+            // Partially unmapped buffer: keep what was readable.
+            Array.Resize(ref data, (int)got);
+            capped = true;
+        }
+        return data;
+    }
+}
