@@ -16,7 +16,7 @@ public class PortMirrorMatchallTests
         lab.Ns.Tc("qdisc", "add", "dev", "vb-peer", "clsact");
         try
         {
-            lab.Ns.Tc("filter", "add", "dev", "vb-peer", "ingress", "matchall");
+            lab.Ns.Tc("filter", "add", "dev", "vb-peer", "ingress", "matchall", "action", "pass");
         }
         catch (InvalidOperationException e) when (!File.Exists("/proc/modules"))
         {
