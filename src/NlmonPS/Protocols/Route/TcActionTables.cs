@@ -111,8 +111,12 @@ public static class TcActionTables
         [3] = new("pad", Binary),
     };
 
-    /// <summary>struct tc_pedit_key: one 32-bit rewrite (new = (old &amp; mask) ^ val at off).</summary>
-    public static readonly StructSpec PeditKey = Enums.Sequential("tc_pedit_key", U32, "mask", "val", "off", "at", "offmask", "shift");
+    /// <summary>struct tc_pedit_key: one 32-bit rewrite (new = (old &amp; mask) ^ val at off); tc stores mask and val in network order.</summary>
+    public static readonly StructSpec PeditKey = new("tc_pedit_key", 24)
+    {
+        { "mask", 0, U32, null, null, 0, true }, { "val", 4, U32, null, null, 0, true }, { "off", 8, U32 }, { "at", 12, U32 },
+        { "offmask", 16, U32 }, { "shift", 20, U32 },
+    };
 
     /// <summary>struct tc_pedit_sel: tc_gen, nkeys, flags, then nkeys keys.</summary>
     public static readonly StructSpec PeditSelector = WithTrailingArray(
