@@ -35,11 +35,17 @@ public static class TcQdiscTables
     /// <summary>struct tc_prio_qopt (prio, pfifo_fast, fq's priomap): bands, then priomap[16] (priority to band).</summary>
     public static readonly StructSpec PrioParameters = new("tc_prio_qopt", 20) { { "bands", 0, S32 }, { "priomap", 4, Binary, null, null, 16 } };
 
+    /// <summary>struct tc_sfq_qopt_v1: the v0 head (tc_sfq_qopt, all that old kernels send), then depth and the SFQRED part.</summary>
     public static readonly StructSpec SfqParameters = MinSize(new StructSpec("tc_sfq_qopt_v1", 72)
     {
-        // The v0 head (tc_sfq_qopt) older kernels send alone; the rest is v1.
-        { "quantum", 0, U32 }, { "perturb_period", 4, S32 }, { "limit", 8, U32 }, { "divisor", 12, U32 }, { "flows", 16, U32 },
-        { "depth", 20, U32 }, { "headdrop", 24, U32 }, { "red_limit", 28, U32 }, { "qth_min", 32, U32 }, { "qth_max", 36, U32 },
+        new FieldSpec("v0", 0, Struct, 20)
+        {
+            Struct = new StructSpec("tc_sfq_qopt", 20)
+            {
+                { "quantum", 0, U32 }, { "perturb_period", 4, S32 }, { "limit", 8, U32 }, { "divisor", 12, U32 }, { "flows", 16, U32 },
+            },
+        },
+        { "depth", 20, U32 }, { "headdrop", 24, U32 }, { "limit", 28, U32 }, { "qth_min", 32, U32 }, { "qth_max", 36, U32 },
         { "Wlog", 40, U8 }, { "Plog", 41, U8 }, { "Scell_log", 42, U8 }, { "flags", 43, U8 }, { "max_P", 44, U32 },
         new FieldSpec("stats", 48, Struct, 24)
         {

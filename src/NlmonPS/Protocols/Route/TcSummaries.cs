@@ -167,10 +167,11 @@ public static class TcSummaries
             U(o, "loss") is { } loss and > 0 ? $"loss {(100.0 * loss / uint.MaxValue).ToString("0.###", C)}%" : null,
             U(o, "duplicate") is { } dup and > 0 ? $"duplicate {(100.0 * dup / uint.MaxValue).ToString("0.###", C)}%" : null,
             U(o, "gap") is { } gap and > 0 ? $"gap {gap}" : null),
-        ["sfq"] = o => Join(
-            U(o, "limit") is { } l ? $"limit {l}p" : null, U(o, "quantum") is { } q ? $"quantum {Size(q)}" : null,
-            U(o, "depth") is { } d ? $"depth {d}" : null, U(o, "divisor") is { } dv ? $"divisor {dv}" : null,
-            o["perturb_period"] is int p && p != 0 ? $"perturb {p}sec" : null),
+        ["sfq"] = o => o["v0"] is NetlinkFields v0
+            ? Join(U(v0, "limit") is { } l ? $"limit {l}p" : null, U(v0, "quantum") is { } q ? $"quantum {Size(q)}" : null,
+                U(o, "depth") is { } d ? $"depth {d}" : null, U(v0, "divisor") is { } dv ? $"divisor {dv}" : null,
+                v0["perturb_period"] is int p && p != 0 ? $"perturb {p}sec" : null)
+            : null,
         ["red"] = RedLike,
         ["choke"] = RedLike,
         ["pie"] = o => Join(U(o, "limit") is { } l ? $"limit {l}p" : null, U(o, "target") is { } t ? $"target {Time(t)}" : null,
@@ -270,7 +271,8 @@ public static class TcSummaries
             (handle & 0xfff) != 0 ? $"order {handle & 0xfff}" : null,
             U(o, "divisor") is { } d ? $"ht divisor {d}"
                 : U(o, "hash") is { } ht ? $"key ht {ht >> 20:x} bkt {(ht >> 12) & 0xff:x}" : null,
-            o["classid"] is uint cid ? $"{(terminal ? "" : "*")}flowid {ClassId(cid)}" : terminal ? "terminal flowid" : null,
+            // iproute2 since 6.0 stars terminal nodes' flowid (older versions starred the others).
+            o["classid"] is uint cid ? $"{(terminal ? "*" : "")}flowid {ClassId(cid)}" : terminal ? "terminal flowid" : null,
             o["link"] is uint link ? $"link {U32Handle(link)}" : null,
             HardwareFlags(o["flags"]),
             o["pcnt"] is NetlinkFields pc ? $"(rule hit {pc["rcnt"]} success {pc["rhit"]})" : null,
