@@ -150,6 +150,17 @@ public sealed class TcFilterTests
         Assert.Contains("add filter dev 3 ingress protocol all u32 terminal flowid match 00000000/00000000 at 0 action order 1: mirred (Egress Mirror to device 5) pipe", summaries);
     }
 
+    /// <summary>From PowerShell the options read as nested hashtables and the action list as an array.</summary>
+    [Fact]
+    public void PowerShellReadsTheNestedOptions()
+    {
+        using var host = new PowerShellHost();
+        var r = host.Run("$m.Attributes.options.act[0].options.parms.eaction; $m.Attributes.options.sel.key0.val; $m.Header.parent",
+            new Dictionary<string, object?> { ["m"] = Dumped(10, 0x80100800) });
+        Assert.Null(r.Terminating);
+        Assert.Equal(new[] { "egress_redir", "167838211", "4294967283" }, r.Output.Select(o => o.ToString()));
+    }
+
     /// <summary>The kernel answers a get with the request's flags (NLM_F_REQUEST too): still read as the kernel's.</summary>
     [Fact]
     public void GetReplyIsReadAsTheKernels()

@@ -50,7 +50,7 @@ public static class TcSummaries
                 what == "filter" && info >> 16 != 0 ? $"pref {info >> 16}" : null,
                 kind, a["chain"] is uint chain ? $"chain {chain}" : null, Options(FilterText, kind, options, m, handle)),
         };
-        return Join(verb ?? KernelLead(m, what), body, fromKernel ? Statistics(a) : null, fromKernel ? ExtraStatistics(kind, a["xstats"]) : null);
+        return Join(verb ?? KernelLead(m, what), body, fromKernel ? Statistics(a["stats2"] as NetlinkFields, a["stats"] as NetlinkFields) : null, fromKernel ? ExtraStatistics(kind, a["xstats"]) : null);
     }
 
     /// <summary>
@@ -102,10 +102,10 @@ public static class TcSummaries
         };
     }
 
-    /// <summary>"Sent 576 bytes 6 pkt (dropped 0, overlimits 0 requeues 0) backlog 0b 0p" from TCA_STATS2 (or TCA_STATS).</summary>
-    private static string? Statistics(NetlinkFields fields)
+    /// <summary>"Sent 576 bytes 6 pkt (dropped 0, overlimits 0 requeues 0) backlog 0b 0p" from TCA_STATS2 or TCA_ACT_STATS (else TCA_STATS).</summary>
+    private static string? Statistics(NetlinkFields? s2, NetlinkFields? legacy)
     {
-        if (fields["stats2"] is NetlinkFields s2 && s2["basic"] is NetlinkFields basic)
+        if (s2?["basic"] is NetlinkFields basic)
         {
             var packets = s2["pkt64"] is ulong p64 && p64 != 0 ? p64 : U(basic, "packets");
             var q = s2["queue"] as NetlinkFields;
@@ -113,7 +113,7 @@ public static class TcSummaries
                 q is null ? null : $"(dropped {U(q, "drops")}, overlimits {U(q, "overlimits")} requeues {U(q, "requeues")})",
                 q is null ? null : $"backlog {Size(U(q, "backlog") ?? 0)} {U(q, "qlen")}p");
         }
-        if (fields["stats"] is NetlinkFields st && st.Contains("bytes"))
+        if (legacy is { } st && st.Contains("bytes"))
             return $"Sent {U(st, "bytes")} bytes {U(st, "packets")} pkt (dropped {U(st, "drops")}, overlimits {U(st, "overlimits")})";
         return null;
     }
@@ -397,18 +397,7 @@ public static class TcSummaries
             fromKernel ? Join(index is null ? null : $"index {index}", parms is null ? null : $"ref {parms["refcnt"]} bind {parms["bindcnt"]}")
                 : Number(index) is > 0 ? $"index {index}" : null,
             action["cookie"] is byte[] cookie ? $"cookie {Hex(cookie)}" : null,
-            fromKernel && action["stats"] is NetlinkFields stats ? Statistics(new StatsHolder(stats).Fields) : null);
-    }
-
-    /// <summary>Lets <see cref="Statistics"/> read an action's TCA_ACT_STATS like a qdisc's TCA_STATS2.</summary>
-    private sealed class StatsHolder
-    {
-        public StatsHolder(NetlinkFields stats)
-        {
-            Fields = new NetlinkFields(1);
-            Fields.Add(new NetlinkField("stats2", stats, -1, 0, 0, ValueKind.Nested));
-        }
-        public NetlinkFields Fields { get; }
+            fromKernel ? Statistics(action["stats"] as NetlinkFields, null) : null);
     }
 
     private static readonly Dictionary<string, string> MirredWords = new(StringComparer.Ordinal)
