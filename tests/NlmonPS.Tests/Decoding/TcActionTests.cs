@@ -124,7 +124,7 @@ public sealed class TcActionTests
 
         var summaries = Requests(Fixture, "RTM_NEWACTION").Select(m => m.Summary).ToList();
         Assert.Contains("add action gact action drop random type determ pass val 10 index 1", summaries);
-        Assert.Contains("add action police 0x2 rate 1Mbit burst 10Kb mtu 0b action drop/pipe index 2", summaries);
+        Assert.Contains("add action police 0x2 rate 1Mbit burst 10Kb mtu 0b action drop/pipe overhead 0b", summaries);
         Assert.Contains("add action vlan push id 5 protocol 802.1ad priority 3 pipe", summaries);
         Assert.Contains("add action pedit action pass keys 1 key #0 at 8: val 03000000 mask 00ffffff", summaries);
         Assert.Contains("add action Simple <hello>", summaries);

@@ -185,7 +185,7 @@ public sealed class TcFilterTests
         Assert.Equal((ushort)80, flower["key_tcp_dst"]);
         Assert.Equal((ushort)1024, flower["key_tcp_src"]);
         Assert.Equal(new[] { "skip_hw" }, flower["flags"]);
-        Assert.Contains(requests, m => m.Summary == "add filter dev 3 ingress protocol ip pref 60 flower dst_mac 02:00:00:00:00:01 eth_type ip ip_proto tcp "
+        Assert.Contains(requests, m => m.Summary == "add filter dev 3 ingress protocol ip pref 60 flower dst_mac 02:00:00:00:00:01 eth_type ipv4 ip_proto tcp "
             + "dst_ip 10.0.0.1 src_ip 192.0.2.0/24 dst_port 80 src_port 1024 skip_hw action order 1: mirred (Egress Redirect to device 5) stolen");
 
         var vlan = Options(requests.First(m => (string?)m.Attributes["kind"] == "flower" && (uint)m.Header["info"]! >> 16 == 61));
@@ -207,7 +207,7 @@ public sealed class TcFilterTests
         var tbf = F(F(police["police"])["tbf"]);
         Assert.Equal(125000u, F(tbf["rate"])["rate"]);
         Assert.Equal("shot", tbf["action"]);
-        Assert.Contains(requests, m => m.Summary.EndsWith("police 0x0 rate 1Mbit burst 10Kb mtu 0b action drop", StringComparison.Ordinal));
+        Assert.Contains(requests, m => m.Summary.EndsWith("police 0x0 rate 1Mbit burst 10Kb mtu 0b action drop overhead 0b", StringComparison.Ordinal));
 
         var error = Messages(Fixture).First(m => m.Error?.ExtendedMessage == "TC classifier not found").Error!;
         Assert.Equal("flower", error.Request!.Attributes["kind"]);

@@ -29,10 +29,18 @@ public static class TcFixture
 
     public static string Transcript(string name) => File.ReadAllText(Path(name + ".txt"));
 
-    /// <summary>The ifindex of each device the transcript's header lists ("#   3: v0@v1:").</summary>
-    public static Dictionary<string, int> Devices(string name) =>
-        Regex.Matches(Transcript(name), @"^#\s+(\d+): ([^@:\s]+)", RegexOptions.Multiline)
+    /// <summary>
+    /// The ifindex of each device: from the transcript's header ("#   3: v0@v1:", record-tc.sh) or, for nlmon
+    /// captures, from the RTM_NEWLINK answers to tc's own name lookups.
+    /// </summary>
+    public static Dictionary<string, int> Devices(string name)
+    {
+        var devices = Regex.Matches(Transcript(name), @"^#\s+(\d+): ([^@:\s]+)", RegexOptions.Multiline)
             .ToDictionary(m => m.Groups[2].Value, m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var m in Messages(name).Where(m => m.TypeName == "RTM_NEWLINK" && m.Attributes["ifname"] is string))
+            devices.TryAdd((string)m.Attributes["ifname"]!, (int)m.Header["index"]!);
+        return devices;
+    }
 
     /// <summary>Traffic-control message types (RTM_*QDISC/TCLASS/TFILTER/ACTION, RTM_*CHAIN).</summary>
     public static bool IsTc(NetlinkMessage m) => m.Type is >= 36 and <= 51 or >= 100 and <= 103;

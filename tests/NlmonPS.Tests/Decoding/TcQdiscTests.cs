@@ -154,7 +154,7 @@ public sealed class TcQdiscTests
         var netem = Options(Requests(Fixture, "RTM_NEWQDISC").First(m => (string?)m.Attributes["kind"] == "netem"));
         Assert.Equal(1000u, netem["limit"]);
         Assert.Equal(156250u, netem["latency"]);   // 10ms in ticks
-        Assert.Contains(Requests(Fixture, "RTM_NEWQDISC"), m => m.Summary == "add qdisc netem 0: dev 3 root limit 1000 delay 10ms jitter 1ms loss 1%");
+        Assert.Contains(Requests(Fixture, "RTM_NEWQDISC"), m => m.Summary == "add qdisc netem 0: dev 3 root limit 1000 delay 10ms 1ms loss 1%");
         Assert.Contains(Requests(Fixture, "RTM_NEWQDISC"), m => m.Summary == "add qdisc prio 0: dev 3 root bands 3 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1");
     }
 }

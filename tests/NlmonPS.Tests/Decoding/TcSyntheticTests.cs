@@ -99,7 +99,7 @@ public sealed class TcSyntheticTests
         Assert.Equal((ushort)53, o["key_udp_dst"]);
         Assert.Equal((ushort)100, o["key_vlan_id"]);
         Assert.Equal(new[] { "is_fragment" }, o["key_flags"]);
-        Assert.Equal("filter dev 3 ingress protocol ip pref 49152 flower chain 0 handle 0x1 vlan_id 100 eth_type ip ip_proto udp dst_ip 10.0.0.0/8 dst_port 53 not_in_hw", m.Summary);
+        Assert.Equal("filter dev 3 ingress protocol ip pref 49152 flower chain 0 handle 0x1 vlan_id 100 eth_type ipv4 ip_proto udp dst_ip 10.0.0.0/8 dst_port 53 not_in_hw", m.Summary);
     }
 
     [Fact]

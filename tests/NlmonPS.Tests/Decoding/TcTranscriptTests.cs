@@ -11,7 +11,12 @@ namespace NlmonPS.Tests.Decoding;
 /// </summary>
 public sealed class TcTranscriptTests
 {
-    public static TheoryData<string> Transcripts() => new() { "tc-qdisc", "tc-filter", "tc-action" };
+    public static TheoryData<string> Transcripts()
+    {
+        var data = new TheoryData<string> { "tc-qdisc", "tc-filter", "tc-action" };
+        if (File.Exists(TcFixture.Path("tc-nlmon-6.1.pcap"))) data.Add("tc-nlmon-6.1");
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Transcripts))]
@@ -58,6 +63,7 @@ public sealed class TcTranscriptTests
         s = Regex.Replace(s, @"(?<!input )\bdev \d+ ", "");
         s = Regex.Replace(s, @" -{16}", "");                       // q_ingress prints a row of dashes
         s = Regex.Replace(s, @" name \S+| jited", "");             // bpf program name and JIT state come from bpf(2)
+        s = Regex.Replace(s, @" ver \d+\.\d+", "");                // htb's version, printed by tc -d only
         if (s.StartsWith("filter ", StringComparison.Ordinal))
             s = Regex.Replace(s, @"\b(ingress|egress|root|parent [0-9a-f]*:[0-9a-f]*|chain \d+) ", "");
         return Regex.Replace(s, @"\s+", " ").Trim();
@@ -65,7 +71,7 @@ public sealed class TcTranscriptTests
 
     private static string Continuation(string line, Dictionary<string, int> devices)
     {
-        var s = Regex.Replace(Names(line, devices), @"\s+", " ").Trim();
+        var s = Regex.Replace(Regex.Replace(Names(line, devices), @"\s+", " "), @" \)", ")").Trim();
         if (s is "Action statistics:" or "not_in_hw" or "in_hw" || s.StartsWith("used_hw_stats", StringComparison.Ordinal)) return "";
         s = Regex.Replace(s, @" installed \d+ sec.*$", "");      // action times: tc converts jiffies itself
         s = Regex.Replace(s, @"^(backlog \S+ \S+) requeues \d+$", "$1");

@@ -105,11 +105,12 @@ public static class TcSummaries
     /// <summary>"Sent 576 bytes 6 pkt (dropped 0, overlimits 0 requeues 0) backlog 0b 0p" from TCA_STATS2 or TCA_ACT_STATS (else TCA_STATS).</summary>
     private static string? Statistics(NetlinkFields? s2, NetlinkFields? legacy)
     {
-        if (s2?["basic"] is NetlinkFields basic)
+        var basic = s2?["basic"] as NetlinkFields;
+        var q = s2?["queue"] as NetlinkFields;
+        if (basic is not null || q is not null)
         {
-            var packets = s2["pkt64"] is ulong p64 && p64 != 0 ? p64 : U(basic, "packets");
-            var q = s2["queue"] as NetlinkFields;
-            return Join($"Sent {U(basic, "bytes")} bytes {packets} pkt",
+            var packets = s2!["pkt64"] is ulong p64 && p64 != 0 ? p64 : U(basic, "packets");
+            return Join(basic is null ? null : $"Sent {U(basic, "bytes")} bytes {packets} pkt",
                 q is null ? null : $"(dropped {U(q, "drops")}, overlimits {U(q, "overlimits")} requeues {U(q, "requeues")})",
                 q is null ? null : $"backlog {Size(U(q, "backlog") ?? 0)} {U(q, "qlen")}p");
         }
@@ -127,6 +128,9 @@ public static class TcSummaries
             "htb" => $"lended: {U(x, "lends")} borrowed: {U(x, "borrows")} giants: {U(x, "giants")} tokens: {x["tokens"]} ctokens: {x["ctokens"]}",
             "fq_codel" when x["type"] as string == "qdisc" && x["qdisc_stats"] is NetlinkFields q =>
                 $"maxpacket {U(q, "maxpacket")} drop_overlimit {U(q, "drop_overlimit")} new_flow_count {U(q, "new_flow_count")} ecn_mark {U(q, "ecn_mark")} new_flows_len {U(q, "new_flows_len")} old_flows_len {U(q, "old_flows_len")}",
+            "fq_codel" when x["type"] as string == "class" && x["class_stats"] is NetlinkFields c =>
+                $"deficit {c["deficit"]} count {U(c, "count")} lastcount {U(c, "lastcount")} ldelay {Time(U(c, "ldelay") ?? 0)}"
+                + (U(c, "dropping") is > 0 ? $" dropping drop_next {Time(Math.Abs(Number(c["drop_next"]) ?? 0))}" : ""),
             _ => null,
         };
     }
@@ -163,7 +167,7 @@ public static class TcSummaries
             U(o, "horizon") is { } hz ? $"horizon {Time(hz)}" : null, U(o, "horizon_drop") is 1 ? "horizon_drop" : null),
         ["netem"] = o => Join(
             U(o, "limit") is { } l ? $"limit {l}" : null, U(o, "latency") is { } d and > 0 ? $"delay {Time(TicksToMicroseconds(d))}" : null,
-            U(o, "jitter") is { } j and > 0 ? $"jitter {Time(TicksToMicroseconds(j))}" : null,
+            U(o, "jitter") is { } j and > 0 ? Time(TicksToMicroseconds(j)) : null,  // tc: "delay 10ms  1ms"
             U(o, "loss") is { } loss and > 0 ? $"loss {(100.0 * loss / uint.MaxValue).ToString("0.###", C)}%" : null,
             U(o, "duplicate") is { } dup and > 0 ? $"duplicate {(100.0 * dup / uint.MaxValue).ToString("0.###", C)}%" : null,
             U(o, "gap") is { } gap and > 0 ? $"gap {gap}" : null),
@@ -282,7 +286,8 @@ public static class TcSummaries
         {
             for (int i = 0; i < (int)(U(sel, "nkeys") ?? 0); i++)
                 if (sel[$"key{i}"] is NetlinkFields key)
-                    parts.Add($"match {U(key, "val"):x8}/{U(key, "mask"):x8} at {(key["offmask"] is int om && om != 0 ? "nexthdr+" : "")}{key["off"]}");
+                    parts.Add($"match {U(key, "val"):x8}/{U(key, "mask"):x8} at {(key["offmask"] is int om && om != 0 ? "nexthdr+" : "")}{key["off"]}"
+                        + (o["pcnt"] is NetlinkFields hits && hits[$"kcnt{i}"] is ulong n ? $" (success {n})" : ""));
             if (U(sel, "hmask") is { } hm and > 0) parts.Add($"hash mask {hm:x8} at {sel["hoff"]}");
         }
         parts.Add(Police(o["police"]));
@@ -295,11 +300,11 @@ public static class TcSummaries
     private static string? Flower(NetlinkMessage m, NetlinkFields o, uint handle) => Join(
         handle != 0 ? $"handle 0x{handle:x}" : null, ClassIdText(o, "classid"), o["indev"] is string dev ? $"indev {dev}" : null,
         o["key_vlan_id"] is ushort vid ? $"vlan_id {vid}" : null, o["key_vlan_prio"] is byte vp ? $"vlan_prio {vp}" : null,
-        o["key_vlan_eth_type"] is { } vet ? $"vlan_ethtype {EtherTypeText(vet)}" : null,
+        o["key_vlan_eth_type"] is { } vet ? $"vlan_ethtype {FlowerEtherType(vet)}" : null,
         o["key_cvlan_id"] is ushort cvid ? $"cvlan_id {cvid}" : null,
         o["key_eth_dst"] is string dmac ? $"dst_mac {MacWithMask(dmac, o["key_eth_dst_mask"])}" : null,
         o["key_eth_src"] is string smac ? $"src_mac {MacWithMask(smac, o["key_eth_src_mask"])}" : null,
-        o["key_eth_type"] is { } et ? $"eth_type {EtherTypeText(et)}" : null,
+        o["key_eth_type"] is { } et ? $"eth_type {FlowerEtherType(et)}" : null,
         o["key_ip_proto"] is { } proto ? $"ip_proto {proto}" : null,
         o["key_ip_tos"] is byte tos ? $"ip_tos 0x{tos:x}" : null, o["key_ip_ttl"] is byte ttl ? $"ip_ttl {ttl}" : null,
         o["key_ipv4_dst"] is IPAddress d4 ? $"dst_ip {AddressWithMask(d4, o["key_ipv4_dst_mask"])}" : null,
@@ -313,6 +318,9 @@ public static class TcSummaries
         HardwareFlags(o["flags"]), Actions(m, o["act"]));
 
     private static string EtherTypeText(object value) => value as string ?? (Number(value) is { } n ? EtherTypeName((ulong)n) : "");
+
+    /// <summary>flower_print_eth_type names the IP versions itself.</summary>
+    private static string FlowerEtherType(object value) => EtherTypeText(value) switch { "ip" => "ipv4", var other => other };
 
     private static string MacWithMask(string mac, object? mask) =>
         mask is string m && m != "ff:ff:ff:ff:ff:ff" ? $"{mac}/{m}" : mac;
@@ -392,7 +400,8 @@ public static class TcSummaries
         bool fromKernel = FromKernel(m);
         string? text = kind is not null && options is not null && ActionKinds.TryGetValue(kind, out var print) ? print(options) : null;
         text ??= Join(kind, parms is null ? null : Verdict(parms["action"]));
-        var index = parms?["index"] ?? action["index"];
+        // police prints its index up front, in hex.
+        var index = kind == "police" ? null : parms?["index"] ?? action["index"];
         return Join(text,
             fromKernel ? Join(index is null ? null : $"index {index}", parms is null ? null : $"ref {parms["refcnt"]} bind {parms["bindcnt"]}")
                 : Number(index) is > 0 ? $"index {index}" : null,
@@ -414,9 +423,11 @@ public static class TcSummaries
                 ? $"mirred ({words} to {(U(o, "blockid") is { } block ? $"block {block}" : $"device {p["ifindex"]}")}) {Verdict(p["action"])}"
                 : "mirred"
             : null,
+        // print_gact shows the random part even without TCA_GACT_PROB ("random type none pass val 0").
         ["gact"] = o => o["parms"] is NetlinkFields p
-            ? Join($"gact action {Verdict(p["action"])}",
-                o["prob"] is NetlinkFields pr ? $"random type {pr["ptype"]} {Verdict(pr["paction"])} val {pr["pval"]}" : null)
+            ? o["prob"] is NetlinkFields pr
+                ? $"gact action {Verdict(p["action"])} random type {pr["ptype"]} {Verdict(pr["paction"])} val {pr["pval"]}"
+                : $"gact action {Verdict(p["action"])} random type none pass val 0"
             : null,
         ["police"] = o => Police(o),
         ["skbedit"] = o => Join("skbedit",
@@ -462,7 +473,8 @@ public static class TcSummaries
         return Join($"police 0x{U(p, "index"):x}", rate != 0 ? $"rate {Rate(rate)}" : null,
             $"burst {Size(XmitSize(rate, U(p, "burst") ?? 0))}", $"mtu {Size(U(p, "mtu") ?? 0)}",
             peak != 0 ? $"peakrate {Rate(peak)}" : null, U(o, "avrate") is { } av ? $"avrate {Rate(av)}" : null,
-            $"action {Verdict(p["action"])}" + (o.Contains("result") ? "/" + Verdict(o["result"]) : ""));
+            $"action {Verdict(p["action"])}" + (o.Contains("result") ? "/" + Verdict(o["result"]) : ""),
+            p["rate"] is NetlinkFields rs ? $"overhead {Size(U(rs, "overhead") ?? 0)}" : null);
     }
 
     private static string Pedit(NetlinkFields p)
