@@ -15,7 +15,10 @@ public static class TcFixture
 
     private static readonly Dictionary<string, List<NetlinkMessage>> Cache = new();
 
-    public static string Path(string name) => ModuleLoader.Fixture(System.IO.Path.Combine("native", name));
+    /// <summary>A fixture file; "tc-nlmon-6.1" names the rig's own nlmon capture, tests/fixtures/tc.pcap.</summary>
+    public static string Path(string name) => name.StartsWith("tc-nlmon-6.1", StringComparison.Ordinal)
+        ? ModuleLoader.Fixture(name.Replace("tc-nlmon-6.1", "tc", StringComparison.Ordinal))
+        : ModuleLoader.Fixture(System.IO.Path.Combine("native", name));
 
     public static List<NetlinkMessage> Messages(string name)
     {
