@@ -46,10 +46,11 @@ public static class NetlinkMessageSplitter
         while (offset < span.Length)
         {
             int left = span.Length - offset;
+            // Zero bytes after the last message are padding: iproute2 sends whole request structs (nlmsg_len covers
+            // only their start), and the kernel stops at a zero nlmsg_len without complaint.
+            if (span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
             if (left < Nl.HeaderLength)
             {
-                // A few zero bytes of padding after the last message are normal; anything else is a fault.
-                if (span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
                 into.Add(new RawMessage(offset, default, buffer[offset..],
                     $"{left} trailing bytes at offset {offset} are too short for a netlink header (16 bytes)"));
                 return;

@@ -51,7 +51,7 @@ public sealed class RouteSchema : TypeTableSchema
         { "family", 0, U8, Enums.AddressFamily }, { "ifindex", 4, U32 }, { "filter_mask", 8, U32 },
     };
     public static readonly StructSpec BrPortMsg = new("br_port_msg", 8) { { "family", 0, U8, Enums.AddressFamily }, { "ifindex", 4, U32 } };
-    public static readonly StructSpec IfAddrLblMsg = new("ifaddrlblmsg", 8)
+    public static readonly StructSpec IfAddrLblMsg = new("ifaddrlblmsg", 12)
     {
         { "family", 0, U8, Enums.AddressFamily }, { "prefixlen", 2, U8 }, { "flags", 3, U8 }, { "ifindex", 4, U32 }, { "seq", 8, U32 },
     };
