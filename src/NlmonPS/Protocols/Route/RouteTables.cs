@@ -67,7 +67,7 @@ public static class RouteTables
     {
         [1] = new("action", U32) { Enum = Seg6LocalAction }, [2] = new("srh", Binary), [3] = new("table", U32), [4] = new("nh4", IPv4),
         [5] = new("nh6", IPv6), [6] = new("iif", U32), [7] = new("oif", U32),
-        [8] = new("bpf", Nested) { Nested = new AttributeTable("seg6local-bpf", "SEG6_LOCAL_BPF_PROG_") { [1] = new("prog", U32), [2] = new("prog_name", ValueKind.String) } },
+        [8] = new("bpf", Nested) { Nested = new AttributeTable("seg6local-bpf", "SEG6_LOCAL_BPF_") { [1] = new("prog", U32), [2] = new("prog_name", ValueKind.String) } },
         [9] = new("vrftable", U32),
         [10] = new("counters", Nested) { Nested = new AttributeTable("seg6local-counters", "SEG6_LOCAL_CNT_") { [1] = new("pad", Binary), [2] = new("packets", U64), [3] = new("bytes", U64), [4] = new("errors", U64) } },
         [11] = new("flavors", Nested) { Nested = new AttributeTable("seg6local-flavors", "SEG6_LOCAL_FLV_") { [1] = new("operation", U32), [2] = new("lcblock_bits", U8), [3] = new("lcnode_fn_bits", U8) } },
