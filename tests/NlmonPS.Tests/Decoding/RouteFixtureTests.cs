@@ -372,4 +372,20 @@ public class RouteFixtureTests
         Assert.Contains(messages, m => m.Summary == "300: from 10.9.0.0/24 lookup 300");
         Assert.All(messages.Where(m => m.Sequence == 0 && m.Direction == NetlinkDirection.FromKernel), m => Assert.DoesNotContain("attributes)", m.Summary, StringComparison.Ordinal));
     }
+
+    /// <summary>An nlmon capture from a stock Debian 6.1 kernel (recorded by the kernel/ rig): kinds this machine lacks.</summary>
+    [Fact]
+    public void StockKernelCaptureDecodesBondVlanAndTheirErrors()
+    {
+        var messages = global::NlmonPS.Tests.Fixtures.Decode(ModuleLoader.Fixture("route-link-addr.pcap"));
+        NetlinkFields Data(string name) => (NetlinkFields)((NetlinkFields)messages.Last(m => m.TypeName == "RTM_NEWLINK" && (string?)m.Attributes["ifname"] == name
+            && m.Attributes["linkinfo"] is NetlinkFields { } li && li["data"] is not null).Attributes["linkinfo"]!)["data"]!;
+        Assert.Equal("active-backup", Data("bond0")["mode"]);
+        Assert.Equal(100u, Data("bond0")["miimon"]);
+        Assert.Equal((ushort)10, Data("d0.10")["id"]);
+        Assert.Equal((byte)1, Data("br0")["vlan_filtering"]);
+        var refused = messages.Single(m => m.Error?.Request?.Attributes["ifname"] is "bad0");
+        Assert.NotEqual(0, refused.Error!.Errno);
+        if (refused.Error.ErrorOffset is not null) Assert.Equal(".linkinfo.data.id", refused.Error.AttributePath);
+    }
 }
