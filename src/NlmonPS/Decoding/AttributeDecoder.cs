@@ -19,6 +19,8 @@ public static class AttributeDecoder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static NetlinkFields DecodeAttributes(AttributeTable? table, ReadOnlyMemory<byte> data, int baseOffset, DecodeContext ctx, int depth = 0)
     {
+        if (ctx.Direction == NetlinkDirection.ToKernel && table is not null)
+            table = (ctx.Kind == MessageKind.Get ? table.GetRequests : null) ?? table.Requests ?? table;
         var raw = new List<RawAttribute>(8);
         var malformed = AttributeWalker.Walk(data, baseOffset, ctx.Order, raw);
         var fields = new NetlinkFields(raw.Count) { MalformedReason = malformed };
@@ -53,21 +55,28 @@ public static class AttributeDecoder
         switch (spec.Kind)
         {
             case ValueKind.Nested:
+            {
                 if (depth >= 32) { value = a.Payload.ToArray(); reason = $"nesting deeper than 32 at offset {a.Offset}"; break; }
+                var nestedTable = spec.Nested;
                 if (spec.NestedByKind is not null || spec.StructByKind is not null)
                 {
-                    var kind = SiblingString(siblings, spec.SelectorAttribute);
+                    var kind = spec.HeaderSelector is not null ? NetlinkFields.Format(ctx.Header[spec.HeaderSelector])
+                        : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, ctx)
+                        : SiblingString(siblings, spec.SelectorAttribute);
                     if (kind is not null && spec.StructByKind?.TryGetValue(kind, out var perKindStruct) == true)
                     {
                         value = DecodeStruct(perKindStruct, a.Payload.Span, payloadOffset, ctx, out reason);
                         break;
                     }
-                    AttributeTable? perKind = null;
-                    if (kind is not null) spec.NestedByKind?.TryGetValue(kind, out perKind);
-                    value = perKind is null ? Speculative(a.Payload, payloadOffset, ctx, depth) : DecodeAttributes(perKind, a.Payload, payloadOffset, ctx, depth + 1);
-                    break;
+                    if (kind is not null && spec.NestedByKind?.TryGetValue(kind, out var perKind) == true) nestedTable = perKind;
                 }
-                value = DecodeAttributes(spec.Nested, a.Payload, payloadOffset, ctx, depth + 1);
+                value = spec.Struct is null
+                    ? nestedTable is null ? Speculative(a.Payload, payloadOffset, ctx, depth) : DecodeAttributes(nestedTable, a.Payload, payloadOffset, ctx, depth + 1)
+                    : DecodeStructThenAttributes(spec.Struct, nestedTable, a.Payload, payloadOffset, ctx, depth + 1);
+                break;
+            }
+            case ValueKind.StructArray:
+                value = spec.Struct is null ? a.Payload.ToArray() : DecodeStructArray(spec, a.Payload, payloadOffset, ctx, depth, out reason);
                 break;
             case ValueKind.NestedArray:
             {
@@ -106,8 +115,7 @@ public static class AttributeDecoder
 
     /// <summary>
     /// A nest whose set is not known: shown as numbered attributes when its bytes parse as attributes, else as
-    /// bytes. Never a fault: not knowing the layout is not the sender's error (a veth peer nest starts with an
-    /// ifinfomsg, for one).
+    /// bytes. Never a fault: not knowing the layout is not the sender's error.
     /// </summary>
     private static object Speculative(ReadOnlyMemory<byte> payload, int offset, DecodeContext ctx, int depth) =>
         depth < 32 && AttributeWalker.LooksLikeAttributes(payload.Span, ctx.Order)
@@ -119,6 +127,63 @@ public static class AttributeDecoder
         foreach (var s in siblings)
             if (s.Type == type) return CString(s.Payload.Span);
         return null;
+    }
+
+    /// <summary>A numeric selector (u8, u16 or u32 by length) by its name in <paramref name="names"/>.</summary>
+    private static string? SiblingNumberName(List<RawAttribute> siblings, ushort type, EnumTable names, DecodeContext ctx)
+    {
+        foreach (var s in siblings)
+        {
+            if (s.Type != type) continue;
+            var p = s.Payload.Span;
+            ulong? n = p.Length switch { 1 => p[0], 2 => Endian.U16(p, ctx.Order), 4 => Endian.U32(p, ctx.Order), _ => null };
+            return n is { } v && names.TryGetValue(v, out var name) ? name : null;
+        }
+        return null;
+    }
+
+    /// <summary>A struct followed by attributes in one payload (veth's IFLA_VETH_INFO_PEER, MDBA_MDB_ENTRY_INFO).</summary>
+    private static NetlinkFields DecodeStructThenAttributes(StructSpec spec, AttributeTable? table, ReadOnlyMemory<byte> data, int baseOffset, DecodeContext ctx, int depth)
+    {
+        var fields = DecodeStruct(spec, data.Span, baseOffset, ctx, out var reason);
+        int start = Math.Min(Nl.Align(spec.Size), data.Length);
+        var attributes = DecodeAttributes(table, data[start..], baseOffset + start, ctx, depth);
+        foreach (var f in attributes) fields.Add(f);
+        fields.MalformedReason = reason ?? attributes.MalformedReason;
+        return fields;
+    }
+
+    /// <summary>A run of structs, each optionally followed by attributes up to its own length field (struct rtnexthop).</summary>
+    private static NetlinkFields[] DecodeStructArray(AttributeSpec spec, ReadOnlyMemory<byte> data, int baseOffset, DecodeContext ctx, int depth, out string? reason)
+    {
+        reason = null;
+        var structSpec = spec.Struct!;
+        var items = new List<NetlinkFields>();
+        int offset = 0;
+        while (offset < data.Length && structSpec.Size > 0)
+        {
+            int left = data.Length - offset;
+            int length = structSpec.Size;
+            if (spec.Nested is not null && spec.LengthField is not null)
+            {
+                var header = DecodeStruct(structSpec, data.Span.Slice(offset, Math.Min(left, structSpec.Size)), baseOffset + offset, ctx, out _);
+                length = header[spec.LengthField] switch { ushort u => u, uint u => (int)u, byte b => b, _ => 0 };
+                if (length < structSpec.Size || length > left)
+                {
+                    reason = $"{structSpec.Name} at offset {baseOffset + offset} has length {length}, {left} bytes left";
+                    break;
+                }
+                items.Add(DecodeStructThenAttributes(structSpec, spec.Nested, data.Slice(offset, length), baseOffset + offset, ctx, depth + 1));
+            }
+            else
+            {
+                if (left < length) { reason = $"{left} stray bytes after the {structSpec.Name} records at offset {baseOffset + offset}"; break; }
+                items.Add(DecodeStruct(structSpec, data.Span.Slice(offset, length), baseOffset + offset, ctx, out _));
+            }
+            reason ??= items[^1].MalformedReason;
+            offset += Nl.Align(length);
+        }
+        return items.ToArray();
     }
 
     /// <summary>Decodes a fixed struct. Fields that do not fit in a short buffer are left out and reported.</summary>

@@ -50,6 +50,8 @@ public sealed class NetlinkDecoder
 
         Context.Order = order;
         Context.Direction = direction;
+        Context.Header = NetlinkFields.Empty;
+        Context.Kind = MessageKind.Other;
         Context.Redactions.Clear();
 
         var schema = Schemas.For(record.Protocol);
@@ -151,6 +153,8 @@ public sealed class NetlinkDecoder
             offset += Nl.Align(structSpec.Size);
         }
         offset += resolved.HeaderOffset;
+        Context.Header = header;
+        Context.Kind = resolved.Spec.Kind;
         if (offset >= payload.Length || resolved.Spec.Attributes is null && offset >= payload.Length)
             return (header, NetlinkFields.Empty);
         var attributes = AttributeDecoder.DecodeAttributes(resolved.Spec.Attributes, payload[offset..], Nl.HeaderLength + offset, Context);

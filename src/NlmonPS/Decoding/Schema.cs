@@ -29,6 +29,12 @@ public enum ValueKind
     Secret,
     /// <summary>A run of u32 values.</summary>
     U32Array,
+    /// <summary>
+    /// A run of <see cref="AttributeSpec.Struct"/> records (struct nexthop_grp[]). With <see cref="AttributeSpec.Nested"/>,
+    /// each record is the struct followed by attributes, its length in the struct field named by
+    /// <see cref="AttributeSpec.LengthField"/> (struct rtnexthop + RTA_* in RTA_MULTIPATH).
+    /// </summary>
+    StructArray,
 }
 
 /// <summary>Names of the values of an enumeration (ARPHRD_*, RT_SCOPE_*, IF_OPER_*...).</summary>
@@ -63,7 +69,9 @@ public sealed class FlagTable : List<KeyValuePair<ulong, string>>
 /// <summary>The description of one attribute type within a set.</summary>
 public sealed record AttributeSpec(string Name, ValueKind Kind)
 {
-    /// <summary>The set a Nested/NestedArray attribute holds.</summary>
+    /// <summary>The set a Nested/NestedArray attribute holds; with per-kind sets, the set used when no kind matches.
+    /// A Nested attribute with a <see cref="Struct"/> too holds that struct followed by the attributes (veth's peer:
+    /// an ifinfomsg and IFLA_*).</summary>
     public AttributeTable? Nested { get; init; }
 
     /// <summary>For per-kind data (IFLA_INFO_DATA, TCA_OPTIONS...): the sibling attribute whose string value picks the set.</summary>
@@ -71,6 +79,12 @@ public sealed record AttributeSpec(string Name, ValueKind Kind)
     public IReadOnlyDictionary<string, AttributeTable>? NestedByKind { get; init; }
     /// <summary>When the per-kind payload is a plain struct rather than attributes.</summary>
     public IReadOnlyDictionary<string, StructSpec>? StructByKind { get; init; }
+    /// <summary>The selector sibling is a number (RTA_ENCAP_TYPE), named through this table to find the per-kind set.</summary>
+    public EnumTable? SelectorEnum { get; init; }
+    /// <summary>Select the per-kind set by a family-header field instead of a sibling (IFLA_PROTINFO by ifi_family).</summary>
+    public string? HeaderSelector { get; init; }
+    /// <summary>StructArray records: the struct field holding each record's length (header included).</summary>
+    public string? LengthField { get; init; }
 
     public EnumTable? Enum { get; init; }
     public FlagTable? Flags { get; init; }
@@ -92,6 +106,12 @@ public sealed class AttributeTable
 
     public string Name { get; }
     public string? UapiPrefix { get; }
+
+    /// <summary>The set requests (messages to the kernel) carry instead, when it differs from the kernel's replies:
+    /// RTM_GETSTATS filters (IFLA_STATS_GET_FILTERS is type 1, like IFLA_STATS_LINK_64), RTM_NEWMDB's MDBA_SET_ENTRY.</summary>
+    public AttributeTable? Requests { get; init; }
+    /// <summary>The set GET requests carry, when it differs from both (RTM_GETVLAN's BRIDGE_VLANDB_DUMP_FLAGS).</summary>
+    public AttributeTable? GetRequests { get; init; }
 
     public AttributeSpec? this[int type]
     {

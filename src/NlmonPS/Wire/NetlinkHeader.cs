@@ -48,7 +48,9 @@ public static class NetlinkMessageSplitter
         while (offset < span.Length)
         {
             int left = span.Length - offset;
-            // Zero padding after the last message is normal (iproute2 pads some requests): not a message.
+            // Zero bytes after the last message are padding: iproute2 sends whole request structs (nlmsg_len covers
+            // only their start), and the kernel stops at a zero nlmsg_len without complaint.
+            // (A buffer of nothing but zeros is no padding: it is reported below as a zero nlmsg_len.)
             if (offset > 0 && span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
             if (left < Nl.HeaderLength)
             {

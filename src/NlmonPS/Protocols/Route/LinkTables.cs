@@ -45,9 +45,15 @@ public static class LinkTables
         [1] = new("conf", U32Array),
     };
 
+    /// <summary>IFLA_INET6_FLAGS: IF_RA_* and IF_READY (the kernel's net/if_inet6.h; not in uapi).</summary>
+    public static readonly FlagTable Inet6Flags = new("inet6-flags")
+    {
+        { 0x10, "rs_sent" }, { 0x20, "ra_rcvd" }, { 0x40, "ra_managed" }, { 0x80, "ra_otherconf" }, { 0x80000000, "ready" },
+    };
+
     public static readonly AttributeTable Inet6 = new("ifla-inet6", "IFLA_INET6_")
     {
-        [1] = new("flags", U32),
+        [1] = new("flags", U32) { Flags = Inet6Flags },
         [2] = new("conf", U32Array),
         [3] = new("stats", Binary),
         [4] = new("mcast", Binary),
@@ -81,6 +87,41 @@ public static class LinkTables
         [1] = new("mask", U32), [2] = new("value", U32),
     };
 
+    // ---- SR-IOV virtual functions (IFLA_VFINFO_LIST) and port profiles (IFLA_VF_PORTS, IFLA_PORT_SELF)
+    private static StructSpec VfStruct(string name, params string[] fields) => Enums.Sequential(name, U32, fields);
+    public static readonly AttributeTable VfStats = new("vf-stats", "IFLA_VF_STATS_")
+    {
+        [0] = new("rx_packets", U64), [1] = new("tx_packets", U64), [2] = new("rx_bytes", U64), [3] = new("tx_bytes", U64),
+        [4] = new("broadcast", U64), [5] = new("multicast", U64), [6] = new("pad", Binary), [7] = new("rx_dropped", U64), [8] = new("tx_dropped", U64),
+    };
+    public static readonly AttributeTable VfVlanList = new("vf-vlan-list", "IFLA_VF_VLAN_")
+    {
+        [1] = new("info", Struct) { Struct = new StructSpec("ifla_vf_vlan_info", 16) { { "vf", 0, U32 }, { "vlan", 4, U32 }, { "qos", 8, U32 }, { "vlan_proto", 12, U16, LinkKinds.EtherType, null, 0, true } } },
+    };
+    public static readonly StructSpec VfGuid = new("ifla_vf_guid", 16) { { "vf", 0, U32 }, { "guid", 8, U64 } };
+    public static readonly AttributeTable Vf = new("vf", "IFLA_VF_")
+    {
+        [1] = new("mac", Struct) { Struct = new StructSpec("ifla_vf_mac", 36) { { "vf", 0, U32 }, { "mac", 4, HardwareAddress, null, null, 6 } } },
+        [2] = new("vlan", Struct) { Struct = VfStruct("ifla_vf_vlan", "vf", "vlan", "qos") },
+        [3] = new("tx_rate", Struct) { Struct = VfStruct("ifla_vf_tx_rate", "vf", "rate") },
+        [4] = new("spoofchk", Struct) { Struct = VfStruct("ifla_vf_spoofchk", "vf", "setting") },
+        [5] = new("link_state", Struct) { Struct = new StructSpec("ifla_vf_link_state", 8) { { "vf", 0, U32 }, { "link_state", 4, U32, new EnumTable("vf-link-state") { [0] = "auto", [1] = "enable", [2] = "disable" } } } },
+        [6] = new("rate", Struct) { Struct = VfStruct("ifla_vf_rate", "vf", "min_tx_rate", "max_tx_rate") },
+        [7] = new("rss_query_en", Struct) { Struct = VfStruct("ifla_vf_rss_query_en", "vf", "setting") },
+        [8] = new("stats", Nested) { Nested = VfStats },
+        [9] = new("trust", Struct) { Struct = VfStruct("ifla_vf_trust", "vf", "setting") },
+        [10] = new("ib_node_guid", Struct) { Struct = VfGuid }, [11] = new("ib_port_guid", Struct) { Struct = VfGuid },
+        [12] = new("vlan_list", Nested) { Nested = VfVlanList },
+        [13] = new("broadcast", Struct) { Struct = new StructSpec("ifla_vf_broadcast", 32) { { "broadcast", 0, HardwareAddress, null, null, 6 } } },
+    };
+    public static readonly AttributeTable VfInfoList = new("vfinfo-list", "IFLA_VF_") { [1] = new("info", Nested) { Nested = Vf } };
+    public static readonly AttributeTable Port = new("port", "IFLA_PORT_")
+    {
+        [1] = new("vf", U32), [2] = new("profile", ValueKind.String), [3] = new("vsi_type", Binary), [4] = new("instance_uuid", Binary),
+        [5] = new("host_uuid", Binary), [6] = new("request", U8), [7] = new("response", U16),
+    };
+    public static readonly AttributeTable VfPorts = new("vf-ports", "IFLA_VF_") { [1] = new("port", Nested) { Nested = Port } };
+
     public static readonly AttributeTable Link = new("link", "IFLA_")
     {
         [1] = new("address", HardwareAddress),
@@ -94,7 +135,8 @@ public static class LinkTables
         [9] = new("priority", U32),
         [10] = new("master", U32),
         [11] = new("wireless", Binary),
-        [12] = new("protinfo", Nested),
+        // IFLA_PROTINFO and IFLA_AF_SPEC read by ifi_family: bridge port attributes for AF_BRIDGE, inet6 for AF_INET6.
+        [12] = new("protinfo", Nested) { HeaderSelector = "family", NestedByKind = new Dictionary<string, AttributeTable> { ["bridge"] = LinkKinds.BridgePort, ["inet6"] = Inet6 } },
         [13] = new("txqlen", U32),
         [14] = new("map", Struct) { Struct = Map },
         [15] = new("weight", U32),
@@ -104,11 +146,11 @@ public static class LinkTables
         [19] = new("net_ns_pid", U32),
         [20] = new("ifalias", ValueKind.String),
         [21] = new("num_vf", U32),
-        [22] = new("vfinfo_list", Nested),
+        [22] = new("vfinfo_list", Nested) { Nested = VfInfoList },
         [23] = new("stats64", Struct) { Struct = Stats64 },
-        [24] = new("vf_ports", Nested),
-        [25] = new("port_self", Nested),
-        [26] = new("af_spec", Nested) { Nested = AfSpec },
+        [24] = new("vf_ports", Nested) { Nested = VfPorts },
+        [25] = new("port_self", Nested) { Nested = Port },
+        [26] = new("af_spec", Nested) { Nested = AfSpec, HeaderSelector = "family", NestedByKind = new Dictionary<string, AttributeTable> { ["bridge"] = LinkKinds.BridgeAfSpec } },
         [27] = new("group", U32),
         [28] = new("net_ns_fd", U32),
         [29] = new("ext_mask", U32) { Flags = new FlagTable("rtext-filter") { { 1, "vf" }, { 2, "brvlan" }, { 4, "brvlan_compressed" }, { 8, "skip_stats" }, { 16, "mrp" }, { 32, "cfm_config" }, { 64, "cfm_status" }, { 128, "mst" } } },
@@ -148,7 +190,33 @@ public static class LinkTables
         [63] = new("gso_ipv4_max_size", U32),
         [64] = new("gro_ipv4_max_size", U32),
         [65] = new("dpll_pin", Nested),
-        [66] = new("max_pacing_offload_horizon", U32),
+        [66] = new("max_pacing_offload_horizon", Uint),
         [67] = new("netns_immutable", U8),
+        [68] = new("headroom", U16),
+        [69] = new("tailroom", U16),
     };
+
+    /// <summary>struct ifinfomsg, as RouteSchema.IfInfoMsg. A copy: referring to RouteSchema from here would start its
+    /// static initialisation (which needs this class and RouteTables) from inside ours.</summary>
+    public static readonly StructSpec IfInfoMsg = new("ifinfomsg", 16)
+    {
+        { "family", 0, U8, Enums.AddressFamily }, { "type", 2, U16, Enums.Arphrd }, { "index", 4, S32 },
+        { "flags", 8, U32, null, Enums.InterfaceFlags }, { "change", 12, U32 },
+    };
+
+    /// <summary>
+    /// veth (and vxcan) data: IFLA_VETH_INFO_PEER holds an ifinfomsg followed by the peer's IFLA_* attributes, so its
+    /// spec is a Nested with a Struct. It refers back to <see cref="Link"/>, so it is registered into
+    /// <see cref="LinkKinds.Data"/> here, once Link exists, rather than declared there.
+    /// </summary>
+    public static readonly AttributeTable Veth = new("veth", "VETH_INFO_")
+    {
+        [1] = new("peer", Nested) { Struct = IfInfoMsg, Nested = Link },
+    };
+
+    static LinkTables()
+    {
+        LinkKinds.Data["veth"] = Veth;
+        LinkKinds.Data["vxcan"] = Veth;
+    }
 }

@@ -28,7 +28,7 @@ public static class RouteEnums
     {
         { 0x1, "dead" }, { 0x2, "pervasive" }, { 0x4, "onlink" }, { 0x8, "offload" }, { 0x10, "linkdown" }, { 0x20, "unresolved" },
         { 0x40, "trap" }, { 0x100, "notify" }, { 0x200, "cloned" }, { 0x400, "equalize" }, { 0x800, "prefix" },
-        { 0x1000, "lookup_table" }, { 0x2000, "fib_match" }, { 0x4000, "rt_offload" }, { 0x8000, "rt_trap" }, { 0x20000, "rt_offload_failed" },
+        { 0x1000, "lookup_table" }, { 0x2000, "fib_match" }, { 0x4000, "rt_offload" }, { 0x8000, "rt_trap" }, { 0x20000000, "rt_offload_failed" },
     };
 
     /// <summary>RTNH_F_* (struct rtnexthop flags, nexthop flags).</summary>
@@ -56,4 +56,33 @@ public static class RouteEnums
     {
         [0] = "unspec", [1] = "to_tbl", [2] = "goto", [3] = "nop", [4] = "res3", [5] = "res4", [6] = "blackhole", [7] = "unreachable", [8] = "prohibit",
     };
+
+    /// <summary>NTF_EXT_* (NDA_FLAGS_EXT).</summary>
+    public static readonly FlagTable NeighFlagsExt = new("ntf-ext-flags") { { 0x1, "managed" }, { 0x2, "locked" }, { 0x4, "ext_validated" } };
+
+    /// <summary>IPPROTO_* that rules and route lookups match on.</summary>
+    public static readonly EnumTable IpProto = new("ip-proto")
+    {
+        [0] = "ip", [1] = "icmp", [2] = "igmp", [4] = "ipip", [6] = "tcp", [17] = "udp", [33] = "dccp", [41] = "ipv6", [47] = "gre",
+        [50] = "esp", [51] = "ah", [58] = "ipv6-icmp", [103] = "pim", [132] = "sctp", [136] = "udplite", [137] = "mpls", [262] = "mptcp",
+    };
+
+    /// <summary>LWTUNNEL_ENCAP_* in iproute2's words: they also key <see cref="RouteTables.Encap"/>.</summary>
+    public static readonly EnumTable EncapType = new("lwtunnel-encap")
+    {
+        [0] = "none", [1] = "mpls", [2] = "ip", [3] = "ila", [4] = "ip6", [5] = "seg6", [6] = "bpf", [7] = "seg6local", [8] = "rpl",
+        [9] = "ioam6", [10] = "xfrm",
+    };
+
+    /// <summary>ICMPV6_ROUTER_PREF_* (RTA_PREF).</summary>
+    public static readonly EnumTable RoutePref = new("rt-pref") { [0] = "medium", [1] = "high", [2] = "invalid", [3] = "low" };
+
+    /// <summary>NETCONFA_IFINDEX: the two pseudo devices of `ip netconf`.</summary>
+    public static readonly EnumTable NetconfIfindex = new("netconf-ifindex") { [0xffffffff] = "all", [0xfffffffe] = "default" };
+
+    /// <summary>NETCONFA_RP_FILTER.</summary>
+    public static readonly EnumTable RpFilter = new("rp-filter") { [0] = "off", [1] = "strict", [2] = "loose" };
+
+    /// <summary>NEXTHOP_GRP_TYPE_*.</summary>
+    public static readonly EnumTable NextHopGroupType = new("nh-grp-type") { [0] = "mpath", [1] = "resilient" };
 }

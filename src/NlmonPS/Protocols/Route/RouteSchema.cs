@@ -51,7 +51,7 @@ public sealed class RouteSchema : TypeTableSchema
         { "family", 0, U8, Enums.AddressFamily }, { "ifindex", 4, U32 }, { "filter_mask", 8, U32 },
     };
     public static readonly StructSpec BrPortMsg = new("br_port_msg", 8) { { "family", 0, U8, Enums.AddressFamily }, { "ifindex", 4, U32 } };
-    public static readonly StructSpec IfAddrLblMsg = new("ifaddrlblmsg", 8)
+    public static readonly StructSpec IfAddrLblMsg = new("ifaddrlblmsg", 12)
     {
         { "family", 0, U8, Enums.AddressFamily }, { "prefixlen", 2, U8 }, { "flags", 3, U8 }, { "ifindex", 4, U32 }, { "seq", 8, U32 },
     };
@@ -80,12 +80,12 @@ public sealed class RouteSchema : TypeTableSchema
         Object(40, "TCLASS", TcMsg, TcTables.Tc, TcSummaries.Tc);
         Object(44, "TFILTER", TcMsg, TcTables.Tc, TcSummaries.Tc);
         Object(48, "ACTION", TcaMsg, TcTables.ActionRoot, TcSummaries.Action);
-        Add(52, new MessageSpec("RTM_NEWPREFIX", MessageKind.New) { Header = PrefixMsg, Attributes = RouteTables.Prefix });
+        Add(52, new MessageSpec("RTM_NEWPREFIX", MessageKind.New) { Header = PrefixMsg, Attributes = RouteTables.Prefix, Summary = RouteSummaries.Generic });
         Add(58, new MessageSpec("RTM_GETMULTICAST", MessageKind.Get) { Header = IfAddrMsg, Attributes = AddressTables.Address, Summary = RouteSummaries.Address });
         Add(62, new MessageSpec("RTM_GETANYCAST", MessageKind.Get) { Header = IfAddrMsg, Attributes = AddressTables.Address, Summary = RouteSummaries.Address });
-        Add(64, new MessageSpec("RTM_NEWNEIGHTBL", MessageKind.New) { Header = NdtMsg, Attributes = RouteTables.NeighTable });
-        Add(66, new MessageSpec("RTM_GETNEIGHTBL", MessageKind.Get) { Header = NdtMsg, Attributes = RouteTables.NeighTable });
-        Add(67, new MessageSpec("RTM_SETNEIGHTBL", MessageKind.New) { Header = NdtMsg, Attributes = RouteTables.NeighTable });
+        Add(64, new MessageSpec("RTM_NEWNEIGHTBL", MessageKind.New) { Header = NdtMsg, Attributes = RouteTables.NeighTable, Summary = RouteSummaries.Generic });
+        Add(66, new MessageSpec("RTM_GETNEIGHTBL", MessageKind.Get) { Header = NdtMsg, Attributes = RouteTables.NeighTable, Summary = RouteSummaries.Generic });
+        Add(67, new MessageSpec("RTM_SETNEIGHTBL", MessageKind.New) { Header = NdtMsg, Attributes = RouteTables.NeighTable, Summary = RouteSummaries.Generic });
         Add(68, new MessageSpec("RTM_NEWNDUSEROPT", MessageKind.New) { Header = NdUserOptMsg });
         Object(72, "ADDRLABEL", IfAddrLblMsg, RouteTables.AddrLabel, RouteSummaries.Generic);
         Add(78, new MessageSpec("RTM_GETDCB", MessageKind.Get) { Header = DcbMsg });

@@ -1,9 +1,15 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
 using NlmonPS.Decoding;
 using static NlmonPS.Decoding.Summaries;
 
 namespace NlmonPS.Protocols.Route;
 
-/// <summary>One line per rtnetlink message, in the words `ip` prints.</summary>
+/// <summary>
+/// One line per rtnetlink message, in the words `ip` and `bridge` print. Messages carry interface indexes, not
+/// names, so devices read "dev 3" (a link message names its own device).
+/// </summary>
 public static class RouteSummaries
 {
     /// <summary>Kernel notifications of deletions read "Deleted ..." as in `ip monitor`; requests lead with their verb.</summary>
@@ -16,12 +22,44 @@ public static class RouteSummaries
 
     private static string? Family(NetlinkMessage m) => m.Header["family"] is string f && f != "unspec" ? f : null;
 
+    /// <summary>"dump routes inet" for dump requests, else null.</summary>
+    private static string? Dump(NetlinkMessage m, string what) => RequestVerb(m) == "dump" ? Join("dump", what, Family(m)) : null;
+
+    private static string Num(object? value) => NetlinkFields.Format(value);
+
+    private static string? Dev(object? ifindex) => ifindex switch
+    {
+        null => null,
+        int i when i <= 0 => null,
+        uint u when u == 0 => null,
+        _ => $"dev {Num(ifindex)}",
+    };
+
+    private static long? Int(object? value) => value switch
+    {
+        byte b => b, ushort s => s, uint u => u, int i => i, ulong l => (long)l, long l => l, sbyte sb => sb, short sh => sh,
+        _ => null,
+    };
+
+    /// <summary>ADDR/LEN, the bare address for a host prefix, "default" for a zero-length one.</summary>
+    private static string Prefix(object? address, object? length, string fallback = "default")
+    {
+        var len = Int(length) ?? 0;
+        if (address is null) return len == 0 ? fallback : $"?/{len}";
+        int full = address is IPAddress ip && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32;
+        return len == full ? Num(address) : $"{Num(address)}/{len}";
+    }
+
+    private static string OnOff(object? value) => Int(value) is { } n ? (n == 0 ? "off" : "on") : Num(value);
+
+    // ---- links and addresses
+
     public static string? Link(NetlinkMessage m)
     {
+        if (Dump(m, "links") is { } dump) return dump;
         var a = m.Attributes;
         var h = m.Header;
-        if (RequestVerb(m) == "dump") return Join("dump links", Family(m));
-        var sb = new System.Text.StringBuilder();
+        var sb = new StringBuilder();
         if (h["index"] is int index && index != 0) sb.Append(index).Append(": ");
         if (a["ifname"] is string name)
         {
@@ -29,7 +67,8 @@ public static class RouteSummaries
             if (a["link"] is uint link && link != 0) sb.Append("@if").Append(link);
             sb.Append(": ");
         }
-        if (h["flags"] is string[] flags && (flags.Length > 0 || m.Direction == NetlinkDirection.FromKernel))
+        bool fromKernel = m.Direction == NetlinkDirection.FromKernel;
+        if (h["flags"] is string[] flags && (flags.Length > 0 || fromKernel))
             sb.Append('<').Append(string.Join(",", flags)).Append("> ");
         var info = a["linkinfo"] as NetlinkFields;
         var text = Join(
@@ -39,13 +78,16 @@ public static class RouteSummaries
             a["master"] is uint master && master != 0 ? $"master {master}" : null,
             a["operstate"] is { } state ? $"state {state}" : null,
             info?["kind"] is string kind ? $"type {kind}" : null,
-            a["address"] is string mac && h["type"] is string t ? $"link/{t} {mac}" : null);
+            info?["slave_kind"] is string slave ? $"{slave}_slave" : null,
+            a["address"] is string mac ? (fromKernel && h["type"] is string t ? $"link/{t} {mac}" : $"address {mac}") : null,
+            a["link_netnsid"] is int nsid ? $"link-netnsid {nsid}" : null,
+            a["ifalias"] is string alias ? $"alias {alias}" : null);
         return Lead(m, text);
     }
 
     public static string? Address(NetlinkMessage m)
     {
-        if (RequestVerb(m) == "dump") return Join("dump addresses", Family(m));
+        if (Dump(m, "addresses") is { } dump) return dump;
         var a = m.Attributes;
         var h = m.Header;
         var addr = a["local"] ?? a["address"];
@@ -54,25 +96,394 @@ public static class RouteSummaries
             h["index"] is uint index && index != 0 ? $"{index}:" : null,
             a["label"],
             Family(m),
-            addr is null ? null : $"{NetlinkFields.Format(addr)}{(peer is null ? "" : $" peer {NetlinkFields.Format(peer)}")}/{h["prefixlen"]}",
-            a["broadcast"] is { } brd ? $"brd {NetlinkFields.Format(brd)}" : null,
-            h["scope"] is { } scope ? $"scope {NetlinkFields.Format(scope)}" : null,
+            addr is null ? null : $"{Num(addr)}{(peer is null ? "" : $" peer {Num(peer)}")}/{h["prefixlen"]}",
+            a["broadcast"] is { } brd ? $"brd {Num(brd)}" : null,
+            h["scope"] is { } scope ? $"scope {Num(scope)}" : null,
             a["flags"] is string[] f ? string.Join(" ", f) : null);
         return Lead(m, text);
     }
 
-    /// <summary>For objects whose tables come later: the verb, the type and the attribute names seen.</summary>
+    // ---- routes
+
+    public static string? Route(NetlinkMessage m)
+    {
+        if (Dump(m, "routes") is { } dump) return dump;
+        var a = m.Attributes;
+        var h = m.Header;
+        var table = a["table"] ?? h["table"];
+        bool request = m.Direction == NetlinkDirection.ToKernel;
+        var type = h["type"] as string;
+        var parts = new List<object?>
+        {
+            type is not null && type != "unicast" && type != "unspec" ? type : null,
+            Prefix(a["dst"], h["dst_len"]),
+            Int(h["src_len"]) > 0 || a["src"] is not null ? $"from {Prefix(a["src"], h["src_len"], "all")}" : null,
+            a["nh_id"] is { } nhid ? $"nhid {Num(nhid)}" : null,
+        };
+        parts.AddRange(Hop(a));
+        parts.Add(Dev(a["oif"]));
+        parts.Add(a["iif"] is { } iif ? $"iif {Num(iif)}" : null);
+        parts.Add(table is { } t && Num(t) is not ("main" or "unspec") ? $"table {Num(t)}" : null);
+        parts.Add(h["protocol"] is { } proto && Num(proto) is not ("boot" or "unspec") ? $"proto {Num(proto)}" : null);
+        parts.Add(h["scope"] is { } scope && Num(scope) != "global" && !(request && Num(scope) == "nowhere") ? $"scope {Num(scope)}" : null);
+        parts.Add(a["prefsrc"] is { } src ? $"src {Num(src)}" : null);
+        parts.Add(a["priority"] is { } metric ? $"metric {Num(metric)}" : null);
+        parts.Add(h["flags"] is string[] { Length: > 0 } flags ? string.Join(" ", flags) : null);
+        parts.Add(a["pref"] is { } pref ? $"pref {Num(pref)}" : null);
+        parts.Add(a["expires"] is { } exp ? $"expires {Num(exp)}" : null);
+        parts.Add(a["ip_proto"] is { } ipp ? $"ipproto {Num(ipp)}" : null);
+        parts.Add(a["sport"] is { } sp ? $"sport {Num(sp)}" : null);
+        parts.Add(a["dport"] is { } dp ? $"dport {Num(dp)}" : null);
+        parts.Add(a["uid"] is { } uid && !request ? $"uid {Num(uid)}" : null);
+        parts.Add(Metrics(a["metrics"] as NetlinkFields));
+        if (a["multipath"] is NetlinkFields[] hops)
+            foreach (var hop in hops)
+            {
+                var next = new List<object?> { "nexthop" };
+                next.AddRange(Hop(hop));
+                next.Add(Dev(hop["ifindex"]));
+                next.Add($"weight {(Int(hop["hops"]) ?? 0) + 1}");
+                next.Add(hop["flags"] is string[] { Length: > 0 } hf ? string.Join(" ", hf) : null);
+                parts.Add(Join(next.ToArray()));
+            }
+        return Lead(m, Join(parts.ToArray()));
+    }
+
+    /// <summary>The gateway part of a route or a multipath hop: via, newdst, encapsulation.</summary>
+    private static IEnumerable<string?> Hop(NetlinkFields a)
+    {
+        yield return a["newdst"] is uint[] labels ? $"as to {Labels(labels)}" : null;
+        yield return Encap(a["encap_type"], a["encap"] as NetlinkFields);
+        yield return a["gateway"] is { } gw ? $"via {Num(gw)}" : null;
+        yield return a["via"] is NetlinkFields via ? $"via {Num(via["family"])} {Num(via["addr"])}" : null;
+    }
+
+    /// <summary>"mtu lock 1300 advmss 1200 congctl cubic features ecn", as `ip route` prints metrics.</summary>
+    private static string? Metrics(NetlinkFields? metrics)
+    {
+        if (metrics is null) return null;
+        var locked = metrics["lock"] as string[] ?? Array.Empty<string>();
+        var parts = new List<string>();
+        foreach (var f in metrics)
+        {
+            if (f.Name == "lock") continue;
+            var name = f.Name == "cc_algo" ? "congctl" : f.Name;
+            parts.Add(Join(name, locked.Contains(f.Name) ? "lock" : null, f.Value));
+        }
+        return string.Join(" ", parts);
+    }
+
+    private static string Labels(uint[] entries) => string.Join("/", entries.Select(e => (e >> 12).ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>"encap mpls 100/200", "encap seg6 mode encap segs 2001:db8::5", "encap ip id 7 dst 10.0.0.50 ttl 9".</summary>
+    private static string? Encap(object? type, NetlinkFields? encap)
+    {
+        if (type is null || encap is null) return null;
+        var words = new List<object?> { "encap", type };
+        foreach (var f in encap)
+        {
+            switch (f.Value)
+            {
+                case uint[] labels when f.Name == "dst": words.Add(Labels(labels)); break;
+                case NetlinkFields srh when f.Name == "srh":
+                    words.Add($"mode {Num(srh["mode"])}");
+                    if (srh["segments"] is byte[] segs) words.Add("segs " + string.Join(",", Segments(segs)));
+                    break;
+                case NetlinkFields or NetlinkFields[]: words.Add(f.Name); break;
+                default: words.Add($"{f.Name} {Num(f.Value)}"); break;
+            }
+        }
+        return Join(words.ToArray());
+    }
+
+    /// <summary>SRv6 segments are stored last hop first: print them in travel order, as iproute2 does.</summary>
+    private static IEnumerable<string> Segments(byte[] bytes)
+    {
+        var list = new List<string>();
+        for (int i = 0; i + 16 <= bytes.Length; i += 16) list.Add(new IPAddress(bytes.AsSpan(i, 16)).ToString());
+        list.Reverse();
+        return list;
+    }
+
+    // ---- neighbours and bridge fdb entries
+
+    public static string? Neigh(NetlinkMessage m)
+    {
+        if (Dump(m, "neighbours") is { } dump) return dump;
+        var a = m.Attributes;
+        var h = m.Header;
+        bool bridge = Family(m) == "bridge";
+        var flags = h["flags"] as string[] ?? Array.Empty<string>();
+        var states = h["state"] as string[] ?? Array.Empty<string>();
+        var text = Join(
+            flags.Contains("proxy") && !bridge ? "proxy" : null,
+            bridge ? a["lladdr"] : a["dst"],
+            Dev(h["ifindex"]),
+            !bridge && a["lladdr"] is { } ll ? $"lladdr {Num(ll)}" : null,
+            a["master"] is { } master ? $"master {Num(master)}" : null,
+            bridge && a["dst"] is { } dst ? $"dst {Num(dst)}" : null,
+            a["vlan"] is { } vlan ? $"vlan {Num(vlan)}" : null,
+            a["port"] is { } port ? $"port {Num(port)}" : null,
+            a["vni"] is { } vni ? $"vni {Num(vni)}" : null,
+            a["src_vni"] is { } svni ? $"src_vni {Num(svni)}" : null,
+            a["nh_id"] is { } nh ? $"nhid {Num(nh)}" : null,
+            bridge ? string.Join(" ", flags.Where(f => f is "self" or "master" or "extern_learn" or "sticky" or "router")) : flags.Contains("router") ? "router" : null,
+            bridge ? BridgeState(states) : string.Join(" ", states),
+            a["protocol"] is { } proto ? $"proto {Num(proto)}" : null);
+        return Lead(m, text);
+    }
+
+    /// <summary>`bridge fdb` words: permanent, static (NUD_NOARP), or nothing for learned entries.</summary>
+    private static string? BridgeState(string[] states) =>
+        states.Contains("PERMANENT") ? "permanent" : states.Contains("NOARP") ? "static" : states.Contains("STALE") ? "stale" : null;
+
+    /// <summary>Neighbour tables (RTM_NEWNEIGHTBL), as `ip ntable show` names them.</summary>
+    public static string? NeighTable(NetlinkMessage m)
+    {
+        if (Dump(m, "neighbour tables") is { } dump) return dump;
+        var a = m.Attributes;
+        var p = a["parms"] as NetlinkFields;
+        var text = Join(Family(m), a["name"], Dev(p?["ifindex"]),
+            a["thresh1"] is { } t1 ? $"thresh1 {Num(t1)} thresh2 {Num(a["thresh2"])} thresh3 {Num(a["thresh3"])}" : null,
+            p?["reachable_time"] is { } rt ? $"reachable {Num(rt)}" : null,
+            p?["base_reachable_time"] is { } brt ? $"base_reachable {Num(brt)}" : null,
+            p?["retrans_time"] is { } rtt ? $"retrans {Num(rtt)}" : null,
+            p?["queue_lenbytes"] is { } q ? $"queue {Num(q)}" : null);
+        return Lead(m, text);
+    }
+
+    // ---- rules
+
+    public static string? Rule(NetlinkMessage m)
+    {
+        if (Dump(m, "rules") is { } dump) return dump;
+        var a = m.Attributes;
+        var h = m.Header;
+        var table = a["table"] ?? h["table"];
+        var action = h["action"] as string;
+        var flags = Int(h["flags"]) ?? 0;
+        string? Range(object? r) => r is NetlinkFields f ? (Equals(f["start"], f["end"]) ? Num(f["start"]) : $"{Num(f["start"])}-{Num(f["end"])}") : null;
+        var text = Join(
+            // The kernel leaves FRA_PRIORITY out for priority 0.
+            a["priority"] is { } prio ? $"{Num(prio)}:" : m.Direction == NetlinkDirection.FromKernel ? "0:" : null,
+            (flags & 0x2) != 0 ? "not" : null, // FIB_RULE_INVERT
+            $"from {Prefix(a["src"], h["src_len"], "all")}",
+            a["dst"] is not null || Int(h["dst_len"]) > 0 ? $"to {Prefix(a["dst"], h["dst_len"])}" : null,
+            Int(h["tos"]) > 0 ? $"tos 0x{Int(h["tos"]):x}" : null,
+            a["fwmark"] is { } mark ? $"fwmark 0x{Int(mark):x}" + (a["fwmask"] is { } mask && Int(mask) != 0xffffffff ? $"/0x{Int(mask):x}" : "") : null,
+            a["iifname"] is string iif ? $"iif {iif}" : null,
+            a["oifname"] is string oif ? $"oif {oif}" : null,
+            Int(a["l3mdev"]) > 0 ? "lookup [l3mdev-table]" : null,
+            a["uid_range"] is NetlinkFields uid ? $"uidrange {Range(uid)}" : null,
+            a["ip_proto"] is { } ipp ? $"ipproto {Num(ipp)}" : null,
+            a["sport_range"] is { } sp ? $"sport {Range(sp)}" : null,
+            a["dport_range"] is { } dp ? $"dport {Range(dp)}" : null,
+            a["tun_id"] is { } tun ? $"tun_id {Num(tun)}" : null,
+            action switch
+            {
+                "to_tbl" => $"lookup {Num(table)}",
+                "goto" => $"goto {Num(a["goto"])}",
+                null or "unspec" => null,
+                _ => action,
+            },
+            a["suppress_prefixlen"] is int spl && spl >= 0 ? $"suppress_prefixlength {spl}" : null,
+            a["suppress_ifgroup"] is int sig && sig >= 0 ? $"suppress_ifgroup {sig}" : null,
+            a["flow"] is { } realm ? $"realms {Num(realm)}" : null,
+            a["protocol"] is { } proto && Num(proto) != "unspec" ? $"proto {Num(proto)}" : null);
+        return Lead(m, text);
+    }
+
+    // ---- nexthop objects and buckets
+
+    public static string? NextHop(NetlinkMessage m)
+    {
+        if (Dump(m, "nexthops") is { } dump) return dump;
+        var a = m.Attributes;
+        var h = m.Header;
+        var group = a["group"] is NetlinkFields[] entries
+            ? "group " + string.Join("/", entries.Select(e =>
+            {
+                var weight = ((Int(e["weight_high"]) ?? 0) << 8 | (Int(e["weight"]) ?? 0)) + 1;
+                return weight == 1 ? Num(e["id"]) : $"{Num(e["id"])},{weight}";
+            }))
+            : null;
+        var res = a["res_group"] as NetlinkFields;
+        var text = Join(
+            a["id"] is { } id ? $"id {Num(id)}" : null,
+            group,
+            a["group_type"] is "resilient" ? "type resilient" : null,
+            res?["buckets"] is { } buckets ? $"buckets {Num(buckets)}" : null,
+            a["blackhole"] is true ? "blackhole" : null,
+            Encap(a["encap_type"], a["encap"] as NetlinkFields),
+            a["gateway"] is { } gw ? $"via {Num(gw)}" : null,
+            Dev(a["oif"]),
+            a["fdb"] is true ? "fdb" : null,
+            !(m.Direction == NetlinkDirection.ToKernel) && h["scope"] is { } scope && Num(scope) != "global" ? $"scope {Num(scope)}" : null,
+            h["protocol"] is { } proto && Num(proto) is not ("unspec" or "boot") ? $"proto {Num(proto)}" : null,
+            h["flags"] is string[] { Length: > 0 } flags ? string.Join(" ", flags) : null);
+        return Lead(m, text);
+    }
+
+    /// <summary>`ip nexthop bucket`: "id 11 index 3 idle_time 120 nhid 1".</summary>
+    public static string? NextHopBucket(NetlinkMessage m)
+    {
+        if (Dump(m, "nexthop buckets") is { } dump) return dump;
+        var a = m.Attributes;
+        var b = a["res_bucket"] as NetlinkFields;
+        return Lead(m, Join(a["id"] is { } id ? $"id {Num(id)}" : null,
+            b?["index"] is { } index ? $"index {Num(index)}" : null,
+            b?["idle_time"] is { } idle ? $"idle_time {Num(idle)}" : null,
+            b?["nh_id"] is { } nh ? $"nhid {Num(nh)}" : null));
+    }
+
+    // ---- device configuration, namespaces, statistics
+
+    public static string? Netconf(NetlinkMessage m)
+    {
+        if (Dump(m, "netconf") is { } dump) return dump;
+        var a = m.Attributes;
+        var dev = a["ifindex"] switch { string pseudo => pseudo, null => null, var i => $"dev {Num(i)}" };
+        var words = new List<object?> { Family(m), dev };
+        foreach (var f in a)
+        {
+            if (f.Name == "ifindex") continue;
+            words.Add(f.Name);
+            words.Add(f.Name == "rp_filter" ? Num(f.Value) : OnOff(f.Value));
+        }
+        return Lead(m, Join(words.ToArray()));
+    }
+
+    public static string? Nsid(NetlinkMessage m)
+    {
+        if (Dump(m, "nsids") is { } dump) return dump;
+        var a = m.Attributes;
+        return Lead(m, Join(
+            a["nsid"] is { } nsid ? $"nsid {Num(nsid)}" : null,
+            a["current_nsid"] is { } cur ? $"current-nsid {Num(cur)}" : null,
+            a["target_nsid"] is { } target ? $"target-nsid {Num(target)}" : null,
+            a["pid"] is { } pid ? $"pid {Num(pid)}" : null,
+            a["fd"] is { } fd ? $"fd {Num(fd)}" : null));
+    }
+
+    private static readonly string[] StatsGroups = { "link_64", "link_xstats", "link_xstats_slave", "link_offload_xstats", "af_spec" };
+
+    public static string? Stats(NetlinkMessage m)
+    {
+        var h = m.Header;
+        // filter_mask: bit n-1 asks for IFLA_STATS_* n.
+        var mask = Int(h["filter_mask"]) ?? 0;
+        var groups = StatsGroups.Where((_, i) => (mask & (1L << i)) != 0).ToArray();
+        if (RequestVerb(m) is "dump" or "get")
+            return Join(RequestVerb(m), "stats", Dev(h["ifindex"]), groups.Length > 0 ? "group " + string.Join(",", groups) : null);
+        var a = m.Attributes;
+        var words = new List<object?> { Dev(h["ifindex"]) };
+        foreach (var f in a)
+        {
+            if (f.Value is NetlinkFields s && f.Name == "link_64")
+                words.Add($"link rx {Num(s["rx_bytes"])} bytes {Num(s["rx_packets"])} packets tx {Num(s["tx_bytes"])} bytes {Num(s["tx_packets"])} packets");
+            else if (f.Value is NetlinkFields nested)
+                words.Add($"{f.Name}({string.Join(",", nested.Names.Distinct())})");
+            else words.Add(f.Name);
+        }
+        return Lead(m, Join(words.ToArray()));
+    }
+
+    // ---- bridge multicast database, address labels, prefixes, vlans, vnis
+
+    public static string? Mdb(NetlinkMessage m)
+    {
+        if (Dump(m, "mdb") is { } dump) return dump;
+        var a = m.Attributes;
+        var words = new List<object?>();
+        void Entry(NetlinkFields e, object? source)
+        {
+            words.Add(Join(Dev(m.Header["ifindex"]), $"port {Num(e["ifindex"])}", $"grp {Group(e)}",
+                source is null ? null : $"src {Num(source)}", e["state"], Int(e["vid"]) > 0 ? $"vid {Num(e["vid"])}" : null,
+                e["flags"] is string[] { Length: > 0 } f ? string.Join(" ", f) : null));
+        }
+        if (a["entry"] is NetlinkFields set) Entry(set, (a["entry_attrs"] as NetlinkFields)?["source"]);
+        if (a["mdb"] is NetlinkFields mdb)
+            foreach (var f in mdb)
+                if (f.Value is NetlinkFields entry && entry["info"] is NetlinkFields info) Entry(info, info["source"]);
+        if (a["router"] is NetlinkFields router)
+            foreach (var f in router)
+                if (f.Value is NetlinkFields port) words.Add(Join(Dev(m.Header["ifindex"]), $"router port {Num(port["ifindex"])}", port["type"]));
+        if (words.Count == 0) words.Add(Dev(m.Header["ifindex"])); // a bridge without groups
+        return Lead(m, string.Join("; ", words.Select(w => Num(w))));
+    }
+
+    /// <summary>br_mdb_entry's group: a union read by its protocol (IPv4, IPv6, or a MAC for L2 groups).</summary>
+    public static string Group(NetlinkFields entry)
+    {
+        if (entry["addr"] is not byte[] bytes || bytes.Length < 16) return "?";
+        return entry["proto"] switch
+        {
+            "ipv4" => new IPAddress(bytes.AsSpan(0, 4)).ToString(),
+            "ipv6" => new IPAddress(bytes.AsSpan(0, 16)).ToString(),
+            _ => AttributeDecoder.HardwareAddress(bytes.AsSpan(0, 6)),
+        };
+    }
+
+    public static string? AddrLabel(NetlinkMessage m)
+    {
+        if (Dump(m, "address labels") is { } dump) return dump;
+        var a = m.Attributes;
+        return Lead(m, Join(a["address"] is { } addr ? $"prefix {Prefix(addr, m.Header["prefixlen"])}" : null,
+            Dev(m.Header["ifindex"]), a["label"] is { } label ? $"label {Num(label)}" : null));
+    }
+
+    public static string? PrefixInfo(NetlinkMessage m)
+    {
+        var a = m.Attributes;
+        var h = m.Header;
+        var flags = Int(h["flags"]) ?? 0;
+        var cache = a["cacheinfo"] as NetlinkFields;
+        return Lead(m, Join(a["address"] is { } addr ? $"prefix {Prefix(addr, h["len"])}" : null, Dev(h["ifindex"]),
+            (flags & 1) != 0 ? "onlink" : null, (flags & 2) != 0 ? "autoconf" : null,
+            cache is null ? null : $"valid {Num(cache["valid_time"])} preferred {Num(cache["preferred_time"])}"));
+    }
+
+    public static string? Vlan(NetlinkMessage m)
+    {
+        if (Dump(m, "vlans") is { } dump) return dump;
+        var words = new List<object?> { Dev(m.Header["ifindex"]) };
+        foreach (var f in m.Attributes)
+            if (f.Value is NetlinkFields e)
+            {
+                var info = e["info"] as NetlinkFields;
+                var vid = e["id"] ?? info?["vid"];
+                var range = e["range"] is { } end ? $"-{Num(end)}" : "";
+                words.Add(Join($"vlan {Num(vid)}{range}", info?["flags"] is string[] { Length: > 0 } fl ? string.Join(" ", fl) : null,
+                    e["state"] is { } st ? $"state {Num(st)}" : null));
+            }
+        return Lead(m, Join(words.ToArray()));
+    }
+
+    public static string? Tunnel(NetlinkMessage m)
+    {
+        if (Dump(m, "vnis") is { } dump) return dump;
+        var words = new List<object?> { Dev(m.Header["ifindex"]) };
+        foreach (var f in m.Attributes)
+            if (f.Value is NetlinkFields e)
+                words.Add(Join($"vni {Num(e["start"])}{(e["end"] is { } end ? $"-{Num(end)}" : "")}",
+                    (e["group"] ?? e["group6"]) is { } g ? $"group {Num(g)}" : null));
+        return Lead(m, Join(words.ToArray()));
+    }
+
+    /// <summary>Objects the schema routes through Generic get their own line here, by the type name's object part.</summary>
+    private static readonly Dictionary<string, Func<NetlinkMessage, string?>> ByObject = new(StringComparer.Ordinal)
+    {
+        ["ADDRLABEL"] = AddrLabel, ["MDB"] = Mdb, ["VLAN"] = Vlan, ["NEXTHOPBUCKET"] = NextHopBucket, ["TUNNEL"] = Tunnel,
+        ["NEIGHTBL"] = NeighTable, ["PREFIX"] = PrefixInfo,
+    };
+
+    /// <summary>The line of an object by its message type, or the verb, type and attribute count.</summary>
     public static string? Generic(NetlinkMessage m)
     {
+        var name = m.TypeName;
+        var obj = name.Length > 7 && name.StartsWith("RTM_", StringComparison.Ordinal) ? name[7..] : name;
+        if (ByObject.TryGetValue(obj, out var summary) && summary(m) is { Length: > 0 } line) return line;
         var verb = RequestVerb(m);
         return Join(verb, m.TypeName, Family(m), m.Attributes.Count > 0 ? $"({m.Attributes.Count} attributes)" : null);
     }
-
-    public static string? Route(NetlinkMessage m) => Generic(m);
-    public static string? Neigh(NetlinkMessage m) => Generic(m);
-    public static string? Rule(NetlinkMessage m) => Generic(m);
-    public static string? Netconf(NetlinkMessage m) => Generic(m);
-    public static string? Nsid(NetlinkMessage m) => Generic(m);
-    public static string? Stats(NetlinkMessage m) => Generic(m);
-    public static string? NextHop(NetlinkMessage m) => Generic(m);
 }

@@ -1,0 +1,154 @@
+using System.Net;
+using NlmonPS.Decoding;
+using NlmonPS.Wire;
+using Xunit;
+
+namespace NlmonPS.Tests.Decoding;
+
+/// <summary>
+/// Built messages for what this machine's kernel cannot produce (vlan, bond, mpls encap, inet6 protinfo) and for
+/// the engine paths route decoding added: numeric and per-family selectors, struct records, request-only sets.
+/// </summary>
+public class RouteDecodingTests
+{
+    private static NetlinkMessage Decode(MessageBuilder b, NetlinkDirection direction = NetlinkDirection.FromKernel) =>
+        new NetlinkDecoder().Decode(new NetlinkRecord(b.ToArray(), NetlinkProtocol.Route) { Direction = direction }).Single();
+
+    private static byte[] IfInfo(byte family = 0, int index = 0)
+    {
+        var h = new byte[16];
+        h[0] = family;
+        BitConverter.TryWriteBytes(h.AsSpan(4), index);
+        return h;
+    }
+
+    private static byte[] Be16(ushort v) => new[] { (byte)(v >> 8), (byte)v };
+
+    [Fact]
+    public void VlanDataDecodes()
+    {
+        var b = new MessageBuilder(16, 0).AddBytes(IfInfo(index: 7)).AddString(3, "eth0.100")
+            .BeginNest(18).AddString(1, "vlan").BeginNest(2)
+                .AddU16(1, 100)
+                .AddAttribute(2, new byte[] { 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff })
+                .BeginNest(3).AddAttribute(1, new byte[] { 2, 0, 0, 0, 5, 0, 0, 0 }).EndNest()
+                .AddAttribute(5, Be16(0x88a8))
+            .EndNest().EndNest();
+        var m = Decode(b);
+        Assert.Null(m.MalformedReason);
+        var data = (NetlinkFields)((NetlinkFields)m.Attributes["linkinfo"]!)["data"]!;
+        Assert.Equal((ushort)100, data["id"]);
+        Assert.Equal("802.1ad", data["protocol"]);
+        Assert.Equal(new[] { "reorder_hdr" }, ((NetlinkFields)data["flags"]!)["flags"]);
+        var map = (NetlinkFields)((NetlinkFields)data["egress_qos"]!)["mapping"]!;
+        Assert.Equal(2u, map["from"]);
+        Assert.Equal(5u, map["to"]);
+        Assert.Equal("7: eth0.100: <> type vlan", m.Summary);
+    }
+
+    [Fact]
+    public void BondDataAndSlaveDataDecode()
+    {
+        var b = new MessageBuilder(16, 0).AddBytes(IfInfo(index: 5)).AddString(3, "bond0")
+            .BeginNest(18).AddString(1, "bond").BeginNest(2)
+                .AddU8(1, 4).AddU32(3, 100)
+                .BeginNest(8).AddAttribute(0, new byte[] { 10, 0, 0, 1 }).AddAttribute(1, new byte[] { 10, 0, 0, 2 }).EndNest()
+                .BeginNest(23).AddU16(1, 2).AddU16(2, 1).AddAttribute(5, new byte[] { 2, 0, 0, 0, 0, 9 }).EndNest()
+                .AddU8(14, 1)
+            .EndNest()
+            .AddString(4, "bridge").BeginNest(5).AddU8(1, 3).AddU16(2, 32).EndNest()
+            .EndNest();
+        var m = Decode(b);
+        Assert.Null(m.MalformedReason);
+        var info = (NetlinkFields)m.Attributes["linkinfo"]!;
+        var data = (NetlinkFields)info["data"]!;
+        Assert.Equal("802.3ad", data["mode"]);
+        Assert.Equal("layer3+4", data["xmit_hash_policy"]);
+        Assert.Equal(new object[] { IPAddress.Parse("10.0.0.1"), IPAddress.Parse("10.0.0.2") }, (object[])((NetlinkFields)data["arp_ip_target"]!)["target"]!);
+        Assert.Equal("02:00:00:00:00:09", ((NetlinkFields)data["ad_info"]!)["partner_mac"]);
+        Assert.Equal("forwarding", ((NetlinkFields)info["slave_data"]!)["state"]);
+    }
+
+    [Fact]
+    public void MplsEncapIsChosenByTheNumericEncapType()
+    {
+        var rtmsg = new byte[12];
+        rtmsg[0] = 2; rtmsg[1] = 24;
+        var b = new MessageBuilder(24, 0).AddBytes(rtmsg)
+            .AddAttribute(1, new byte[] { 10, 1, 2, 0 })
+            .AddU16(21, 1)
+            .BeginNest(22).AddAttribute(1, new byte[] { 0x00, 0x06, 0x40, 0x00, 0x00, 0x0c, 0x81, 0x00 }).EndNest()
+            .AddAttribute(5, new byte[] { 10, 0, 0, 1 });
+        var m = Decode(b);
+        Assert.Null(m.MalformedReason);
+        Assert.Equal(new uint[] { 100 << 12, 200 << 12 | 0x100 }, ((NetlinkFields)m.Attributes["encap"]!)["dst"]);
+        Assert.Equal("10.1.2.0/24 encap mpls 100/200 via 10.0.0.1", m.Summary);
+    }
+
+    [Fact]
+    public void ProtinfoIsReadByFamily()
+    {
+        var inet6 = Decode(new MessageBuilder(16, 0).AddBytes(IfInfo(family: 10, index: 3))
+            .BeginNest(12).AddU32(1, 0x80000000).AddAttribute(7, IPAddress.Parse("::1").GetAddressBytes()).EndNest());
+        var p = (NetlinkFields)inet6.Attributes["protinfo"]!;
+        Assert.Equal(new[] { "ready" }, p["flags"]);
+        Assert.Equal(IPAddress.IPv6Loopback, p["token"]);
+
+        var bridge = Decode(new MessageBuilder(16, 0).AddBytes(IfInfo(family: 7, index: 3))
+            .BeginNest(12).AddU8(1, 3).EndNest()
+            .BeginNest(26).AddU16(0, 2).AddAttribute(2, new byte[] { 6, 0, 10, 0 }).EndNest());
+        Assert.Equal("forwarding", ((NetlinkFields)bridge.Attributes["protinfo"]!)["state"]);
+        var afSpec = (NetlinkFields)bridge.Attributes["af_spec"]!;
+        Assert.Equal(new[] { "self" }, afSpec["flags"]);
+        var vlan = (NetlinkFields)afSpec["vlan_info"]!;
+        Assert.Equal((ushort)10, vlan["vid"]);
+        Assert.Equal(new[] { "pvid", "untagged" }, vlan["flags"]);
+    }
+
+    [Fact]
+    public void VlanDumpRequestsCarryDumpFlagsNotEntries()
+    {
+        var brvlan = new byte[8];
+        brvlan[0] = 7;
+        var dump = Decode(new MessageBuilder(114, (ushort)(Nl.NLM_F_REQUEST | Nl.NLM_F_DUMP)).AddBytes(brvlan).AddU32(1, 1), NetlinkDirection.ToKernel);
+        Assert.Null(dump.MalformedReason);
+        Assert.Equal(new[] { "stats" }, dump.Attributes["flags"]);
+
+        var reply = Decode(new MessageBuilder(112, 0).AddBytes(brvlan).BeginNest(1).AddAttribute(1, new byte[] { 0, 0, 20, 0 }).EndNest());
+        Assert.Equal((ushort)20, ((NetlinkFields)((NetlinkFields)reply.Attributes["entry"]!)["info"]!)["vid"]);
+    }
+
+    [Fact]
+    public void BadMultipathLengthIsReportedNotThrown()
+    {
+        var rtmsg = new byte[12];
+        rtmsg[0] = 2;
+        var hop = new byte[] { 40, 0, 0, 0, 3, 0, 0, 0 }; // rtnh_len 40 but only 8 bytes there
+        var m = Decode(new MessageBuilder(24, 0).AddBytes(rtmsg).AddAttribute(9, hop));
+        Assert.True(m.IsMalformed);
+        Assert.Contains("rtnexthop", m.MalformedReason);
+        Assert.NotNull(m.Summary);
+    }
+
+    [Fact]
+    public void NexthopGroupIsAnArrayOfStructs()
+    {
+        var nhmsg = new byte[8];
+        var group = new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0 };
+        var m = Decode(new MessageBuilder(104, 0).AddBytes(nhmsg).AddU32(1, 10).AddAttribute(2, group));
+        Assert.Null(m.MalformedReason);
+        Assert.Equal(2, ((NetlinkFields[])m.Attributes["group"]!).Length);
+        Assert.Equal("id 10 group 1/2,3", m.Summary);
+    }
+
+    [Fact]
+    public void TrailingZeroPaddingIsNotAMessage()
+    {
+        var request = new MessageBuilder(18, (ushort)(Nl.NLM_F_REQUEST | Nl.NLM_F_DUMP)).AddBytes(new byte[16]).ToArray();
+        var padded = request.Concat(new byte[64]).ToArray();
+        var messages = new NetlinkDecoder().Decode(new NetlinkRecord(padded, NetlinkProtocol.Route));
+        var m = Assert.Single(messages);
+        Assert.False(m.IsMalformed);
+        Assert.Equal("dump links", m.Summary);
+    }
+}
