@@ -43,8 +43,7 @@ public sealed class NetlinkDecoder
         bool inferred = false;
         if (direction == NetlinkDirection.Unknown && raw.Bytes.Length >= Nl.HeaderLength)
         {
-            // nlmon marks every frame outgoing; requests carry NLM_F_REQUEST, everything the kernel sends does not.
-            direction = (h.Flags & Nl.NLM_F_REQUEST) != 0 ? NetlinkDirection.ToKernel : NetlinkDirection.FromKernel;
+            direction = InferDirection(record.Protocol, h);
             inferred = true;
         }
 
@@ -132,6 +131,26 @@ public sealed class NetlinkDecoder
         };
         (schema as IMessageObserver)?.Observe(Context, message);
         return message;
+    }
+
+    // Recent requests by (protocol, type, sequence) with their port id, to spot the kernel's echoes of them.
+    private readonly Dictionary<(NetlinkProtocol, ushort, uint), uint> _recentRequests = new();
+
+    /// <summary>
+    /// nlmon marks every frame outgoing, so direction comes from the header. Requests carry NLM_F_REQUEST and the
+    /// kernel's own messages do not, with one exception: tc notifications and some replies copy the request's
+    /// flags. Such an echo follows its request with the same type and sequence and the requester's port id
+    /// (iproute2 sends port id 0 and the kernel fills in the real one).
+    /// </summary>
+    private NetlinkDirection InferDirection(NetlinkProtocol protocol, NetlinkHeader h)
+    {
+        if ((h.Flags & Nl.NLM_F_REQUEST) == 0 || (h.Flags & Nl.NLM_F_MULTI) != 0) return NetlinkDirection.FromKernel;
+        var key = (protocol, h.Type, h.Sequence);
+        if (_recentRequests.TryGetValue(key, out var requestPort) && (requestPort == 0 ? h.PortId != 0 : requestPort == h.PortId))
+            return NetlinkDirection.FromKernel;
+        if (_recentRequests.Count >= 4096) _recentRequests.Clear();
+        _recentRequests[key] = h.PortId;
+        return NetlinkDirection.ToKernel;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
