@@ -214,7 +214,8 @@ public sealed class NetlinkDecoder
             Context.Redactions.Clear();
             foreach (var r in outerRedactions) Context.Redactions.Add(r);
             (Context.Order, Context.Direction) = saved;
-            tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align((int)echoedHeader.Length));
+            // The echoed length is untrusted (up to 4 GiB): clamp before aligning.
+            tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align((int)Math.Min(echoedHeader.Length, (uint)p.Length)));
         }
 
         string? extMessage = null, path = null;
