@@ -86,12 +86,7 @@ public static class AttributeDecoder
                 value = spec.Struct is null ? a.Payload.ToArray() : DecodeStruct(spec.Struct, a.Payload.Span, payloadOffset, ctx, out reason);
                 break;
             case ValueKind.Secret:
-                if (ctx.Options.RevealSecrets) value = a.Payload.ToArray();
-                else
-                {
-                    value = $"REDACTED ({a.Payload.Length} bytes)";
-                    ctx.Redactions.Add((payloadOffset, a.Payload.Length));
-                }
+                value = Secret(a.Payload.Span, payloadOffset, ctx);
                 break;
             default:
                 value = DecodeScalar(spec.Kind, a.Payload.Span, order, spec.Enum, spec.Flags, out reason);
@@ -99,6 +94,14 @@ public static class AttributeDecoder
                 break;
         }
         return new NetlinkField(spec.Name, value, a.Type, a.Offset, length, spec.Kind) { MalformedReason = reason };
+    }
+
+    /// <summary>Key material: the bytes when the user reveals secrets, else a placeholder, and the bytes are zeroed in the message.</summary>
+    private static object Secret(ReadOnlySpan<byte> p, int offset, DecodeContext ctx)
+    {
+        if (ctx.Options.RevealSecrets) return p.ToArray();
+        if (p.Length > 0) ctx.Redactions.Add((offset, p.Length));
+        return $"REDACTED ({p.Length} bytes)";
     }
 
     private static string? SiblingString(List<RawAttribute> siblings, ushort type)
@@ -123,10 +126,14 @@ public static class AttributeDecoder
                 continue;
             }
             var slice = f.Length > 0 || size > 0 ? data.Slice(f.Offset, size) : data[f.Offset..];
-            object? value = f.Kind == ValueKind.Struct && f.Struct is not null
-                ? DecodeStruct(f.Struct, slice, baseOffset + f.Offset, ctx, out _)
-                : DecodeScalar(f.Kind, slice, f.NetworkOrder ? ByteOrder.BigEndian : ctx.Order, f.Enum, f.Flags, out _);
-            fields.Add(new NetlinkField(f.Name, value, -1, baseOffset + f.Offset, size, f.Kind));
+            object? value = f.Kind switch
+            {
+                ValueKind.Struct when f.Struct is not null => DecodeStruct(f.Struct, slice, baseOffset + f.Offset, ctx, out _),
+                // Key material after a fixed part (xfrm_algo's alg_key): redacted like a Secret attribute.
+                ValueKind.Secret => Secret(slice, baseOffset + f.Offset, ctx),
+                _ => DecodeScalar(f.Kind, slice, f.NetworkOrder ? ByteOrder.BigEndian : ctx.Order, f.Enum, f.Flags, out _),
+            };
+            fields.Add(new NetlinkField(f.Name, value, -1, baseOffset + f.Offset, slice.Length, f.Kind));
         }
         if (reason is not null) fields.MalformedReason = reason;
         return fields;

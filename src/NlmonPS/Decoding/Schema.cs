@@ -141,6 +141,11 @@ public sealed record MessageSpec(string Name, MessageKind Kind)
     public StructSpec? Header { get; init; }
     public AttributeTable? Attributes { get; init; }
     public Func<NetlinkMessage, string?>? Summary { get; init; }
+    /// <summary>
+    /// Decodes what follows the family header when it is not an attribute stream (NET_DM's legacy alert: an array
+    /// of structs). Gets the bytes, their offset in the message and the context; replaces the attribute walk.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, int, DecodeContext, NetlinkFields>? Body { get; init; }
 }
 
 /// <summary>

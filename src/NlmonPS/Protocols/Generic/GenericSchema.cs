@@ -15,7 +15,8 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
     public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
 
     private readonly Dictionary<string, GenericFamily> _families = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Family, int Cmd), ResolvedMessage> _resolved = new();
+    // Resolutions are shared by every decoder (and runspace), so the cache must take concurrent readers and writers.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Family, int Cmd, bool Reply), ResolvedMessage> _resolved = new();
 
     private GenericSchema()
     {
@@ -29,18 +30,22 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
     {
         var name = context.GenericFamilies.NameOf(header.Type) ?? $"genl({header.Type})";
         int cmd = payload.Length > 0 ? payload[0] : -1;
-        if (_resolved.TryGetValue((name, cmd), out var cached)) return cached;
         _families.TryGetValue(name, out var family);
-        var cmdName = family?.Commands.NameOf((ulong)Math.Max(cmd, 0)) ?? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (family is not null && !family.Commands.ContainsKey((ulong)Math.Max(cmd, 0))) cmdName = $"unknown({cmd})";
+        // Only families whose kernel messages are numbered apart (ethtool) depend on the direction.
+        bool reply = family?.ReplyCommands is not null && direction == NetlinkDirection.FromKernel;
+        if (_resolved.TryGetValue((name, cmd, reply), out var cached)) return cached;
+        var commands = reply ? family!.ReplyCommands! : family?.Commands;
+        var cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : commands.TryGetValue((ulong)Math.Max(cmd, 0), out var known) && cmd >= 0 ? known : $"unknown({cmd})";
         var spec = new MessageSpec(family is null ? name : $"{name} {cmdName}", family?.KindOf(cmdName) ?? MessageKind.Other)
         {
             Header = family?.Header,
-            Attributes = family?.AttributesFor(cmd),
+            Attributes = family?.AttributesFor(cmd, cmdName),
+            Body = family is not null && family.BodyByCommand.TryGetValue(cmd, out var body) ? body : null,
             Summary = family?.Summary ?? GenericSummary,
         };
         var resolved = new ResolvedMessage(spec, 0) { Family = name, Command = cmdName, PreHeader = GenlMsgHdr };
-        return _resolved[(name, cmd)] = resolved;
+        return _resolved[(name, cmd, reply)] = resolved;
     }
 
     public string? TypeName(ushort type) => type == 16 ? "nlctrl" : null;
@@ -79,7 +84,19 @@ public sealed class GenericFamily
     public Dictionary<int, AttributeTable> AttributesByCommand { get; } = new();
     public Func<NetlinkMessage, string?>? Summary { get; init; }
 
-    public AttributeTable AttributesFor(int cmd) => AttributesByCommand.TryGetValue(cmd, out var t) ? t : Attributes;
+    /// <summary>
+    /// The names of the commands the kernel sends when they are numbered apart from the requests (ethtool's
+    /// ETHTOOL_MSG_*_GET_REPLY and _NTF ids); null when one numbering serves both directions.
+    /// </summary>
+    public EnumTable? ReplyCommands { get; init; }
+    /// <summary>Attribute sets by command name (wins over <see cref="AttributesByCommand"/>): for direction-numbered families.</summary>
+    public Dictionary<string, AttributeTable> AttributesByCommandName { get; } = new(StringComparer.Ordinal);
+    /// <summary>Commands whose payload after genlmsghdr is not an attribute stream (NET_DM's legacy alert).</summary>
+    public Dictionary<int, Func<ReadOnlyMemory<byte>, int, DecodeContext, NetlinkFields>> BodyByCommand { get; } = new();
+
+    public AttributeTable AttributesFor(int cmd, string? commandName = null) =>
+        commandName is not null && AttributesByCommandName.TryGetValue(commandName, out var byName) ? byName
+        : AttributesByCommand.TryGetValue(cmd, out var t) ? t : Attributes;
 
     public MessageKind KindOf(string command) =>
         command.Contains("GET", StringComparison.Ordinal) ? MessageKind.Get
