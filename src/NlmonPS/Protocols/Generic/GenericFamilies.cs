@@ -84,20 +84,47 @@ public static class Nlctrl
 
     public static readonly GenericFamily Family = new("nlctrl", Commands, Attributes) { Summary = Summary };
 
+    /// <summary>In `genl ctrl policy` words: "ID: 0x15  policy[0]:attr[1]: type=NESTED policy:1 maxattr:4", "ID: 0x15  op 1 policies: do=0 dump=0".</summary>
+    private static string? PolicySummary(NetlinkFields a)
+    {
+        var id = a["family_id"] is ushort familyId ? $"ID: 0x{familyId:x}  " : "";
+        var lines = new List<string>();
+        if (a["op_policy"] is NetlinkFields ops)
+            foreach (var op in ops)
+                if (op.Value is NetlinkFields p)
+                    lines.Add(Summaries.Join($"{id}op {op.Name} policies:", p["do"] is { } d ? $"do={d}" : null, p["dump"] is { } du ? $"dump={du}" : null));
+        if (a["policy"] is NetlinkFields policies)
+            foreach (var policy in policies)
+                if (policy.Value is NetlinkFields attrs)
+                    foreach (var attr in attrs)
+                        if (attr.Value is NetlinkFields t)
+                            lines.Add($"{id}policy[{policy.Name}]:" + Summaries.Join(
+                                t["type"] is { } type ? $"attr[{attr.Name}]: type={NetlinkFields.Format(type).ToUpperInvariant().Replace('-', '_')}" : null,
+                                t["policy_idx"] is { } idx ? $"policy:{idx}" : null,
+                                t["policy_maxtype"] is { } max ? $"maxattr:{max}" : null,
+                                t["min_value_s"] is { } mins && t["max_value_s"] is { } maxs ? $"range:[{mins},{maxs}]" : null,
+                                t["min_value_u"] is { } minu && t["max_value_u"] is { } maxu ? $"range:[{minu},{maxu}]" : null,
+                                t["min_length"] is { } minl ? $"min len:{minl}" : null,
+                                t["max_length"] is { } maxl ? $"max len:{maxl}" : null));
+        return lines.Count > 0 ? string.Join("; ", lines) : null;
+    }
+
     /// <summary>In `genl ctrl` words: "Name: ethtool ID: 0x15 Version: 0x1 ...".</summary>
     private static string? Summary(NetlinkMessage m)
     {
         var a = m.Attributes;
         if (m.Command == "CTRL_CMD_GETPOLICY" && m.Direction == NetlinkDirection.FromKernel)
-            return Summaries.Join("policy", a["family_id"] is ushort pid ? $"of family 0x{pid:x}" : null,
-                a["policy"] is NetlinkFields p ? $"{p.Count} policies" : null,
-                a["op_policy"] is NetlinkFields op ? $"{op.Count} op policies" : null);
-        return Summaries.Join(Summaries.RequestVerb(m), m.Command,
-            a["family_name"] is string name ? $"Name: {name}" : null,
+            return PolicySummary(a);
+        // genl prints the numbers two spaces apart: "ID: 0x15  Version: 0x1  header size: 0  max attribs: 0".
+        var numbers = string.Join("  ", new[]
+        {
             a["family_id"] is ushort id ? $"ID: 0x{id:x}" : null,
             a["version"] is uint v ? $"Version: 0x{v:x}" : null,
             a["hdrsize"] is uint h ? $"header size: {h}" : null,
             a["maxattr"] is uint max ? $"max attribs: {max}" : null,
+        }.Where(p => p is not null));
+        return Summaries.Join(Summaries.RequestVerb(m), m.Command,
+            a["family_name"] is string name ? $"Name: {name}" : null, numbers,
             a["ops"] is NetlinkFields[] ops ? $"commands: {ops.Length}" : null,
             a["mcast_groups"] is NetlinkFields[] groups ? "multicast groups: " + string.Join(",", groups.Select(g => g["name"])) : null);
     }

@@ -35,9 +35,11 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
         bool reply = family?.ReplyCommands is not null && direction == NetlinkDirection.FromKernel;
         if (_resolved.TryGetValue((name, cmd, reply), out var cached)) return cached;
         var commands = reply ? family!.ReplyCommands! : family?.Commands;
-        var cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        string? cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : commands.TryGetValue((ulong)Math.Max(cmd, 0), out var known) && cmd >= 0 ? known : $"unknown({cmd})";
-        var spec = new MessageSpec(family is null ? name : $"{name} {cmdName}", family?.KindOf(cmdName) ?? MessageKind.Other)
+        // A capped ACK echoes only the request's netlink header: no genlmsghdr, so no command to name.
+        if (cmd < 0) cmdName = null;
+        var spec = new MessageSpec(family is null || cmdName is null ? name : $"{name} {cmdName}", cmdName is null ? MessageKind.Other : family?.KindOf(cmdName) ?? MessageKind.Other)
         {
             Header = family?.Header,
             Attributes = family?.AttributesFor(cmd, cmdName),
