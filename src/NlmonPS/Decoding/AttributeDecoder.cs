@@ -82,6 +82,19 @@ public static class AttributeDecoder
                 value = array;
                 break;
             }
+            case ValueKind.Struct when spec.StructArray && spec.Struct is { Size: > 0 } element:
+            {
+                var array = new NetlinkFields[a.Payload.Length / element.Size];
+                for (int i = 0; i < array.Length; i++)
+                {
+                    array[i] = DecodeStruct(element, a.Payload.Span.Slice(i * element.Size, element.Size), payloadOffset + i * element.Size, ctx, out var r);
+                    reason ??= r;
+                }
+                if (a.Payload.Length % element.Size != 0)
+                    reason ??= $"attribute {spec.Name} at offset {a.Offset}: {a.Payload.Length} bytes is not a whole number of {element.Name} ({element.Size} bytes)";
+                value = array;
+                break;
+            }
             case ValueKind.Struct:
                 value = spec.Struct is null ? a.Payload.ToArray() : DecodeStruct(spec.Struct, a.Payload.Span, payloadOffset, ctx, out reason);
                 break;
@@ -126,6 +139,14 @@ public static class AttributeDecoder
                 continue;
             }
             var slice = f.Length > 0 || size > 0 ? data.Slice(f.Offset, size) : data[f.Offset..];
+            if (f.FamilyField is not null && slice.Length == 16 && FamilyOf(spec, f.FamilyField, data, ctx.Order) switch
+                {
+                    2 => true,
+                    // AF_UNSPEC (a larval SA's selector): an address whose last 12 bytes are zero reads as IPv4.
+                    0 => slice[4..].IndexOfAnyExcept((byte)0) < 0,
+                    _ => false,
+                })
+                slice = slice[..4];
             object? value = f.Kind switch
             {
                 ValueKind.Struct when f.Struct is not null => DecodeStruct(f.Struct, slice, baseOffset + f.Offset, ctx, out _),
@@ -137,6 +158,27 @@ public static class AttributeDecoder
         }
         if (reason is not null) fields.MalformedReason = reason;
         return fields;
+    }
+
+    /// <summary>The AF_* value of the field a path names ("family", "sel.family"), read straight from the bytes.</summary>
+    private static int FamilyOf(StructSpec spec, string path, ReadOnlySpan<byte> data, ByteOrder order)
+    {
+        int offset = 0;
+        var current = spec;
+        foreach (var part in path.Split('.'))
+        {
+            var field = current?.Find(x => x.Name == part);
+            if (field is null) return -1;
+            offset += field.Offset;
+            if (field.Kind == ValueKind.Struct) { current = field.Struct; continue; }
+            return field.Kind switch
+            {
+                ValueKind.U8 when offset < data.Length => data[offset],
+                ValueKind.U16 when offset + 2 <= data.Length => Endian.U16(data[offset..], order),
+                _ => -1,
+            };
+        }
+        return -1;
     }
 
     private static int SizeOf(ValueKind kind) => kind switch

@@ -75,6 +75,8 @@ public sealed record AttributeSpec(string Name, ValueKind Kind)
     public EnumTable? Enum { get; init; }
     public FlagTable? Flags { get; init; }
     public StructSpec? Struct { get; init; }
+    /// <summary>The payload is a run of <see cref="Struct"/>s without attribute headers (xfrm templates): an array.</summary>
+    public bool StructArray { get; init; }
 
     /// <summary>Integers in network byte order (ports, some netfilter values), whatever the host order.</summary>
     public bool NetworkOrder { get; init; }
@@ -117,6 +119,11 @@ public sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Leng
     public FlagTable? Flags { get; init; }
     public bool NetworkOrder { get; init; }
     public StructSpec? Struct { get; init; }
+    /// <summary>
+    /// For an IpAddress field in a 16-byte slot (xfrm_address_t, inet_diag_sockid): the field of the same struct
+    /// holding its AF_* family ("family", or "sel.family" inside a nested struct). AF_INET reads the first 4 bytes.
+    /// </summary>
+    public string? FamilyField { get; init; }
 }
 
 /// <summary>A fixed C struct: family headers (ifinfomsg, rtmsg...) and struct-valued attributes.</summary>

@@ -7,7 +7,7 @@ using Xunit;
 namespace NlmonPS.Tests.Decoding;
 
 /// <summary>
-/// Turns `strace -f -ttt -yy -e trace=sendmsg,recvmsg,sendto,recvfrom -e write=all -e read=all -xx` output into
+/// Turns `strace -f -ttt -T -yy -e trace=sendmsg,recvmsg,sendto,recvfrom -e write=all -e read=all -xx` output into
 /// netlink records: sends go to the kernel, receives come from it, MSG_PEEK probes are skipped, and only
 /// netlink sockets count (strace -yy names their protocol). The record-*.sh scripts under tests/fixtures/native
 /// run it through the explicit test below to write native fixtures with <see cref="Fixtures.WriteNetlinkPcap"/>.
@@ -28,6 +28,10 @@ public static partial class StraceRecorder
 
     [GeneratedRegex(@"\) = (?<ret>-?\d+)")]
     private static partial Regex Result();
+
+    // -T: the time spent in the call, so a read that blocked (a monitor) is stamped when it returned.
+    [GeneratedRegex(@"<(?<duration>\d+\.\d+)>$")]
+    private static partial Regex Duration();
 
     [GeneratedRegex(@"^ \| [0-9a-f]{5}  (?<hex>(?:[0-9a-f]{2} {1,2}){1,16})")]
     private static partial Regex HexLine();
@@ -89,6 +93,8 @@ public static partial class StraceRecorder
             if (line.LastIndexOf("MSG_PEEK", StringComparison.Ordinal) > line.LastIndexOf('}')) continue;
             if (!StraceNames.TryGetValue(proto.Groups["proto"].Value, out var protocol)) continue;
             var seconds = decimal.Parse(start.Groups["time"].Value, CultureInfo.InvariantCulture);
+            if (Duration().Match(line) is { Success: true } spent)
+                seconds += decimal.Parse(spent.Groups["duration"].Value, CultureInfo.InvariantCulture);
             var time = DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
             var direction = start.Groups["call"].Value.StartsWith("send", StringComparison.Ordinal)
                 ? NetlinkDirection.ToKernel : NetlinkDirection.FromKernel;
@@ -108,7 +114,8 @@ public static partial class StraceRecorder
         var inputs = Environment.GetEnvironmentVariable("NLMONPS_STRACE_IN")?.Split(':', StringSplitOptions.RemoveEmptyEntries);
         var output = Environment.GetEnvironmentVariable("NLMONPS_PCAP_OUT");
         Assert.True(inputs is { Length: > 0 } && output is not null, "set NLMONPS_STRACE_IN and NLMONPS_PCAP_OUT");
-        var records = inputs!.SelectMany(f => Parse(File.ReadLines(f))).ToList();
+        // Traces of commands run side by side (a monitor and the commands it watches) merge in time order.
+        var records = inputs!.SelectMany(f => Parse(File.ReadLines(f))).OrderBy(r => r.Time).ToList();
         Assert.NotEmpty(records);
         Fixtures.WriteNetlinkPcap(output!, records.Select(r => (r.Time, r.Protocol, r.Data)));
     }
