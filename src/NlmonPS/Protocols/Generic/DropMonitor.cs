@@ -73,18 +73,22 @@ public static class DropMonitor
     }
 
     /// <summary>
-    /// NET_DM_CMD_ALERT carries a struct net_dm_alert_msg (u32 entries, then entries drop points) for software
-    /// drops, but attributes (hw_entries) for hardware drop summaries. The struct is recognised by its exact
-    /// length; anything else is read as attributes.
+    /// NET_DM_CMD_ALERT carries, for software drops, a struct net_dm_alert_msg (u32 entries, then that many drop
+    /// points) inside one attribute of type 0 (NLA_UNSPEC) that the kernel grows as drops come in; hardware drop
+    /// summaries use real attributes (hw_entries). The struct shows as "entries" and "points".
     /// </summary>
     private static NetlinkFields AlertBody(ReadOnlyMemory<byte> body, int offset, DecodeContext ctx)
     {
-        var span = body.Span;
-        if (span.Length >= 4)
+        var raw = new List<RawAttribute>(2);
+        if (AttributeWalker.Walk(body, offset, ctx.Order, raw) is null && raw.Count == 1 && raw[0].Type == 0)
         {
-            uint entries = Endian.U32(span, ctx.Order);
-            if (entries <= (uint)(span.Length / DropPoint.Size) && 4 + entries * DropPoint.Size == span.Length)
-                return Bodies.CountedStructArray(body, offset, ctx, "entries", "points", DropPoint, (int)entries);
+            var msg = raw[0].Payload;
+            if (msg.Length >= 4)
+            {
+                uint entries = Endian.U32(msg.Span, ctx.Order);
+                if (entries <= (uint)(msg.Length / DropPoint.Size) && 4 + entries * DropPoint.Size == msg.Length)
+                    return Bodies.CountedStructArray(msg, raw[0].Offset + Nl.AttributeHeaderLength, ctx, "entries", "points", DropPoint, (int)entries);
+            }
         }
         return AttributeDecoder.DecodeAttributes(Attributes, body, offset, ctx);
     }
@@ -103,14 +107,14 @@ public static class DropMonitor
             case "NET_DM_CMD_PACKET_ALERT":
             {
                 var port = a["in_port"] as NetlinkFields;
-                var dev = port?["netdev_name"] ?? port?["netdev_ifindex"];
+                var dev = port?["netdev_name"] is string name ? $"dev {name}" : port?["netdev_ifindex"] is uint ifindex ? $"ifindex {ifindex}" : null;
                 int? payload = (a["payload"] as byte[])?.Length;
                 bool hw = a["origin"] as string == "hw";
                 return Summaries.Join("drop at",
                     hw ? $"{a["hw_trap_group_name"]}/{a["hw_trap_name"]}" : a["symbol"] ?? (a["pc"] is ulong pc0 ? $"0x{pc0:x}" : null),
                     !hw && a["symbol"] is not null && a["pc"] is ulong pc ? $"(0x{pc:x})" : null,
                     GenericFamilies.Part("reason", a["reason"]),
-                    GenericFamilies.Part("dev", dev),
+                    dev,
                     GenericFamilies.Part("proto", a["proto"] is ushort p ? $"0x{p:x4}" : a["proto"]),
                     a["orig_len"] is uint orig ? $"len {payload ?? 0}/{orig}" : null,
                     hw ? "[hardware]" : null);

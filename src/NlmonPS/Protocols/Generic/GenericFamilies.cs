@@ -9,7 +9,7 @@ public static class GenericFamilies
     public static IEnumerable<GenericFamily> All => new[]
     {
         Nlctrl.Family, DropMonitor.Family, Ethtool.Family, Devlink.Family, Nl80211.Family, WireGuard.Family,
-        Team.Family, MptcpPm.Family, Taskstats.Family,
+        Team.Family, MptcpPm.Family, Taskstats.Family, Fou.Family, TcpMetrics.Family, Macsec.Family,
     };
 
     /// <summary>
