@@ -14,23 +14,23 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
 
     public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
 
-    private readonly Dictionary<string, GenericFamily> _families = new(StringComparer.Ordinal);
+    // Built on first use, not in the constructor: a family table (nlctrl's policies) may reach Schemas, whose
+    // static constructor builds this schema, so touching a family class first must not need the families here.
+    private readonly Lazy<Dictionary<string, GenericFamily>> _families = new(
+        () => GenericFamilies.All.ToDictionary(f => f.Name, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
     // Resolutions are shared by every decoder (and runspace), so the cache must take concurrent readers and writers.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Family, int Cmd, bool Reply), ResolvedMessage> _resolved = new();
 
-    private GenericSchema()
-    {
-        foreach (var f in GenericFamilies.All) _families[f.Name] = f;
-    }
+    private GenericSchema() { }
 
     /// <summary>Known family tables by name (nlctrl, NET_DM, ethtool...).</summary>
-    public IReadOnlyDictionary<string, GenericFamily> Families => _families;
+    public IReadOnlyDictionary<string, GenericFamily> Families => _families.Value;
 
     public ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction)
     {
         var name = context.GenericFamilies.NameOf(header.Type) ?? $"genl({header.Type})";
         int cmd = payload.Length > 0 ? payload[0] : -1;
-        _families.TryGetValue(name, out var family);
+        _families.Value.TryGetValue(name, out var family);
         // Only families whose kernel messages are numbered apart (ethtool) depend on the direction.
         bool reply = family?.ReplyCommands is not null && direction == NetlinkDirection.FromKernel;
         if (_resolved.TryGetValue((name, cmd, reply), out var cached)) return cached;

@@ -23,7 +23,7 @@ public static class Team
         [1] = new("name", ValueKind.String), [2] = new("changed", Flag), [3] = new("type", U8) { Enum = NlaType },
         [4] = new("data", Binary), [5] = new("removed", Flag), [6] = new("port_ifindex", U32), [7] = new("array_index", U32),
     };
-    public static readonly AttributeTable ItemOption = new("team-item-option", "TEAM_ATTR_ITEM_OPTION_")
+    public static readonly AttributeTable ItemOption = new("team-item-option", "TEAM_ATTR_ITEM_")
     {
         [1] = new("option", Nested) { Nested = Option },
     };
@@ -33,7 +33,7 @@ public static class Team
         [1] = new("ifindex", U32), [2] = new("changed", Flag), [3] = new("linkup", Flag), [4] = new("speed", U32),
         [5] = new("duplex", U8), [6] = new("removed", Flag),
     };
-    public static readonly AttributeTable ItemPort = new("team-item-port", "TEAM_ATTR_ITEM_PORT_")
+    public static readonly AttributeTable ItemPort = new("team-item-port", "TEAM_ATTR_ITEM_")
     {
         [1] = new("port", Nested) { Nested = Port },
     };
