@@ -184,7 +184,8 @@ public sealed class NetlinkDecoder
             foreach (var r in outerRedactions) Context.Redactions.Add(r);
             foreach (var r in echoRedactions) Context.Redactions.Add(r);
             (Context.Order, Context.Direction) = saved;
-            tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align((int)echoedHeader.Length));
+            // From the clamped length: a corrupt nlmsg_len (say 0xffffffff) must not move the TLVs out of range.
+            tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align(echoedLength));
         }
 
         string? extMessage = null, path = null;

@@ -170,7 +170,7 @@ public static class XfrmSummaries
         var info = a["info"] as NetlinkFields;
         var v4 = a["ipv4_hthresh"] as NetlinkFields;
         var v6 = a["ipv6_hthresh"] as NetlinkFields;
-        return Join(m.Direction == NetlinkDirection.ToKernel ? Verbs[m.TypeName] : null, info is null ? (m.Direction == NetlinkDirection.ToKernel && v4 is null && v6 is null ? "SPD count" : null)
+        return Join(m.Direction == NetlinkDirection.ToKernel && Verbs.TryGetValue(m.TypeName, out var verb) ? verb : null, info is null ? (m.Direction == NetlinkDirection.ToKernel && v4 is null && v6 is null ? "SPD count" : null)
                 : $"SPD IN {F(info["incnt"])} OUT {F(info["outcnt"])} FWD {F(info["fwdcnt"])}",
             v4 is null ? null : $"hthresh4 {F(v4["lbits"])} {F(v4["rbits"])}",
             v6 is null ? null : $"hthresh6 {F(v6["lbits"])} {F(v6["rbits"])}");
