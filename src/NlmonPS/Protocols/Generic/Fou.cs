@@ -26,9 +26,14 @@ public static class Fou
         var a = m.Attributes;
         return Summaries.Join(Summaries.RequestVerb(m), m.Command, GenericFamilies.Part("port", a["port"]),
             a["type"] as string == "gue" ? "gue" : a["ipproto"] is { } p ? $"ipproto {(p is string s && s == "ipip" ? "4" : NetlinkFields.Format(p))}" : null,
-            GenericFamilies.Part("local", a["local_v4"] ?? a["local_v6"]), GenericFamilies.Part("peer", a["peer_v4"] ?? a["peer_v6"]),
-            GenericFamilies.Part("peer_port", a["peer_port"]), GenericFamilies.Part("dev", a["ifindex"]));
+            GenericFamilies.Part("local", Set(a["local_v4"] ?? a["local_v6"])), GenericFamilies.Part("peer", Set(a["peer_v4"] ?? a["peer_v6"])),
+            GenericFamilies.Part("peer_port", a["peer_port"] is ushort pp && pp != 0 ? pp : null),
+            GenericFamilies.Part("dev", a["ifindex"] is int dev && dev != 0 ? dev : null));
     }
+
+    /// <summary>An address that is set (the kernel reports unbound ends as 0.0.0.0 or ::).</summary>
+    private static object? Set(object? address) =>
+        address is System.Net.IPAddress ip && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any)) ? null : address;
 }
 
 /// <summary>tcp_metrics (linux/tcp_metrics.h): what `ip tcp_metrics` talks to.</summary>
