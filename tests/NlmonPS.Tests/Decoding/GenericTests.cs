@@ -127,6 +127,12 @@ public class GenericTests
         var limits = messages.Single(m => m.Direction == NetlinkDirection.FromKernel && m.Command == "MPTCP_PM_CMD_GET_LIMITS");
         Assert.Contains($"add_addr_accepted {limits.Attributes["rcv_add_addrs"]} subflows {limits.Attributes["subflows"]}", text);
         Assert.Contains(messages, m => m.Command == "MPTCP_PM_CMD_DEL_ADDR" && m.Summary.StartsWith("del", StringComparison.Ordinal));
+        // Events, told from replies by port id 0 (multicast), read as `ip mptcp monitor` printed them.
+        var events = Regex.Matches(text, @"^\[ *[A-Z_]+\] token=.*$", RegexOptions.Multiline).Select(e => e.Value.TrimEnd()).ToList();
+        Assert.True(events.Count >= 6);
+        var summaries = messages.Where(m => m.Command!.StartsWith("MPTCP_EVENT_", StringComparison.Ordinal)).Select(m => m.Summary).ToList();
+        Assert.Equal(events, summaries.Where(s => s.Contains("token=", StringComparison.Ordinal)).ToList());
+        Assert.Contains(messages, m => m.Command == "MPTCP_EVENT_LISTENER_CREATED" && (ushort?)m.Attributes["sport"] == 9000);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
     private readonly Lazy<Dictionary<string, GenericFamily>> _families = new(
         () => GenericFamilies.All.ToDictionary(f => f.Name, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
     // Resolutions are shared by every decoder (and runspace), so the cache must take concurrent readers and writers.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Family, int Cmd, bool Reply), ResolvedMessage> _resolved = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Family, int Cmd, int Numbering), ResolvedMessage> _resolved = new();
 
     private GenericSchema() { }
 
@@ -31,10 +31,14 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
         var name = context.GenericFamilies.NameOf(header.Type) ?? $"genl({header.Type})";
         int cmd = payload.Length > 0 ? payload[0] : -1;
         _families.Value.TryGetValue(name, out var family);
-        // Only families whose kernel messages are numbered apart (ethtool) depend on the direction.
-        bool reply = family?.ReplyCommands is not null && direction == NetlinkDirection.FromKernel;
-        if (_resolved.TryGetValue((name, cmd, reply), out var cached)) return cached;
-        var commands = reply ? family!.ReplyCommands! : family?.Commands;
+        // Only families whose kernel messages are numbered apart (ethtool) depend on the direction, and only those
+        // with events of their own (mptcp_pm) on whether a kernel message is a multicast notification: port id 0
+        // and sequence 0, where replies carry the requester's port.
+        bool fromKernel = direction == NetlinkDirection.FromKernel;
+        int numbering = family?.EventCommands is not null && fromKernel && header.PortId == 0 && header.Sequence == 0 ? 2
+            : family?.ReplyCommands is not null && fromKernel ? 1 : 0;
+        if (_resolved.TryGetValue((name, cmd, numbering), out var cached)) return cached;
+        var commands = numbering switch { 2 => family!.EventCommands, 1 => family!.ReplyCommands, _ => family?.Commands };
         string? cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : commands.TryGetValue((ulong)Math.Max(cmd, 0), out var known) && cmd >= 0 ? known : $"unknown({cmd})";
         // A capped ACK echoes only the request's netlink header: no genlmsghdr, so no command to name.
@@ -42,12 +46,12 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
         var spec = new MessageSpec(family is null || cmdName is null ? name : $"{name} {cmdName}", cmdName is null ? MessageKind.Other : family?.KindOf(cmdName) ?? MessageKind.Other)
         {
             Header = family?.Header,
-            Attributes = family?.AttributesFor(cmd, cmdName),
+            Attributes = numbering == 2 ? family!.EventAttributes ?? family.Attributes : family?.AttributesFor(cmd, cmdName),
             Body = family is not null && family.BodyByCommand.TryGetValue(cmd, out var body) ? body : null,
             Summary = family?.Summary ?? GenericSummary,
         };
         var resolved = new ResolvedMessage(spec, 0) { Family = name, Command = cmdName, PreHeader = GenlMsgHdr };
-        return _resolved[(name, cmd, reply)] = resolved;
+        return _resolved[(name, cmd, numbering)] = resolved;
     }
 
     public string? TypeName(ushort type) => type == 16 ? "nlctrl" : null;
@@ -91,6 +95,12 @@ public sealed class GenericFamily
     /// ETHTOOL_MSG_*_GET_REPLY and _NTF ids); null when one numbering serves both directions.
     /// </summary>
     public EnumTable? ReplyCommands { get; init; }
+    /// <summary>
+    /// Names of the events the kernel multicasts when they are numbered apart from the commands (mptcp_pm's
+    /// MPTCP_EVENT_*), with their attribute set; null when notifications reuse the command numbers.
+    /// </summary>
+    public EnumTable? EventCommands { get; init; }
+    public AttributeTable? EventAttributes { get; init; }
     /// <summary>Attribute sets by command name (wins over <see cref="AttributesByCommand"/>): for direction-numbered families.</summary>
     public Dictionary<string, AttributeTable> AttributesByCommandName { get; } = new(StringComparer.Ordinal);
     /// <summary>Commands whose payload after genlmsghdr is not an attribute stream (NET_DM's legacy alert).</summary>
