@@ -165,6 +165,7 @@ public class XfrmTests
         Assert.Equal("dump states", dump.Summary);
         var get = native.First(m => m.TypeName == "XFRM_MSG_GETSA" && !m.FlagNames.Contains("DUMP"));
         Assert.Equal("get src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x00001000", get.Summary);
+        Assert.Equal(IPAddress.Parse("10.0.0.1"), get.Attributes["srcaddr"]);   // a 16-byte slot, read by the message's family
         var v6 = native.First(m => m.TypeName == "XFRM_MSG_NEWSA" && m.Header["family"] as string == "inet6");
         Assert.Equal(IPAddress.Parse("fd00::2"), v6.Header["daddr"]);
         Assert.Equal(96u, ((NetlinkFields)v6.Attributes["alg_auth_trunc"]!)["alg_trunc_len"]);

@@ -1,5 +1,6 @@
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
+using static NlmonPS.Decoding.ValueKind;
 
 namespace NlmonPS.Protocols.Xfrm;
 
@@ -12,11 +13,18 @@ public sealed class XfrmSchema : TypeTableSchema
     // address filter, a protocol) from the start of the payload.
     private readonly ResolvedMessage _dumpSa, _dumpPolicy;
 
+    /// <summary>Where each family header keeps its AF_* (a u16), and the same layout for AF_INET messages.</summary>
+    private readonly Dictionary<ushort, (int FamilyOffset, ResolvedMessage Inet)> _inet = new();
+
     private XfrmSchema() : base(NetlinkProtocol.Xfrm)
     {
         var attrs = XfrmTables.Attributes;
-        void Msg(ushort type, string name, MessageKind kind, StructSpec? header, Func<NetlinkMessage, string?> summary, AttributeTable? table = null) =>
+        void Msg(ushort type, string name, MessageKind kind, StructSpec? header, Func<NetlinkMessage, string?> summary, AttributeTable? table = null)
+        {
             Add(type, new MessageSpec(name, kind) { Header = header, Attributes = table ?? attrs, Summary = summary });
+            if (table is null && header is not null && FamilyOffset(header) is int at)
+                _inet[type] = (at, new ResolvedMessage(new MessageSpec(name, kind) { Header = header, Attributes = XfrmTables.AttributesInet, Summary = summary }, 0));
+        }
 
         Msg(16, "XFRM_MSG_NEWSA", MessageKind.New, XfrmStructs.UsersaInfo, XfrmSummaries.State);
         Msg(17, "XFRM_MSG_DELSA", MessageKind.Delete, XfrmStructs.UsersaId, XfrmSummaries.StateId);
@@ -55,7 +63,30 @@ public sealed class XfrmSchema : TypeTableSchema
             if (header.Type == GetSa) return _dumpSa;
             if (header.Type == GetPolicy) return _dumpPolicy;
         }
+        if (_inet.TryGetValue(header.Type, out var inet) && payload.Length >= inet.FamilyOffset + 2
+            && Endian.U16(payload[inet.FamilyOffset..], context.Order) == 2)
+            return inet.Inet;
         return base.Resolve(context, header, payload, direction);
+    }
+
+    /// <summary>The offset of a header's "family" field, or of its selector's ("sel.family"), or of its state's.</summary>
+    private static int? FamilyOffset(StructSpec header)
+    {
+        foreach (var path in new[] { "family", "sel.family", "state.family", "info.family", "pol.sel.family" })
+        {
+            int offset = 0;
+            var spec = header;
+            FieldSpec? field = null;
+            foreach (var part in path.Split('.'))
+            {
+                field = spec?.Find(f => f.Name == part);
+                if (field is null) break;
+                offset += field.Offset;
+                spec = field.Struct;
+            }
+            if (field is { Kind: U16 }) return offset;
+        }
+        return null;
     }
 
     // Last: static fields initialise in textual order, and the constructor uses the ones above.

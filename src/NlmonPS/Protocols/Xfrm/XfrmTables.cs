@@ -292,6 +292,20 @@ public static class XfrmTables
         [35] = new("sa_pcpu", U32),
     };
 
+    /// <summary>
+    /// The same set for messages whose family is AF_INET: XFRMA_SRCADDR and XFRMA_COADDR are 16-byte
+    /// xfrm_address_t slots whatever the family, so an IPv4 message reads their first 4 bytes.
+    /// </summary>
+    public static readonly AttributeTable AttributesInet = InetVariant();
+
+    private static AttributeTable InetVariant()
+    {
+        var table = new AttributeTable(Attributes.Name, Attributes.UapiPrefix);
+        foreach (var (type, spec) in Attributes.Entries())
+            table[type] = type is 13 or 14 ? spec with { Kind = IPv4 } : spec;
+        return table;
+    }
+
     /// <summary>enum xfrm_sadattr_type_t (XFRMA_SAD_*), for NEWSADINFO.</summary>
     public static readonly AttributeTable SadInfo = new("xfrm-sad-attrs", "XFRMA_SAD_")
     {
