@@ -94,16 +94,24 @@ public static class AttributeDecoder
                 value = array;
                 break;
             }
+            case ValueKind.Struct when spec.StructArray && spec.Struct is { Size: > 0 } element:
+            {
+                var array = new NetlinkFields[a.Payload.Length / element.Size];
+                for (int i = 0; i < array.Length; i++)
+                {
+                    array[i] = DecodeStruct(element, a.Payload.Span.Slice(i * element.Size, element.Size), payloadOffset + i * element.Size, ctx, out var r);
+                    reason ??= r;
+                }
+                if (a.Payload.Length % element.Size != 0)
+                    reason ??= $"attribute {spec.Name} at offset {a.Offset}: {a.Payload.Length} bytes is not a whole number of {element.Name} ({element.Size} bytes)";
+                value = array;
+                break;
+            }
             case ValueKind.Struct:
                 value = spec.Struct is null ? a.Payload.ToArray() : DecodeStruct(spec.Struct, a.Payload.Span, payloadOffset, ctx, out reason);
                 break;
             case ValueKind.Secret:
-                if (ctx.Options.RevealSecrets) value = a.Payload.ToArray();
-                else
-                {
-                    value = $"REDACTED ({a.Payload.Length} bytes)";
-                    ctx.Redactions.Add((payloadOffset, a.Payload.Length));
-                }
+                value = Secret(a.Payload.Span, payloadOffset, ctx);
                 break;
             default:
                 value = DecodeScalar(spec.Kind, a.Payload.Span, order, spec.Enum, spec.Flags, out reason);
@@ -121,6 +129,14 @@ public static class AttributeDecoder
         depth < 32 && AttributeWalker.LooksLikeAttributes(payload.Span, ctx.Order)
             ? DecodeAttributes(null, payload, offset, ctx, depth + 1)
             : payload.ToArray();
+
+    /// <summary>Key material: the bytes when the user reveals secrets, else a placeholder, and the bytes are zeroed in the message.</summary>
+    private static object Secret(ReadOnlySpan<byte> p, int offset, DecodeContext ctx)
+    {
+        if (ctx.Options.RevealSecrets) return p.ToArray();
+        if (p.Length > 0) ctx.Redactions.Add((offset, p.Length));
+        return $"REDACTED ({p.Length} bytes)";
+    }
 
     private static string? SiblingString(List<RawAttribute> siblings, ushort type)
     {
@@ -202,13 +218,46 @@ public static class AttributeDecoder
                 continue;
             }
             var slice = f.Length > 0 || size > 0 ? data.Slice(f.Offset, size) : data[f.Offset..];
-            object? value = f.Kind == ValueKind.Struct && f.Struct is not null
-                ? DecodeStruct(f.Struct, slice, baseOffset + f.Offset, ctx, out _)
-                : DecodeScalar(f.Kind, slice, f.NetworkOrder ? ByteOrder.BigEndian : ctx.Order, f.Enum, f.Flags, out _);
-            fields.Add(new NetlinkField(f.Name, value, -1, baseOffset + f.Offset, size, f.Kind));
+            if (f.FamilyField is not null && slice.Length == 16 && FamilyOf(spec, f.FamilyField, data, ctx.Order) switch
+                {
+                    2 => true,
+                    // AF_UNSPEC (a larval SA's selector): an address whose last 12 bytes are zero reads as IPv4.
+                    0 => slice[4..].IndexOfAnyExcept((byte)0) < 0,
+                    _ => false,
+                })
+                slice = slice[..4];
+            object? value = f.Kind switch
+            {
+                ValueKind.Struct when f.Struct is not null => DecodeStruct(f.Struct, slice, baseOffset + f.Offset, ctx, out _),
+                // Key material after a fixed part (xfrm_algo's alg_key): redacted like a Secret attribute.
+                ValueKind.Secret => Secret(slice, baseOffset + f.Offset, ctx),
+                _ => DecodeScalar(f.Kind, slice, f.NetworkOrder ? ByteOrder.BigEndian : ctx.Order, f.Enum, f.Flags, out _),
+            };
+            fields.Add(new NetlinkField(f.Name, value, -1, baseOffset + f.Offset, slice.Length, f.Kind));
         }
         if (reason is not null) fields.MalformedReason = reason;
         return fields;
+    }
+
+    /// <summary>The AF_* value of the field a path names ("family", "sel.family"), read straight from the bytes.</summary>
+    private static int FamilyOf(StructSpec spec, string path, ReadOnlySpan<byte> data, ByteOrder order)
+    {
+        int offset = 0;
+        var current = spec;
+        foreach (var part in path.Split('.'))
+        {
+            var field = current?.Find(x => x.Name == part);
+            if (field is null) return -1;
+            offset += field.Offset;
+            if (field.Kind == ValueKind.Struct) { current = field.Struct; continue; }
+            return field.Kind switch
+            {
+                ValueKind.U8 when offset < data.Length => data[offset],
+                ValueKind.U16 when offset + 2 <= data.Length => Endian.U16(data[offset..], order),
+                _ => -1,
+            };
+        }
+        return -1;
     }
 
     private static int SizeOf(ValueKind kind) => kind switch

@@ -176,6 +176,12 @@ public sealed class NetlinkDecoder
         Context.Kind = resolved.Spec.Kind;
         if (offset >= payload.Length || resolved.Spec.Attributes is null && offset >= payload.Length)
             return (header, NetlinkFields.Empty);
+        if (resolved.Spec.Body is { } body)
+        {
+            var decodedBody = body(payload[offset..], Nl.HeaderLength + offset, Context);
+            malformed ??= decodedBody.MalformedReason;
+            return (header, decodedBody);
+        }
         var attributes = AttributeDecoder.DecodeAttributes(resolved.Spec.Attributes, payload[offset..], Nl.HeaderLength + offset, Context);
         malformed ??= attributes.MalformedReason;
         return (header, attributes);
@@ -211,11 +217,14 @@ public sealed class NetlinkDecoder
             // Decode the echo without letting it touch the outer message's redactions.
             var outerRedactions = Context.Redactions.ToList();
             request = DecodeMessage(new RawMessage(0, echoedHeader, echoed, null), echoRecord, order, 0);
+            // The echo's secrets sit 4 bytes into the outer payload: zero them in the outer bytes too.
+            var echoRedactions = Context.Redactions.Select(r => (r.Offset + Nl.HeaderLength + 4, r.Length)).ToList();
             Context.Redactions.Clear();
             foreach (var r in outerRedactions) Context.Redactions.Add(r);
+            foreach (var r in echoRedactions) Context.Redactions.Add(r);
             (Context.Order, Context.Direction) = saved;
-            // The echoed length is untrusted (up to 4 GiB): clamp before aligning.
-            tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align((int)Math.Min(echoedHeader.Length, (uint)p.Length)));
+            // From the clamped length: a corrupt nlmsg_len (say 0xffffffff) must not move the TLVs out of range.
+            tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align(echoedLength));
         }
 
         string? extMessage = null, path = null;

@@ -89,6 +89,8 @@ public sealed record AttributeSpec(string Name, ValueKind Kind)
     public EnumTable? Enum { get; init; }
     public FlagTable? Flags { get; init; }
     public StructSpec? Struct { get; init; }
+    /// <summary>The payload is a run of <see cref="Struct"/>s without attribute headers (xfrm templates): an array.</summary>
+    public bool StructArray { get; init; }
 
     /// <summary>Integers in network byte order (ports, some netfilter values), whatever the host order.</summary>
     public bool NetworkOrder { get; init; }
@@ -137,6 +139,11 @@ public sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Leng
     public FlagTable? Flags { get; init; }
     public bool NetworkOrder { get; init; }
     public StructSpec? Struct { get; init; }
+    /// <summary>
+    /// For an IpAddress field in a 16-byte slot (xfrm_address_t, inet_diag_sockid): the field of the same struct
+    /// holding its AF_* family ("family", or "sel.family" inside a nested struct). AF_INET reads the first 4 bytes.
+    /// </summary>
+    public string? FamilyField { get; init; }
 }
 
 /// <summary>A fixed C struct: family headers (ifinfomsg, rtmsg...) and struct-valued attributes.</summary>
@@ -161,6 +168,11 @@ public sealed record MessageSpec(string Name, MessageKind Kind)
     public StructSpec? Header { get; init; }
     public AttributeTable? Attributes { get; init; }
     public Func<NetlinkMessage, string?>? Summary { get; init; }
+    /// <summary>
+    /// Decodes what follows the family header when it is not an attribute stream (NET_DM's legacy alert: an array
+    /// of structs). Gets the bytes, their offset in the message and the context; replaces the attribute walk.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, int, DecodeContext, NetlinkFields>? Body { get; init; }
 }
 
 /// <summary>

@@ -14,38 +14,44 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
 
     public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
 
-    private readonly Dictionary<string, GenericFamily> _families = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Family, int Cmd), ResolvedMessage> _resolved = new();
+    // Built on first use, not in the constructor: a family table (nlctrl's policies) may reach Schemas, whose
+    // static constructor builds this schema, so touching a family class first must not need the families here.
+    private readonly Lazy<Dictionary<string, GenericFamily>> _families = new(
+        () => GenericFamilies.All.ToDictionary(f => f.Name, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
+    // Resolutions are shared by every decoder (and runspace), so the cache must take concurrent readers and writers.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Family, int Cmd, int Numbering), ResolvedMessage> _resolved = new();
 
-    private GenericSchema()
-    {
-        foreach (var f in GenericFamilies.All) _families[f.Name] = f;
-    }
+    private GenericSchema() { }
 
     /// <summary>Known family tables by name (nlctrl, NET_DM, ethtool...).</summary>
-    public IReadOnlyDictionary<string, GenericFamily> Families => _families;
+    public IReadOnlyDictionary<string, GenericFamily> Families => _families.Value;
 
     public ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction)
     {
         var name = context.GenericFamilies.NameOf(header.Type) ?? $"genl({header.Type})";
         int cmd = payload.Length > 0 ? payload[0] : -1;
-        if (_resolved.TryGetValue((name, cmd), out var cached)) return cached;
-        _families.TryGetValue(name, out var family);
-        if (cmd < 0)
-        {
-            // A capped ACK echoes only the request's header: the family is known, the command is not.
-            return new ResolvedMessage(new MessageSpec(name, MessageKind.Other) { Summary = GenericSummary }, 0) { Family = name };
-        }
-        var cmdName = family?.Commands.NameOf((ulong)Math.Max(cmd, 0)) ?? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (family is not null && !family.Commands.ContainsKey((ulong)Math.Max(cmd, 0))) cmdName = $"unknown({cmd})";
-        var spec = new MessageSpec(family is null ? name : $"{name} {cmdName}", family?.KindOf(cmdName) ?? MessageKind.Other)
+        _families.Value.TryGetValue(name, out var family);
+        // Only families whose kernel messages are numbered apart (ethtool) depend on the direction, and only those
+        // with events of their own (mptcp_pm) on whether a kernel message is a multicast notification: port id 0
+        // and sequence 0, where replies carry the requester's port.
+        bool fromKernel = direction == NetlinkDirection.FromKernel;
+        int numbering = family?.EventCommands is not null && fromKernel && header.PortId == 0 && header.Sequence == 0 ? 2
+            : family?.ReplyCommands is not null && fromKernel ? 1 : 0;
+        if (_resolved.TryGetValue((name, cmd, numbering), out var cached)) return cached;
+        var commands = numbering switch { 2 => family!.EventCommands, 1 => family!.ReplyCommands, _ => family?.Commands };
+        string? cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : commands.TryGetValue((ulong)Math.Max(cmd, 0), out var known) && cmd >= 0 ? known : $"unknown({cmd})";
+        // A capped ACK echoes only the request's netlink header: no genlmsghdr, so no command to name.
+        if (cmd < 0) cmdName = null;
+        var spec = new MessageSpec(family is null || cmdName is null ? name : $"{name} {cmdName}", cmdName is null ? MessageKind.Other : family?.KindOf(cmdName) ?? MessageKind.Other)
         {
             Header = family?.Header,
-            Attributes = family?.AttributesFor(cmd),
+            Attributes = numbering == 2 ? family!.EventAttributes ?? family.Attributes : family?.AttributesFor(cmd, cmdName),
+            Body = family is not null && family.BodyByCommand.TryGetValue(cmd, out var body) ? body : null,
             Summary = family?.Summary ?? GenericSummary,
         };
         var resolved = new ResolvedMessage(spec, 0) { Family = name, Command = cmdName, PreHeader = GenlMsgHdr };
-        return _resolved[(name, cmd)] = resolved;
+        return _resolved[(name, cmd, numbering)] = resolved;
     }
 
     public string? TypeName(ushort type) => type == 16 ? "nlctrl" : null;
@@ -84,7 +90,25 @@ public sealed class GenericFamily
     public Dictionary<int, AttributeTable> AttributesByCommand { get; } = new();
     public Func<NetlinkMessage, string?>? Summary { get; init; }
 
-    public AttributeTable AttributesFor(int cmd) => AttributesByCommand.TryGetValue(cmd, out var t) ? t : Attributes;
+    /// <summary>
+    /// The names of the commands the kernel sends when they are numbered apart from the requests (ethtool's
+    /// ETHTOOL_MSG_*_GET_REPLY and _NTF ids); null when one numbering serves both directions.
+    /// </summary>
+    public EnumTable? ReplyCommands { get; init; }
+    /// <summary>
+    /// Names of the events the kernel multicasts when they are numbered apart from the commands (mptcp_pm's
+    /// MPTCP_EVENT_*), with their attribute set; null when notifications reuse the command numbers.
+    /// </summary>
+    public EnumTable? EventCommands { get; init; }
+    public AttributeTable? EventAttributes { get; init; }
+    /// <summary>Attribute sets by command name (wins over <see cref="AttributesByCommand"/>): for direction-numbered families.</summary>
+    public Dictionary<string, AttributeTable> AttributesByCommandName { get; } = new(StringComparer.Ordinal);
+    /// <summary>Commands whose payload after genlmsghdr is not an attribute stream (NET_DM's legacy alert).</summary>
+    public Dictionary<int, Func<ReadOnlyMemory<byte>, int, DecodeContext, NetlinkFields>> BodyByCommand { get; } = new();
+
+    public AttributeTable AttributesFor(int cmd, string? commandName = null) =>
+        commandName is not null && AttributesByCommandName.TryGetValue(commandName, out var byName) ? byName
+        : AttributesByCommand.TryGetValue(cmd, out var t) ? t : Attributes;
 
     public MessageKind KindOf(string command) =>
         command.Contains("GET", StringComparison.Ordinal) ? MessageKind.Get

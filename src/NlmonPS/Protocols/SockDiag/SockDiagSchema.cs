@@ -1,20 +1,106 @@
+using System.Runtime.CompilerServices;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Protocols.SockDiag;
 
-/// <summary>NETLINK_SOCKDIAG: tables to come (decoder issue); until then messages keep numbered raw fields.</summary>
-public sealed class SockDiagSchema : IProtocolSchema
+/// <summary>
+/// NETLINK_SOCK_DIAG (linux/sock_diag.h): what `ss` talks to. SOCK_DIAG_BY_FAMILY and SOCK_DESTROY have one layout
+/// per address family and direction: the first payload byte (the family) picks inet/unix/netlink/packet, and
+/// requests carry *_diag_req where replies carry *_diag_msg. The legacy TCPDIAG/DCCPDIAG_GETSOCK take inet_diag_req.
+/// </summary>
+public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
 {
-    public static readonly SockDiagSchema Instance = new();
+    private const ushort TcpDiag = 18, DccpDiag = 19, ByFamily = 20, Destroy = 21;
+    private const byte AfUnix = 1, AfInet = 2, AfInet6 = 10, AfNetlink = 16, AfPacket = 17;
+
+    private static readonly Dictionary<ushort, (string Name, MessageKind Kind)> Types = new()
+    {
+        [TcpDiag] = ("TCPDIAG_GETSOCK", MessageKind.Get), [DccpDiag] = ("DCCPDIAG_GETSOCK", MessageKind.Get),
+        [ByFamily] = ("SOCK_DIAG_BY_FAMILY", MessageKind.Get), [Destroy] = ("SOCK_DESTROY", MessageKind.Delete),
+    };
+
+    /// <summary>(request?, family) to family header and attribute set; any other family gets sock_diag_req only.</summary>
+    private static readonly Dictionary<(bool Request, byte Family), (StructSpec Header, AttributeTable? Attributes)> Layouts = new()
+    {
+        [(true, AfInet)] = (SockDiagStructs.InetRequestV2, SockDiagTables.InetRequest),
+        [(true, AfInet6)] = (SockDiagStructs.InetRequestV2, SockDiagTables.InetRequest),
+        [(true, AfUnix)] = (SockDiagStructs.UnixRequest, null),
+        [(true, AfNetlink)] = (SockDiagStructs.NetlinkRequest, null),
+        [(true, AfPacket)] = (SockDiagStructs.PacketRequest, null),
+        [(false, AfInet)] = (SockDiagStructs.InetMessage, SockDiagTables.Inet),
+        [(false, AfInet6)] = (SockDiagStructs.InetMessage, SockDiagTables.Inet),
+        [(false, AfUnix)] = (SockDiagStructs.UnixMessage, SockDiagTables.Unix),
+        [(false, AfNetlink)] = (SockDiagStructs.NetlinkMessage, SockDiagTables.Netlink),
+        [(false, AfPacket)] = (SockDiagStructs.PacketMessage, SockDiagTables.Packet),
+    };
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ushort, bool, byte, string?), ResolvedMessage> _cache = new();
+
+    /// <summary>
+    /// inet_diag_msg does not say which IP protocol it describes; the request did. Per stream, the protocol of
+    /// recent requests by sequence number, so replies can read "tcp"/"udp" as ss prints them.
+    /// </summary>
+    private readonly ConditionalWeakTable<DecodeContext, Dictionary<uint, string>> _protocolBySeq = new();
 
     private SockDiagSchema() { }
 
     public NetlinkProtocol Protocol => NetlinkProtocol.SockDiag;
 
-    public ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction) => null;
+    public ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction)
+    {
+        if (!Types.TryGetValue(header.Type, out var type)) return null;
+        bool request = direction != NetlinkDirection.FromKernel;
+        byte family = payload.Length > 0 ? payload[0] : (byte)0;
+        string? protocol = null;
+        if (!request && family is AfInet or AfInet6 && _protocolBySeq.TryGetValue(context, out var seqs))
+            lock (seqs) seqs.TryGetValue(header.Sequence, out protocol);
+        return _cache.GetOrAdd((header.Type, request, family, protocol), key => Build(key.Item1, type, key.Item2, key.Item3, key.Item4));
+    }
 
-    public string? TypeName(ushort type) => null;
+    private static ResolvedMessage Build(ushort typeNumber, (string Name, MessageKind Kind) type, bool request, byte family, string? protocol)
+    {
+        StructSpec header;
+        AttributeTable? attributes;
+        if (typeNumber is TcpDiag or DccpDiag)
+        {
+            // The legacy requests name the protocol by their type: TCP or DCCP.
+            (header, attributes) = request
+                ? (SockDiagStructs.InetRequest, SockDiagTables.InetRequest)
+                : (SockDiagStructs.InetMessage, SockDiagTables.Inet);
+            protocol ??= typeNumber == TcpDiag ? "tcp" : "dccp";
+        }
+        else if (!Layouts.TryGetValue((request, family), out var layout))
+            (header, attributes) = (SockDiagStructs.Request, null);
+        else
+            (header, attributes) = layout;
+        var spec = new MessageSpec(type.Name, type.Kind)
+        {
+            Header = header,
+            Attributes = attributes,
+            Summary = m => SockDiagSummaries.Summary(m, protocol),
+        };
+        return new ResolvedMessage(spec, 0);
+    }
 
-    public IEnumerable<(ushort Type, string Name)> KnownTypes => Array.Empty<(ushort, string)>();
+    public string? TypeName(ushort type) => Types.TryGetValue(type, out var t) ? t.Name : null;
+
+    public IEnumerable<(ushort Type, string Name)> KnownTypes => Types.Select(p => (p.Key, p.Value.Name));
+
+    /// <summary>Remembers the IP protocol each inet request asked about, by sequence number (the last 256).</summary>
+    public void Observe(DecodeContext context, NetlinkMessage message)
+    {
+        if (message.Direction != NetlinkDirection.ToKernel || message.Type is not (ByFamily or Destroy)) return;
+        var protocol = message.Attributes["protocol"] ?? message.Header["protocol"];
+        if (protocol is null || message.Header["family"] is not ("inet" or "inet6")) return;
+        var seqs = _protocolBySeq.GetOrCreateValue(context);
+        lock (seqs)
+        {
+            if (seqs.Count >= 256) seqs.Clear();
+            seqs[message.Sequence] = NetlinkFields.Format(protocol);
+        }
+    }
+
+    // Last: static fields initialise in textual order.
+    public static readonly SockDiagSchema Instance = new();
 }
