@@ -13,6 +13,10 @@
     CmdletsToExport      = @(
         'Get-NetlinkMessage'
         'Export-NetlinkPcap'
+        'New-NlmonDevice'
+        'Get-NlmonDevice'
+        'Set-NlmonDevice'
+        'Remove-NlmonDevice'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
