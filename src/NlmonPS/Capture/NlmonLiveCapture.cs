@@ -188,6 +188,9 @@ public sealed class NlmonLiveCapture : IDisposable
         {
             _owners = new NetlinkPortOwners();
             if (_owners.DiagPortId is uint diag) exclude.Add((NetlinkProtocol.SockDiag, diag));
+            // Warm up (JIT, the inode map) on our own socket now, so the first real lookup is fast enough to
+            // catch short-lived processes.
+            _owners.Resolve(NetlinkProtocol.Route, _devices.Links.PortId);
         }
         var filter = NlmonBpf.Build(_options.Protocols, exclude);
         try

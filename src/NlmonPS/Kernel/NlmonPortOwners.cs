@@ -56,9 +56,17 @@ public sealed class NetlinkPortOwners : IDisposable
         long now = Environment.TickCount64;
         if (_cache.TryGetValue((protocol, portId), out var hit) && now < hit.ValidUntil) return hit.Owner;
         NetlinkPortOwner? owner = null;
+        // Autobind gives a process's first netlink socket its pid as port id: look at that process before the
+        // (slower) socket table is read, so a process that exits meanwhile is still named once the table confirms it.
+        var snapshot = portId <= int.MaxValue ? Snapshot((int)portId) : null;
         var sockets = SocketTable(protocol);
-        if (sockets.TryGetValue(portId, out var inode) && PidOf(inode, portId) is int pid)
-            owner = new NetlinkPortOwner(pid, Comm(pid) ?? pid.ToString(CultureInfo.InvariantCulture));
+        if (sockets.TryGetValue(portId, out var inode))
+        {
+            if (snapshot is { } s && s.Inodes.Contains(inode))
+                owner = new NetlinkPortOwner((int)portId, s.Comm);
+            else if (PidOf(inode, portId) is int pid)
+                owner = new NetlinkPortOwner(pid, Comm(pid) ?? pid.ToString(CultureInfo.InvariantCulture));
+        }
         // Known owners stay valid a while (port ids are rarely reused quickly); unknown ones are retried soon.
         _cache[(protocol, portId)] = (owner, now + (owner is null ? 250 : 5_000));
         return owner;
@@ -128,22 +136,25 @@ public sealed class NetlinkPortOwners : IDisposable
         return table;
     }
 
+    private (string Comm, HashSet<ulong> Inodes)? Snapshot(int pid) =>
+        Comm(pid) is { } comm ? (comm, ScanProcess(pid)) : null;
+
     /// <summary>The process holding the socket inode; tries the process whose pid equals the port id first (autobind).</summary>
     private int? PidOf(ulong inode, uint portHint)
     {
         if (_inodeToPid.TryGetValue(inode, out var known) && Directory.Exists(Path.Combine(ProcRoot, known.ToString(CultureInfo.InvariantCulture))))
             return known;
-        if (portHint <= int.MaxValue && ScanProcess((int)portHint, inode)) return (int)portHint;
+        if (portHint <= int.MaxValue && ScanProcess((int)portHint).Contains(inode)) return (int)portHint;
         _inodeToPid.Clear();
         foreach (var dir in SafeEnumerate(ProcRoot))
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) ScanProcess(pid, null);
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) ScanProcess(pid);
         return _inodeToPid.TryGetValue(inode, out var found) ? found : null;
     }
 
-    /// <summary>Records the socket inodes of one process; true when <paramref name="wanted"/> is among them.</summary>
-    private bool ScanProcess(int pid, ulong? wanted)
+    /// <summary>The socket inodes of one process (also recorded in the inode-to-pid map).</summary>
+    private HashSet<ulong> ScanProcess(int pid)
     {
-        bool hit = false;
+        var found = new HashSet<ulong>();
         foreach (var fd in SafeEnumerate(Path.Combine(ProcRoot, pid.ToString(CultureInfo.InvariantCulture), "fd")))
         {
             string? link;
@@ -157,10 +168,10 @@ public sealed class NetlinkPortOwners : IDisposable
             }
             if (link is null || !link.StartsWith("socket:[", StringComparison.Ordinal)) continue;
             if (!ulong.TryParse(link.AsSpan(8, link.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode)) continue;
-            _inodeToPid.TryAdd(inode, pid);
-            if (inode == wanted) hit = true;
+            _inodeToPid[inode] = pid;
+            found.Add(inode);
         }
-        return hit;
+        return found;
     }
 
     private static IEnumerable<string> SafeEnumerate(string dir)
