@@ -29,6 +29,12 @@ public static unsafe partial class NlmonNetns
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
 
+    private const int AT_FDCWD = -100;
+    private const uint STATX_INO = 0x100;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
     public const string NamedDirectory = "/run/netns";
 
     /// <summary>The path of a namespace given as a name under /run/netns, a path, or an inode number.</summary>
@@ -62,19 +68,17 @@ public static unsafe partial class NlmonNetns
     /// <summary>The inode of the namespace a file refers to (an nsfs bind mount or /proc/PID/ns/net), or null.</summary>
     public static ulong? InodeOf(string path)
     {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return null;
+        // statx has one layout on every architecture (stx_ino at 32); readlink of an nsfs bind mount's fd gives
+        // its path, not "net:[inode]", so it is only the fallback for /proc/PID/ns/net symlinks.
+        var buffer = stackalloc byte[256];
+        if (statx(AT_FDCWD, path, 0, STATX_INO, buffer) == 0) return *(ulong*)(buffer + 32);
         try
         {
-            return ParseLink(new FileInfo($"/proc/self/fd/{fd}").LinkTarget);
+            return ParseLink(new FileInfo(path).LinkTarget);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
-        }
-        finally
-        {
-            NlmonNative.close(fd);
         }
     }
 

@@ -26,10 +26,11 @@ public sealed class NetlinkPortOwners : IDisposable
     private readonly Dictionary<ulong, int> _inodeToPid = new();
     private readonly string _procNet;
 
-    public NetlinkPortOwners(string procRoot = "/proc")
+    public NetlinkPortOwners(string procRoot = "/proc", bool useSockDiag = true)
     {
         ProcRoot = procRoot;
         _procNet = Path.Combine(procRoot, "thread-self", "net", "netlink");
+        if (!useSockDiag) return;
         try
         {
             _diag = new NetlinkSocket(NetlinkProtocol.SockDiag);
