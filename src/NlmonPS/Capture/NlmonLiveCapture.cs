@@ -288,11 +288,24 @@ public sealed class NlmonLiveCapture : IDisposable
         while (n < held.Count && (force || !held[n].AwaitsOwner || now - held[n].Since >= HoldMs))
         {
             while (!_queue.TryAdd(held[n].Record, 100))
-                if (_stop) { held.Clear(); return; }
+                if (_stop && !_drain) { held.Clear(); return; }
             n++;
         }
         held.RemoveRange(0, n);
     }
+
+    /// <summary>
+    /// Stops reading but keeps what was read: every frame already received (and those waiting for their
+    /// process) is queued for <see cref="TryTake"/>. Used when -Duration ends, so nothing read in time is lost.
+    /// </summary>
+    public void StopReading()
+    {
+        _drain = true;
+        _stop = true;
+        if (_thread is not null && _thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join();
+    }
+
+    private volatile bool _drain;
 
     /// <summary>
     /// Ends the capture: stops the thread, closes the socket, removes a temporary device. Returns the frames the

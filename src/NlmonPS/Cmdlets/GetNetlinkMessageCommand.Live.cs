@@ -75,20 +75,30 @@ public sealed partial class GetNetlinkMessageCommand
             $"in network namespace {live.NetNamespace}" + (Duration > TimeSpan.Zero ? $" for {Duration}" : "") + (Count > 0 ? $", until {Count} messages" : "") + ".");
 
         var clock = Stopwatch.StartNew();
+        bool draining = false;
         try
         {
             while (!_stopping && !_filter.IsComplete)
             {
                 int wait = 100;
-                if (Duration > TimeSpan.Zero)
+                if (Duration > TimeSpan.Zero && !draining)
                 {
                     var left = Duration - clock.Elapsed;
-                    if (left <= TimeSpan.Zero) break;
-                    wait = (int)Math.Clamp(left.TotalMilliseconds, 1, 100);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        // Time is up: stop reading, then write out what was read in time (the reader may lag).
+                        live.StopReading();
+                        draining = true;
+                    }
+                    else
+                    {
+                        wait = (int)Math.Clamp(left.TotalMilliseconds, 1, 100);
+                    }
                 }
+                if (draining) wait = 0;
                 if (!live.TryTake(out var record, wait))
                 {
-                    if (live.IsCompleted) break;
+                    if (live.IsCompleted || draining) break;
                     continue;
                 }
                 if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
