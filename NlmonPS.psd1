@@ -11,12 +11,12 @@
     FormatsToProcess     = @('NlmonPS.Format.ps1xml')
     TypesToProcess       = @('NlmonPS.Types.ps1xml')
     CmdletsToExport      = @(
-        'Get-NetlinkMessage'
-        'Export-NetlinkPcap'
         'New-NlmonDevice'
         'Get-NlmonDevice'
         'Set-NlmonDevice'
         'Remove-NlmonDevice'
+        'Get-NetlinkMessage'
+        'Export-NetlinkPcap'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
