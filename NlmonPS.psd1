@@ -11,6 +11,10 @@
     FormatsToProcess     = @('NlmonPS.Format.ps1xml')
     TypesToProcess       = @('NlmonPS.Types.ps1xml')
     CmdletsToExport      = @(
+        'New-NlmonDevice'
+        'Get-NlmonDevice'
+        'Set-NlmonDevice'
+        'Remove-NlmonDevice'
         'Get-NetlinkMessage'
         'Export-NetlinkPcap'
         'New-PortMirror'

@@ -11,9 +11,9 @@ namespace NlmonPS.Cmdlets;
 /// Reads netlink messages from capture files (and, with no path, live from an nlmon device) and writes each one,
 /// decoded, to the pipeline as soon as it is read.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "NetlinkMessage", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.Get, "NetlinkMessage", DefaultParameterSetName = LiveSet)]
 [OutputType(typeof(NetlinkMessage))]
-public sealed class GetNetlinkMessageCommand : PSCmdlet, IDisposable
+public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
@@ -66,6 +66,7 @@ public sealed class GetNetlinkMessageCommand : PSCmdlet, IDisposable
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == LiveSet) { CaptureLive(); return; }
         foreach (var file in ResolvePaths())
         {
             if (_filter.IsComplete) return;
@@ -164,5 +165,9 @@ public sealed class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         return result;
     }
 
-    public void Dispose() => _reader?.Dispose();
+    public void Dispose()
+    {
+        _reader?.Dispose();
+        DisposeLive();
+    }
 }

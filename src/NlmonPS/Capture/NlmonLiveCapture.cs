@@ -1,0 +1,355 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using NlmonPS.Decoding;
+using NlmonPS.Kernel;
+using NlmonPS.Wire;
+
+namespace NlmonPS.Capture;
+
+/// <summary>What a live capture reads and how.</summary>
+public sealed class LiveCaptureOptions
+{
+    /// <summary>The nlmon device; null picks one that is up, else creates a temporary one.</summary>
+    public string? InterfaceName { get; init; }
+    /// <summary>Protocols the kernel filter passes; null or empty for all.</summary>
+    public IReadOnlyCollection<NetlinkProtocol>? Protocols { get; init; }
+    /// <summary>The capture socket's receive buffer in bytes.</summary>
+    public int BufferSize { get; init; } = 4 << 20;
+    /// <summary>A namespace file (/run/netns/NAME, /proc/PID/ns/net); null for the caller's namespace.</summary>
+    public string? NetNamespacePath { get; init; }
+    /// <summary>Find the process behind each port id (sock_diag + /proc).</summary>
+    public bool ResolveProcesses { get; init; } = true;
+}
+
+/// <summary>The device named for a capture does not exist.</summary>
+public sealed class NlmonDeviceNotFoundException : Exception
+{
+    public NlmonDeviceNotFoundException(string name, string message) : base(message) => Name = name;
+    public string Name { get; }
+}
+
+/// <summary>The device named for a capture is down: nlmon passes nothing while down.</summary>
+public sealed class NlmonDeviceDownException : Exception
+{
+    public NlmonDeviceDownException(string name)
+        : base($"The nlmon device '{name}' is down, so it passes no netlink messages. Bring it up with Set-NlmonDevice -Name {name} -State Up, " +
+               "or leave out -InterfaceName to capture on a temporary device.") => Name = name;
+    public string Name { get; }
+}
+
+/// <summary>
+/// A live capture from an nlmon device through an AF_PACKET socket. A dedicated thread (inside the wanted network
+/// namespace) picks or creates the device, learns the kernel's generic netlink families, opens the socket with the
+/// kernel-side protocol filter, then reads frames, finds the process behind each port id as soon as its first
+/// frame arrives, and queues records for the pipeline thread. Stopping closes the socket, removes a temporary
+/// device, and returns the kernel's drop count. Nothing is left behind, whichever way the capture ends.
+/// </summary>
+public sealed class NlmonLiveCapture : IDisposable
+{
+    private const int QueueCapacity = 50_000;
+    private const int HoldMs = 200;
+
+    private readonly LiveCaptureOptions _options;
+    private readonly BlockingCollection<NetlinkRecord> _queue = new(QueueCapacity);
+    private readonly ManualResetEventSlim _ready = new();
+    private readonly object _gate = new();
+    private readonly ConcurrentQueue<string> _notes = new();
+    private Thread? _thread;
+    private volatile bool _stop;
+    private Exception? _setupFailure;
+    private NlmonDevices? _devices;
+    private NetlinkPortOwners? _owners;
+    private NlmonPacketSocket? _socket;
+    private NlmonDevice? _temporary;
+    private bool _stopped;
+    private (ulong Packets, ulong Drops) _statistics;
+
+    private NlmonLiveCapture(LiveCaptureOptions options) => _options = options;
+
+    public string InterfaceName { get; private set; } = "";
+    public int InterfaceIndex { get; private set; }
+    public bool IsTemporaryDevice => _temporary is not null;
+    public string NetNamespace { get; private set; } = "";
+    /// <summary>Generic netlink families the kernel reported at start (id to name).</summary>
+    public IReadOnlyDictionary<int, string> GenericFamilies { get; private set; } = new Dictionary<int, string>();
+    /// <summary>The receive buffer the kernel granted.</summary>
+    public int BufferSize { get; private set; }
+    /// <summary>Why the reading thread stopped early (device gone...), or null.</summary>
+    public Exception? Fault { get; private set; }
+    /// <summary>True once the reading thread has ended and every queued record was taken.</summary>
+    public bool IsCompleted => _queue.IsCompleted;
+    public long RecordsRead { get; private set; }
+
+    /// <summary>
+    /// Starts a capture and returns once the socket is reading (or throws why it cannot: no nlmon, no
+    /// permission, no such device or namespace). <paramref name="cancelled"/> is polled while the set-up runs.
+    /// </summary>
+    public static NlmonLiveCapture Start(LiveCaptureOptions options, Func<bool>? cancelled = null)
+    {
+        var capture = new NlmonLiveCapture(options);
+        capture._thread = new Thread(capture.Run) { IsBackground = true, Name = "nlmonps-capture" };
+        capture._thread.Start();
+        while (!capture._ready.Wait(100))
+        {
+            if (cancelled?.Invoke() == true)
+            {
+                capture.Stop();
+                throw new OperationCanceledException("The capture was stopped while it was being set up.");
+            }
+        }
+        if (capture._setupFailure is { } failure)
+        {
+            capture.Stop();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+        return capture;
+    }
+
+    /// <summary>Verbose lines from the capture thread, for the cmdlet to write on its own thread.</summary>
+    public IEnumerable<string> DrainNotes()
+    {
+        while (_notes.TryDequeue(out var n)) yield return n;
+    }
+
+    /// <summary>The next record, waiting up to <paramref name="timeoutMs"/>; false on timeout or at the end.</summary>
+    public bool TryTake(out NetlinkRecord record, int timeoutMs)
+    {
+        try
+        {
+            return _queue.TryTake(out record!, timeoutMs);
+        }
+        catch (ObjectDisposedException)
+        {
+            record = null!;
+            return false;
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            SetUp();
+        }
+        catch (Exception ex)
+        {
+            _setupFailure = ex;
+            _queue.CompleteAdding();
+            _ready.Set();
+            return;
+        }
+        _ready.Set();
+        try
+        {
+            Read();
+        }
+        catch (Exception ex)
+        {
+            Fault = ex;
+        }
+        finally
+        {
+            _queue.CompleteAdding();
+        }
+    }
+
+    private void SetUp()
+    {
+        if (_options.NetNamespacePath is { } ns) NlmonNetns.EnterOnThisThread(ns);
+        _devices = new NlmonDevices();
+        NetNamespace = _devices.NetNamespace;
+        NlmonDevice device;
+        if (_options.InterfaceName is { } name)
+        {
+            device = _devices.Find(name) ?? throw new NlmonDeviceNotFoundException(name,
+                $"There is no device '{name}' in network namespace {NetNamespace}. Create it with New-NlmonDevice -Name {name}, " +
+                "or leave out -InterfaceName to capture on a temporary device.");
+            if (device.State != NlmonDeviceState.Up) throw new NlmonDeviceDownException(name);
+        }
+        else
+        {
+            device = _devices.List().FirstOrDefault(d => d.State == NlmonDeviceState.Up) ?? CreateTemporary();
+        }
+        InterfaceName = device.Name;
+        InterfaceIndex = device.Index;
+
+        try
+        {
+            GenericFamilies = NlctrlFamilyDump.Query();
+            _notes.Enqueue($"Learned {GenericFamilies.Count} generic netlink families from the kernel.");
+        }
+        catch (Exception ex) when (ex is NetlinkKernelException or TimeoutException or Win32Exception)
+        {
+            _notes.Enqueue($"Could not list the kernel's generic netlink families ({ex.Message}); they are learned from the capture instead.");
+        }
+
+        var exclude = new List<(NetlinkProtocol, uint)>();
+        if (_options.ResolveProcesses)
+        {
+            _owners = new NetlinkPortOwners();
+            if (_owners.DiagPortId is uint diag) exclude.Add((NetlinkProtocol.SockDiag, diag));
+            // Warm up (JIT, the inode map) on our own socket now, so the first real lookup is fast enough to
+            // catch short-lived processes.
+            _owners.Resolve(NetlinkProtocol.Route, _devices.Links.PortId);
+        }
+        var filter = NlmonBpf.Build(_options.Protocols, exclude);
+        try
+        {
+            _socket = new NlmonPacketSocket(device.Index, filter, _options.BufferSize);
+        }
+        catch (Win32Exception ex) when (ex.NativeErrorCode is NlmonNative.EPERM or NlmonNative.EACCES)
+        {
+            throw NlmonKernelModule.PermissionDenied(NlmonDevices.ReadRelease(), $"capturing from {device.Name} needs CAP_NET_RAW: {ex.Message}");
+        }
+        BufferSize = _socket.BufferSize;
+        _notes.Enqueue($"Kernel filter: {(_options.Protocols is { Count: > 0 } p ? string.Join(", ", p) : "all protocols")}" +
+            $"{(exclude.Count > 0 ? "; the capture's own sock_diag queries left out" : "")}; receive buffer {BufferSize} bytes.");
+    }
+
+    private NlmonDevice CreateTemporary()
+    {
+        var name = _devices!.FreeTemporaryName();
+        _notes.Enqueue($"No nlmon device is up in network namespace {NetNamespace}: creating the temporary device {name} for this capture.");
+        _temporary = _devices.Create(name, null, _notes.Enqueue);
+        return _temporary;
+    }
+
+    private sealed class Held
+    {
+        public required NetlinkRecord Record;
+        public bool AwaitsOwner;
+        public uint Sequence;
+        public long Since;
+    }
+
+    private void Read()
+    {
+        var buffer = new byte[1 << 18];
+        var held = new List<Held>();
+        long number = 0;
+        while (!_stop)
+        {
+            if (_socket!.Receive(buffer, held.Count > 0 ? 20 : 100, out var info))
+            {
+                var data = buffer.AsSpan(0, info.Length).ToArray();
+                var record = new NetlinkRecord(data, (NetlinkProtocol)info.Protocol)
+                {
+                    Timestamp = info.Timestamp,
+                    Source = InterfaceName,
+                    RecordNumber = ++number,
+                    OriginalLength = info.OriginalLength > info.Length ? info.OriginalLength : null,
+                };
+                RecordsRead = number;
+                held.Add(Attribute(record, held));
+            }
+            Release(held, force: false);
+        }
+        Release(held, force: true);
+    }
+
+    /// <summary>
+    /// Names the process behind a record. One record is one socket's send or one delivery to one socket, so its
+    /// first header decides: messages from the kernel carry the destination port (for notifications, the port of
+    /// the request that caused them), requests the sender's. Requests usually leave nlmsg_pid 0; they wait (at most
+    /// <see cref="HoldMs"/> ms, with everything after them, so the order never changes) for the kernel's answer of
+    /// the same sequence number, which names the port.
+    /// </summary>
+    private Held Attribute(NetlinkRecord record, List<Held> held)
+    {
+        var h = new Held { Record = record, Since = Environment.TickCount64 };
+        if (_owners is null || record.Data.Length < Nl.HeaderLength) return h;
+        var header = NetlinkHeader.Read(record.Data.Span, Endian.Host);
+        bool request = (header.Flags & Nl.NLM_F_REQUEST) != 0;
+        if (request && header.PortId == 0)
+        {
+            h.AwaitsOwner = true;
+            h.Sequence = header.Sequence;
+            return h;
+        }
+        var owner = _owners.Resolve(record.Protocol, header.PortId);
+        if (owner is not null) h.Record = record with { ProcessId = owner.ProcessId, ProcessName = owner.ProcessName };
+        if (!request && header.PortId != 0)
+        {
+            foreach (var waiting in held)
+            {
+                if (!waiting.AwaitsOwner || waiting.Sequence != header.Sequence || waiting.Record.Protocol != record.Protocol) continue;
+                waiting.AwaitsOwner = false;
+                if (owner is not null) waiting.Record = waiting.Record with { ProcessId = owner.ProcessId, ProcessName = owner.ProcessName };
+                break;
+            }
+        }
+        return h;
+    }
+
+    private void Release(List<Held> held, bool force)
+    {
+        int n = 0;
+        long now = Environment.TickCount64;
+        while (n < held.Count && (force || !held[n].AwaitsOwner || now - held[n].Since >= HoldMs))
+        {
+            while (!_queue.TryAdd(held[n].Record, 100))
+                if (_stop && !_drain) { held.Clear(); return; }
+            n++;
+        }
+        held.RemoveRange(0, n);
+    }
+
+    /// <summary>
+    /// Stops reading but keeps what was read: every frame already received (and those waiting for their
+    /// process) is queued for <see cref="TryTake"/>. Used when -Duration ends, so nothing read in time is lost.
+    /// </summary>
+    public void StopReading()
+    {
+        _drain = true;
+        _stop = true;
+        if (_thread is not null && _thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join();
+    }
+
+    private volatile bool _drain;
+
+    /// <summary>
+    /// Ends the capture: stops the thread, closes the socket, removes a temporary device. Returns the frames the
+    /// kernel filter passed and how many of them the kernel dropped because the socket buffer was full. Safe to
+    /// call more than once and from any thread.
+    /// </summary>
+    public (ulong Packets, ulong Drops) Stop()
+    {
+        lock (_gate)
+        {
+            if (_stopped) return _statistics;
+            _stopped = true;
+            _stop = true;
+            if (_thread is not null && _thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join();
+            if (_socket is not null)
+            {
+                _socket.Dispose();
+                _statistics = (_socket.Packets, _socket.Drops);
+            }
+            if (_temporary is not null && _devices is not null)
+            {
+                try
+                {
+                    _devices.Remove(_temporary);
+                    _notes.Enqueue($"Removed the temporary device {_temporary.Name}.");
+                }
+                catch (Exception ex) when (ex is NetlinkKernelException or NlmonUnavailableException or Win32Exception or TimeoutException)
+                {
+                    _notes.Enqueue($"Could not remove the temporary device {_temporary.Name}: {ex.Message}");
+                    RemoveFailure = ex;
+                }
+            }
+            _owners?.Dispose();
+            _devices?.Dispose();
+            return _statistics;
+        }
+    }
+
+    /// <summary>Why the temporary device could not be removed, or null.</summary>
+    public Exception? RemoveFailure { get; private set; }
+
+    public void Dispose()
+    {
+        Stop();
+        _ready.Dispose();
+    }
+}

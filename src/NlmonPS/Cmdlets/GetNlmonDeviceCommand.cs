@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using NlmonPS.Kernel;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>Lists the nlmon devices (links of kind nlmon) of a network namespace with their state and counters.</summary>
+[Cmdlet(VerbsCommon.Get, "NlmonDevice")]
+[OutputType(typeof(NlmonDevice))]
+public sealed class GetNlmonDeviceCommand : PSCmdlet, IDisposable
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Netns")]
+    [ValidateNotNullOrEmpty]
+    public string? NetNamespace { get; set; }
+
+    private readonly NlmonDeviceClients _clients = new();
+
+    protected override void ProcessRecord()
+    {
+        NlmonDevices devices;
+        List<NlmonDevice> all;
+        try
+        {
+            devices = _clients.For(NetNamespace);
+            all = devices.List().ToList();
+        }
+        catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex))
+        {
+            ThrowTerminatingError(NlmonErrorRecords.From(ex, NetNamespace));
+            return;
+        }
+        if (Name is null)
+        {
+            WriteObject(all, enumerateCollection: true);
+            return;
+        }
+        var emitted = new HashSet<int>();
+        foreach (var pattern in Name)
+        {
+            var wildcard = new WildcardPattern(pattern, WildcardOptions.None);
+            var matches = all.Where(d => wildcard.IsMatch(d.Name)).ToList();
+            foreach (var d in matches) if (emitted.Add(d.Index)) WriteObject(d);
+            if (matches.Count > 0 || WildcardPattern.ContainsWildcardCharacters(pattern)) continue;
+            try
+            {
+                // A literal name that is not an nlmon device: say whether it exists as something else.
+                devices.Find(pattern);
+                WriteError(NlmonErrorRecords.NotFound(pattern, devices.NetNamespace));
+            }
+            catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex) || ex is NotAnNlmonDeviceException)
+            {
+                WriteError(NlmonErrorRecords.From(ex, pattern));
+            }
+        }
+    }
+
+    public void Dispose() => _clients.Dispose();
+}

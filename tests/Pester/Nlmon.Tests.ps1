@@ -1,0 +1,75 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# The nlmon cmdlets and live capture in real pwsh (Select-Object, Format-*, Ctrl+C semantics), for people with
+# pwsh: Invoke-Pester ./tests/Pester. The capture tests need root and a kernel with nlmon, and are skipped
+# elsewhere; the xUnit live suite (tests/run.sh) is the one that must pass in kernel/.
+
+BeforeDiscovery {
+    $script:IsRoot = (id -u) -eq '0'
+    $script:HasNlmon = (Test-Path /sys/module/nlmon) -or [bool](Get-ChildItem "/lib/modules/$(uname -r)" -Recurse -Filter 'nlmon.ko*' -ErrorAction Ignore | Select-Object -First 1)
+    $script:Live = $IsRoot -and $HasNlmon
+}
+
+BeforeAll {
+    $script:Root = Resolve-Path "$PSScriptRoot/../.."
+    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    function script:NlmonNames { @(ip -o link show type nlmon | ForEach-Object { ($_ -split ':')[1].Trim() }) }
+}
+
+Describe 'Get-NetlinkMessage live parameters' {
+    It 'refuses protocols nlmon never passes, naming the eight it does' {
+        { Get-NetlinkMessage -Protocol Audit -Count 1 } | Should -Throw -ErrorId 'NlmonProtocolNotCaptured*'
+        try { Get-NetlinkMessage -Protocol KobjectUevent -Count 1 } catch { $_.Exception.Message | Should -Match 'Route, Usersock, SockDiag, Nflog, Xfrm, FibLookup, Netfilter, Generic' }
+    }
+
+    It 'chooses the live set when there is no path, and still reads files by position' {
+        (Get-Command Get-NetlinkMessage).DefaultParameterSet | Should -Be 'Live'
+        @(Get-NetlinkMessage "$Root/tests/fixtures/native/kernel-link-addr.pcap" -ErrorAction Ignore).Count | Should -BeGreaterThan 10
+    }
+
+    It 'says why this kernel has no nlmon' -Skip:($HasNlmon -or -not $IsRoot) {
+        { New-NlmonDevice -Name nlmonp9 } | Should -Throw -ErrorId 'Nlmon*'
+        try { New-NlmonDevice -Name nlmonp9 } catch { $_.Exception.Message | Should -Match 'Trace-NetlinkCommand' }
+    }
+}
+
+Describe 'nlmon devices and live capture' -Skip:(-not $Live) {
+    BeforeAll {
+        NlmonNames | Where-Object { $_ -like 'nlmonp*' } | ForEach-Object { ip link del $_ }
+    }
+    AfterAll {
+        NlmonNames | Where-Object { $_ -like 'nlmonp*' } | ForEach-Object { ip link del $_ }
+    }
+
+    It 'creates, finds again, changes and removes a device' {
+        $d = New-NlmonDevice -Name nlmonp0 -PassThru
+        $d.State | Should -Be 'Up'
+        (New-NlmonDevice -Name nlmonp0 -PassThru).Index | Should -Be $d.Index
+        (Get-NlmonDevice -Name nlmonp*).Name | Should -Be 'nlmonp0'
+        (Set-NlmonDevice -Name nlmonp0 -State Down -Mtu 4096 -PassThru).Mtu | Should -Be 4096
+        Get-NlmonDevice nlmonp0 | Remove-NlmonDevice
+        NlmonNames | Should -Not -Contain 'nlmonp0'
+    }
+
+    It 'Select-Object -First stops the capture and removes the temporary device' {
+        if (Get-NlmonDevice | Where-Object State -eq Up) { Set-ItResult -Skipped -Because 'an nlmon device is up: no temporary device would be made' }
+        $job = Start-ThreadJob { 1..20 | ForEach-Object { ip link show > $null; Start-Sleep -Milliseconds 200 } }
+        try {
+            $m = Get-NetlinkMessage | Select-Object -First 3
+            $m.Count | Should -Be 3
+            $m[0].Source | Should -BeLike 'nlmonps*'
+            NlmonNames | Where-Object { $_ -like 'nlmonps*' } | Should -BeNullOrEmpty
+        } finally { $job | Stop-Job -PassThru | Remove-Job }
+    }
+
+    It 'decodes what ip sends, with the extended ACK of a refusal' {
+        New-NlmonDevice -Name nlmonp1
+        try {
+            $job = Start-ThreadJob { Start-Sleep 2; ip link add nlmonpv0 numtxqueues 0 type veth peer name nlmonpv1 2>&1 }
+            $m = Get-NetlinkMessage -InterfaceName nlmonp1 -Protocol Route -MessageType NLMSG_ERROR -Duration 8 |
+                Where-Object { $_.Error.ExtendedMessage -eq 'Invalid number of transmit queues' }
+            $m | Should -Not -BeNullOrEmpty
+            $m[0].Error.ErrorName | Should -Be 'EINVAL'
+            $job | Wait-Job | Remove-Job
+        } finally { Remove-NlmonDevice nlmonp1 }
+    }
+}
