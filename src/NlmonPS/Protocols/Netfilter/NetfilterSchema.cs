@@ -18,7 +18,8 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
 
     private readonly Dictionary<ushort, Entry> _byType = new();
     private readonly Dictionary<int, string> _subsystems = new();
-    private readonly ConditionalWeakTable<DecodeContext, NftState> _nftState = new();
+    private readonly Dictionary<int, Func<NetlinkMessage, NfState?, string?>> _summaries = new();
+    private readonly ConditionalWeakTable<DecodeContext, NfState> _state = new();
 
     public NetlinkProtocol Protocol => NetlinkProtocol.Netfilter;
 
@@ -46,7 +47,7 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
         Subsystem(7, AcctTables.Messages, AcctTables.Acct, NetfilterSummaries.Acct);
         Subsystem(8, CtTimeoutTables.Messages, CtTimeoutTables.Timeout, NetfilterSummaries.Timeout);
         Subsystem(9, CtHelperTables.Messages, CtHelperTables.Helper, NetfilterSummaries.Helper);
-        Subsystem(NftSubsystem, NftEnums.Messages, NftTables.Table, m => NftSummaries.Nft(m, null), NftMessageTables());
+        Subsystem(NftSubsystem, NftEnums.Messages, NftTables.Table, NftSummaries.Nft, NftMessageTables());
         Subsystem(11, NftTables.CompatMessages, NftTables.Compat, NetfilterSummaries.Compat);
         Subsystem(12, HookTables.Messages, HookTables.Hook, NetfilterSummaries.Hook);
 
@@ -74,17 +75,19 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
         return list.ToArray();
     }
 
-    private void Subsystem(int id, EnumTable messages, AttributeTable attributes, Func<NetlinkMessage, string?> summary,
+    private void Subsystem(int id, EnumTable messages, AttributeTable attributes, Func<NetlinkMessage, NfState?, string?> summary,
         params (int Message, AttributeTable Table)[] byMessage)
     {
+        _summaries[id] = summary;
         var tables = byMessage.ToDictionary(p => p.Message, p => p.Table);
         foreach (var (msg, name) in messages)
             Add(id, (int)msg, name, tables.GetValueOrDefault((int)msg, attributes), summary);
     }
 
-    private void Add(int subsystem, int msg, string name, AttributeTable attributes, Func<NetlinkMessage, string?> summary)
+    private void Add(int subsystem, int msg, string name, AttributeTable attributes, Func<NetlinkMessage, NfState?, string?> summary)
     {
-        var spec = new MessageSpec(name, KindOf(name)) { Attributes = attributes, Summary = summary };
+        _summaries.TryAdd(subsystem, summary);
+        var spec = new MessageSpec(name, KindOf(name)) { Attributes = attributes, Summary = m => summary(m, null) };
         _byType[(ushort)(subsystem << 8 | msg)] = new Entry(new ResolvedMessage(spec, 0)
         {
             Family = _subsystems[subsystem], Command = name, PreHeader = NfEnums.NfGenMsg,
@@ -126,8 +129,8 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
         var resolved = entry.Resolved;
         if (entry.Variants is not null && PeekInteger(payload, entry.SelectorAttribute, context.Order) is { } key)
             resolved = entry.Variants.GetValueOrDefault(key, resolved);
-        // nf_tables summaries read what the stream taught (set key types): bind them to this stream's state.
-        return header.Type >> 8 == NftSubsystem ? _nftState.GetOrCreateValue(context).Bind(resolved) : resolved;
+        // Summaries read what the stream taught (GET replies, nf_tables set key types): bind them to its state.
+        return _state.GetOrCreateValue(context).Bind(resolved, _summaries[header.Type >> 8]);
     }
 
     private const int NftSubsystem = 10;
@@ -164,9 +167,7 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         // Control messages (ACKs, errors, DONE) are seen too: they close a pending GET.
-        if (message.Type >> 8 != NftSubsystem && message.Type >= Nl.NLMSG_MIN_TYPE) return;
-        if (message.Type < Nl.NLMSG_MIN_TYPE && !_nftState.TryGetValue(context, out _)) return;
-        var state = _nftState.GetOrCreateValue(context);
+        var state = _state.GetOrCreateValue(context);
         state.Track(message);
         if (message.Type == (NftSubsystem << 8 | 9)) state.LearnSet(message);
     }

@@ -28,7 +28,7 @@ public static class NftSummaries
         "flowtable", "flowtable", "flowtable", "rule", "table", "chain", "rule", "set", "element", "object", "flowtable", "element",
     };
 
-    private static readonly Dictionary<int, Func<NetlinkMessage, NftState?, string, string?>> Printers = new()
+    private static readonly Dictionary<int, Func<NetlinkMessage, NfState?, string, string?>> Printers = new()
     {
         [0] = (m, s, v) => Table(m, v), [1] = (m, s, v) => Table(m, v), [2] = (m, s, v) => Table(m, v), [26] = (m, s, v) => Table(m, v),
         [3] = (m, s, v) => Chain(m, v), [4] = (m, s, v) => Chain(m, v), [5] = (m, s, v) => Chain(m, v), [27] = (m, s, v) => Chain(m, v),
@@ -41,7 +41,7 @@ public static class NftSummaries
         [22] = (m, s, v) => Flowtable(m, v), [23] = (m, s, v) => Flowtable(m, v), [24] = (m, s, v) => Flowtable(m, v), [32] = (m, s, v) => Flowtable(m, v),
     };
 
-    internal static string? Nft(NetlinkMessage m, NftState? state)
+    internal static string? Nft(NetlinkMessage m, NfState? state)
     {
         int msg = m.Type & 0xff;
         var verb = state?.IsReply(m) == true ? null : Verb(m);
@@ -169,7 +169,7 @@ public static class NftSummaries
         return text + Handle(m);
     }
 
-    private static string? Elements(NetlinkMessage m, NftState? state, string verb)
+    private static string? Elements(NetlinkMessage m, NfState? state, string verb)
     {
         var a = m.Attributes;
         var set = state?.Set(m.Header["family"] as string, a["table"] as string, a["set"] as string);
