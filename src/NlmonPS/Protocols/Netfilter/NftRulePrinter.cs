@@ -15,7 +15,10 @@ namespace NlmonPS.Protocols.Netfilter;
 internal sealed class NftRulePrinter
 {
     /// <summary>What a register holds: a loaded field, or raw bytes from an immediate.</summary>
-    private sealed record Loaded(string Field, NftType Type, string? Dependency = null, byte[]? Mask = null, string? Protocol = null);
+    /// <param name="Dependency">"l3"/"l4": a match on it names the network/transport protocol (and may guard a payload match).</param>
+    /// <param name="Protocol">The protocol a payload field belongs to ("l4:tcp"): its guard match is dropped.</param>
+    /// <param name="PrefixBits">A prefix match loads only the prefix's bytes of an address (ip saddr 192.0.2.0/24 loads 3).</param>
+    private sealed record Loaded(string Field, NftType Type, string? Dependency = null, byte[]? Mask = null, string? Protocol = null, int PrefixBits = -1, int FullLength = 0);
 
     private sealed record Statement(string Text, string? Dependency = null);
 
@@ -163,8 +166,12 @@ internal sealed class NftRulePrinter
         };
         Loaded loaded;
         if (header is not null && PayloadFields.TryGetValue((header, offset, length), out var f))
-            loaded = new Loaded($"{header} {f.Name}", f.Type, header == "ip" && f.Name == "protocol" || header == "ip6" && f.Name == "nexthdr" ? "l4" : null,
+            loaded = new Loaded($"{header} {f.Name}", f.Type,
+                header == "ip" && f.Name == "protocol" || header == "ip6" && f.Name == "nexthdr" ? "l4" : header == "ether" && f.Name == "type" ? "l3" : null,
                 Protocol: @base == "network" ? "l3:" + header : @base == "transport" ? "l4:" + header : null);
+        else if (header is not null && PayloadFields.FirstOrDefault(p => p.Key.Header == header && p.Key.Offset == offset && p.Key.Length > length
+                     && (p.Value.Type == NftType.Ipv4 || p.Value.Type == NftType.Ipv6)) is { Key.Header: not null } wider)
+            loaded = new Loaded($"{header} {wider.Value.Name}", wider.Value.Type, Protocol: "l3:" + header, PrefixBits: (int)length * 8, FullLength: (int)wider.Key.Length);
         else
             loaded = new Loaded($"{RawBase.GetValueOrDefault(@base ?? "", "@?")},{offset * 8},{length * 8}", NftType.Integer);
         if (d.Contains("dreg")) Load(d, "dreg", loaded);
@@ -199,19 +206,28 @@ internal sealed class NftRulePrinter
             Add(text);
             return;
         }
+        if (lhs.PrefixBits >= 0)
+        {
+            var full = new byte[lhs.FullLength];
+            value.AsSpan(0, Math.Min(value.Length, full.Length)).CopyTo(full);
+            Add($"{lhs.Field} {OpPrefix(d["op"])}{lhs.Type.Format(full, _order)}/{lhs.PrefixBits}");
+            return;
+        }
         text = $"{lhs.Field} {OpPrefix(d["op"])}{lhs.Type.Format(value, _order)}";
-        // A protocol match remembers the protocol, and may be dropped later as the guard of a payload match.
+        // A protocol match remembers the protocol; when it is the match nft itself adds to guard a payload match
+        // (meta l4proto; meta nfproto in inet), the payload match drops it later. A typed "ip protocol" stays.
         string? dependency = null;
         if (lhs.Dependency == "l4" && d["op"] is "eq")
         {
-            _transport = NftType.Proto.Format(value, _order);
-            dependency = "l4:" + _transport;
+            var proto = NftType.Proto.Format(value, _order);
+            _transport = proto == "ipv6-icmp" ? "icmpv6" : proto;
+            if (lhs.Field == "meta l4proto") dependency = "l4:" + _transport;
         }
         else if (lhs.Dependency == "l3" && d["op"] is "eq")
         {
             var l3 = lhs.Type.Format(value, _order);
             _network = l3 switch { "ipv4" => "ip", "ipv6" => "ip6", _ => l3 };
-            dependency = "l3:" + _network;
+            if (lhs.Field == _family switch { "inet" => "meta nfproto", "bridge" => "ether type", _ => "meta protocol" }) dependency = "l3:" + _network;
         }
         Add(text, dependency);
     }

@@ -203,7 +203,9 @@ public static class NftSummaries
                 if (start is { } s)
                 {
                     var last = NftType.Decrement(e.Key);
-                    var range = last.AsSpan().SequenceEqual(s.Key) ? Key(s.Key) : $"{Key(s.Key)}-{Key(last)}";
+                    // Address ranges that are one CIDR block print as a prefix, as nft does.
+                    int prefix = keyTypes is [var only] && (only == NftType.Ipv4 || only == NftType.Ipv6) ? NftType.PrefixOf(s.Key, last) : -1;
+                    var range = last.AsSpan().SequenceEqual(s.Key) ? Key(s.Key) : prefix >= 0 ? $"{Key(s.Key)}/{prefix}" : $"{Key(s.Key)}-{Key(last)}";
                     items.Add(range + ElementExtras(s.Fields, dataTypes, m.ByteOrder));
                     start = null;
                 }

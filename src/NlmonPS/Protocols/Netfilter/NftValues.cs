@@ -41,7 +41,19 @@ internal sealed record NftType(string Name, int Size, Func<byte[], ByteOrder, st
     public static readonly NftType Ipv4 = new("ipv4_addr", 4, (v, o) => v.Length == 4 ? new IPAddress(v).ToString() : Hex(v));
     public static readonly NftType Ipv6 = new("ipv6_addr", 16, (v, o) => v.Length == 16 ? new IPAddress(v).ToString() : Hex(v));
     public static readonly NftType Service = new("inet_service", 2, (v, o) => v.Length == 2 ? Dec(BinaryPrimitives.ReadUInt16BigEndian(v)) : Hex(v));
-    public static readonly NftType Proto = new("inet_proto", 1, Named(NfEnums.IpProto, true));
+    /// <summary>nft names protocols as /etc/protocols does (ipv6-icmp, not conntrack's icmpv6).</summary>
+    private static readonly EnumTable NftProtoNames = BuildProtoNames();
+
+    private static EnumTable BuildProtoNames()
+    {
+        var t = new EnumTable("nft-inet-proto");
+        foreach (var (k, v) in NfEnums.IpProto) t[k] = v;
+        t[0] = "hopopt";
+        t[58] = "ipv6-icmp";
+        return t;
+    }
+
+    public static readonly NftType Proto = new("inet_proto", 1, Named(NftProtoNames, true));
     public static readonly NftType NfProto = new("nf_proto", 1, Named(NfEnums.Names("nft-nfproto", "", "", "ipv4", "", "", "", "", "", "", "", "ipv6"), true));
     public static readonly NftType EtherType = new("ether_type", 2, Named(new EnumTable("nft-ethertype") { [0x0800] = "ip", [0x0806] = "arp", [0x86dd] = "ip6", [0x8100] = "vlan", [0x88a8] = "8021ad" }, true));
     public static readonly NftType Ether = new("ether_addr", 6, (v, o) => AttributeDecoder.HardwareAddress(v));
@@ -117,6 +129,20 @@ internal sealed record NftType(string Name, int Size, Func<byte[], ByteOrder, st
             offset += padded;
         }
         return string.Join(" . ", parts);
+    }
+
+    /// <summary>The prefix length when [start, last] is one CIDR block (192.0.2.0-192.0.2.255 is /24), else -1.</summary>
+    public static int PrefixOf(byte[] start, byte[] last)
+    {
+        if (start.Length != last.Length) return -1;
+        int bits = start.Length * 8;
+        // From the low end: bits where start is 0 and last is 1 belong to the host part; above them both must agree.
+        int host = 0;
+        while (host < bits && Bit(start, bits - 1 - host) == 0 && Bit(last, bits - 1 - host) == 1) host++;
+        for (int i = 0; i < bits - host; i++) if (Bit(start, i) != Bit(last, i)) return -1;
+        return bits - host;
+
+        static int Bit(byte[] v, int i) => v[i / 8] >> (7 - i % 8) & 1;
     }
 
     /// <summary>value - 1 as a big-endian number (interval ends are exclusive on the wire).</summary>
