@@ -27,19 +27,37 @@ public static class NetfilterFixtureData
     }
 
     /// <summary>Each command's printed lines, by the command line ("$ nft add table inet t" -> its output).</summary>
-    public static List<(string Command, List<string> Lines)> Output(string name)
+    public static List<(string Command, List<string> Lines)> Output(string name) => Transcript(Path.ChangeExtension(PcapPath(name), ".txt"));
+
+    public static List<string> OutputOf(string name, string command) =>
+        Output(name).Where(o => o.Command == command).SelectMany(o => o.Lines).ToList();
+
+    /// <summary>
+    /// A transcript: "$ command" then its output. The kernel rig's transcripts (tests/fixtures/*.txt) also have
+    /// "#t" clock lines and "## ..." markers, and their background commands' output comes at the end, under
+    /// "## background: command" (returned as the command "background: command").
+    /// </summary>
+    public static List<(string Command, List<string> Lines)> Transcript(string path)
     {
         var result = new List<(string, List<string>)>();
-        foreach (var line in File.ReadLines(Path.ChangeExtension(PcapPath(name), ".txt")))
+        List<string>? current = null;
+        foreach (var line in File.ReadLines(path))
         {
-            if (line.StartsWith("$ ", StringComparison.Ordinal)) result.Add((line[2..], new List<string>()));
-            else if (result.Count > 0) result[^1].Item2.Add(line);
+            if (line.StartsWith("$ ", StringComparison.Ordinal)) result.Add((line[2..], current = new List<string>()));
+            else if (line.StartsWith("## background: ", StringComparison.Ordinal)) result.Add((line[3..], current = new List<string>()));
+            else if (line.StartsWith("## ", StringComparison.Ordinal)) current = null;
+            else if (!line.StartsWith("#t ", StringComparison.Ordinal)) current?.Add(line);
         }
         return result;
     }
 
-    public static List<string> OutputOf(string name, string command) =>
-        Output(name).Where(o => o.Command == command).SelectMany(o => o.Lines).ToList();
+    /// <summary>A capture the kernel rig recorded through nlmon (tests/fixtures/NAME.pcap), or null when absent.</summary>
+    public static (List<NetlinkMessage> Messages, List<(string Command, List<string> Lines)> Transcript)? Rig(string name)
+    {
+        var path = ModuleLoader.Fixture(name + ".pcap");
+        if (!File.Exists(path)) return null;
+        return (Fixtures.Decode(path), Transcript(Path.ChangeExtension(path, ".txt")));
+    }
 
     /// <summary>Whitespace collapsed, ends trimmed: the tools pad their columns.</summary>
     public static string Normalize(string s) => Regex.Replace(s, @"\s+", " ").Trim();

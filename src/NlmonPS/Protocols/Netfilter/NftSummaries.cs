@@ -151,7 +151,8 @@ public static class NftSummaries
     private static string Set(NetlinkMessage m, string verb)
     {
         var a = m.Attributes;
-        var text = Summaries.Join(verb, a["flags"] is string[] f0 && f0.Contains("map") ? "map" : "set", Family(m), a["table"], a["name"]);
+        // nft monitor says "add map" but "delete set" for maps.
+        var text = Summaries.Join(verb, verb != "delete" && a["flags"] is string[] f0 && f0.Contains("map") ? "map" : "set", Family(m), a["table"], a["name"]);
         if (verb == "delete") return text + Handle(m);
         var parts = new List<string>();
         if (a.Field("key_type")?.Value is { } keyType)
