@@ -1,0 +1,63 @@
+using System.Runtime.CompilerServices;
+using NlmonPS.Decoding;
+using NlmonPS.Wire;
+
+namespace NlmonPS.Protocols.Netfilter;
+
+/// <summary>
+/// What one stream of netfilter messages taught, for the summaries of later messages: which kernel messages answer
+/// a GET (rather than notify a change), and the key and data types of the nf_tables sets created or listed.
+/// </summary>
+internal sealed class NfState
+{
+    private readonly Dictionary<ResolvedMessage, ResolvedMessage> _bound = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(string? Family, string? Table, string? Name), NftSetInfo> _sets = new();
+    private readonly HashSet<(int Subsystem, uint Sequence)> _pendingGets = new();
+    private readonly ConditionalWeakTable<NetlinkMessage, object> _replies = new();
+
+    /// <summary>The message layout with a summary that can read this state.</summary>
+    public ResolvedMessage Bind(ResolvedMessage resolved, Func<NetlinkMessage, NfState?, string?> summary)
+    {
+        if (_bound.TryGetValue(resolved, out var bound)) return bound;
+        var spec = resolved.Spec with { Summary = m => summary(m, this) };
+        return _bound[resolved] = resolved with { Spec = spec };
+    }
+
+    /// <summary>
+    /// Tells replies to a plain GET from notifications: both are NEW* messages without NLM_F_MULTI, but a reply
+    /// answers a GET request of the same subsystem and sequence number, seen before its ACK or error.
+    /// </summary>
+    public void Track(NetlinkMessage m)
+    {
+        if (m.Type < Nl.NLMSG_MIN_TYPE)
+        {
+            if (m.Direction != NetlinkDirection.ToKernel) _pendingGets.RemoveWhere(p => p.Sequence == m.Sequence);
+            return;
+        }
+        var key = (m.Type >> 8, m.Sequence);
+        if (m.Direction == NetlinkDirection.ToKernel)
+        {
+            bool get = m.TypeName.Contains("_GET", StringComparison.Ordinal) && !m.TypeName.EndsWith("GEN", StringComparison.Ordinal);
+            if (get && (m.Flags & Nl.NLM_F_DUMP) != Nl.NLM_F_DUMP) _pendingGets.Add(key);
+            return;
+        }
+        if ((m.Flags & Nl.NLM_F_MULTI) == 0 && _pendingGets.Contains(key)) _replies.AddOrUpdate(m, this);
+    }
+
+    /// <summary>Whether a kernel message answers a request rather than notifies: dump parts, and GET replies.</summary>
+    public bool IsReply(NetlinkMessage m) => (m.Flags & Nl.NLM_F_MULTI) != 0 || _replies.TryGetValue(m, out _);
+
+    public void LearnSet(NetlinkMessage m)
+    {
+        var a = m.Attributes;
+        if (a["key_len"] is not uint keyLen) return;
+        _sets[(m.Header["family"] as string, a["table"] as string, a["name"] as string)] = new NftSetInfo(
+            a.Field("key_type")?.Value as string, keyLen, a.Field("data_type")?.Value as string,
+            a["flags"] as string[] ?? Array.Empty<string>());
+    }
+
+    public NftSetInfo? Set(string? family, string? table, string? name) => _sets.GetValueOrDefault((family, table, name));
+}
+
+/// <summary>A set's key type (an nft datatype name when known) and flags.</summary>
+internal sealed record NftSetInfo(string? KeyType, uint KeyLen, string? DataType, string[] Flags);
