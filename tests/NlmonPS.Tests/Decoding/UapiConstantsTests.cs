@@ -28,6 +28,9 @@ public class UapiConstantsTests
         "TCA_FQ_OFFLOAD_HORIZON", "TCA_FQ_PRIOMAP", "TCA_FQ_WEIGHTS", "TCA_MIRRED_BLOCKID",
         // ethtool_netlink.h and xfrm.h, 6.2..6.18 (checked against upstream by the generic tables' author)
         "ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT", "XFRMA_SA_DIR", "XFRMA_NAT_KEEPALIVE_INTERVAL", "XFRMA_SA_PCPU",
+        // nfnetlink_conntrack.h and nf_tables.h, 6.2..6.18 (NetfilterUapiTests checks them against the kernel's numbers)
+        "CTA_TIMESTAMP_EVENT", "NFTA_BITWISE_SREG2", "NFTA_DEVICE_PREFIX", "NFTA_SET_COUNT", "NFTA_SET_TYPE",
+        "NFTA_TRACE_CT_DIRECTION", "NFTA_TRACE_CT_ID", "NFTA_TRACE_CT_STATE", "NFTA_TRACE_CT_STATUS",
         // if_link.h, 6.2..6.18
         "IFLA_DEVLINK_PORT", "IFLA_GSO_IPV4_MAX_SIZE", "IFLA_GRO_IPV4_MAX_SIZE", "IFLA_DPLL_PIN", "IFLA_MAX_PACING_OFFLOAD_HORIZON",
         "IFLA_NETNS_IMMUTABLE", "IFLA_HEADROOM", "IFLA_TAILROOM",
@@ -62,7 +65,7 @@ public class UapiConstantsTests
         "linux/netfilter/nfnetlink.h", "linux/netfilter/nfnetlink_conntrack.h", "linux/netfilter/nfnetlink_log.h",
         "linux/netfilter/nfnetlink_queue.h", "linux/netfilter/nfnetlink_acct.h", "linux/netfilter/nfnetlink_cthelper.h",
         "linux/netfilter/nfnetlink_cttimeout.h", "linux/netfilter/nfnetlink_osf.h", "linux/netfilter/nfnetlink_hook.h",
-        "linux/netfilter/nfnetlink_compat.h", "linux/netfilter/nf_tables.h", "linux/netfilter/nf_conntrack_common.h",
+        "linux/netfilter/nfnetlink_compat.h", "linux/netfilter/nf_tables.h", "linux/netfilter/nf_tables_compat.h", "linux/netfilter/nf_conntrack_common.h",
         "linux/netfilter/ipset/ip_set.h", "linux/ethtool_netlink.h", "linux/devlink.h", "linux/nl80211.h", "linux/wireguard.h",
         "linux/if_team.h", "linux/taskstats.h", "linux/cgroupstats.h", "linux/thermal.h", "linux/psample.h",
         "linux/tcp_metrics.h", "linux/l2tp.h", "linux/fou.h", "linux/seg6_genl.h", "linux/ioam6_genl.h", "linux/mpls_iptunnel.h",
