@@ -22,7 +22,8 @@ public static class Summaries
                 return sb.ToString();
             }
             case Nl.NLMSG_DONE:
-                return m.Header["error"] is int err && err != 0
+                // An errno is small and negative; nflog's end-of-batch DONE carries an nfgenmsg there instead.
+                return m.Header["error"] is int err && err is < 0 and >= -4095
                     ? $"DONE seq {m.Sequence}: {Errno.NameOf(-err)} {Errno.TextOf(-err)}"
                     : $"DONE seq {m.Sequence}";
             case Nl.NLMSG_NOOP: return "NOOP";
