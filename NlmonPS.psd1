@@ -16,6 +16,7 @@
         'New-PortMirror'
         'Get-PortMirror'
         'Remove-PortMirror'
+        'Trace-NetlinkCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using NlmonPS.Decoding;
 using static NlmonPS.Tracing.Native;
 
 namespace NlmonPS.Tracing;
