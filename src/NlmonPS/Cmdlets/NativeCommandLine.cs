@@ -58,11 +58,11 @@ internal sealed class NativeCommandLine
     /// <summary>
     /// Reads the command line out of <paramref name="scriptBlock"/>. <paramref name="evaluate"/> runs a piece of
     /// PowerShell (an argument expression) in the caller's scope; <paramref name="resolve"/> says what PowerShell
-    /// would run for a command name (null when nothing).
+    /// would run for a command name among the given command types (null when nothing).
     /// </summary>
     /// <exception cref="NativeCommandLineException">The script block is not one native command line.</exception>
     public static NativeCommandLine FromScriptBlock(ScriptBlock scriptBlock, Func<string, IEnumerable<object?>> evaluate,
-        Func<string, CommandInfo?> resolve)
+        Func<string, CommandTypes, CommandInfo?> resolve)
     {
         var ast = scriptBlock.Ast as ScriptBlockAst
             ?? throw new NativeCommandLineException("The script block has no syntax tree to read a command line from.");
@@ -89,7 +89,7 @@ internal sealed class NativeCommandLine
         var elements = command.CommandElements;
         string program = ProgramName(elements[0], evaluate, out CommandInfo? fromExpression);
         string? resolvedPath = null;
-        var info = fromExpression ?? (program.Contains('/') ? null : resolve(program));
+        var info = fromExpression ?? (program.Contains('/') ? null : resolve(program, CommandTypes.All));
         if (info is AliasInfo alias && alias.ResolvedCommand is { } target && target.CommandType == CommandTypes.Application)
             info = target;
         switch (info)
@@ -99,10 +99,12 @@ internal sealed class NativeCommandLine
             case ApplicationInfo app:
                 resolvedPath = app.Path;
                 break;
-            case AliasInfo a:
-                throw new NativeCommandLineException($"'{program}' is a PowerShell alias of {a.Definition}, not a program; Trace-NetlinkCommand traces native programs. Give the program's path (e.g. /usr/bin/{program}) or use -FilePath {program}.");
             default:
-                throw new NativeCommandLineException($"'{program}' is a PowerShell {info.CommandType.ToString().ToLowerInvariant()}, not a native program; Trace-NetlinkCommand traces native programs. Give the program's path (e.g. /usr/bin/{program}) or use -FilePath {program}.");
+                string what = info is AliasInfo a ? $"alias of {a.Definition}" : info.CommandType.ToString().ToLowerInvariant();
+                string hint = resolve(program, CommandTypes.Application) is ApplicationInfo shadowed
+                    ? $" To trace the program {shadowed.Path}, write its path ({{ {shadowed.Path} ... }}) or use -FilePath {program}."
+                    : "";
+                throw new NativeCommandLineException($"'{program}' is a PowerShell {what}, not a native program: Trace-NetlinkCommand traces native programs.{hint}");
         }
 
         var arguments = new List<string>();

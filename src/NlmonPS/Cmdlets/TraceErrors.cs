@@ -69,7 +69,7 @@ internal static class TraceErrors
     };
 
     public static ErrorRecord InvalidScriptBlock(NativeCommandLineException e, ScriptBlock block) =>
-        new(new ArgumentException(e.Message, "ScriptBlock", e), NotACommandLine, ErrorCategory.InvalidArgument, block);
+        new(new ArgumentException(e.Message, e), NotACommandLine, ErrorCategory.InvalidArgument, block);
 
     /// <summary>The traced command exited non-zero or was killed: category by how it ended (126/127 as shells use them).</summary>
     public static ErrorRecord CommandFailedRecord(string commandLine, int processId, int? exitCode, int? signal, NetlinkMessage? lastKernelError)

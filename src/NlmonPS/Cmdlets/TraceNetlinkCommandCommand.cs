@@ -269,11 +269,11 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     private IEnumerable<object?> Evaluate(string expression) => SessionState.InvokeCommand.InvokeScript(expression).Select(o => (object?)o);
 
     /// <summary>What PowerShell would run for a command name (alias, function, cmdlet, script, program).</summary>
-    private CommandInfo? Resolve(string name)
+    private CommandInfo? Resolve(string name, CommandTypes types)
     {
         try
         {
-            return SessionState.InvokeCommand.GetCommand(name, CommandTypes.All);
+            return SessionState.InvokeCommand.GetCommand(name, types);
         }
         catch (Exception e) when (e is CommandNotFoundException or PSArgumentException or InvalidOperationException)
         {
