@@ -41,6 +41,7 @@ internal static class TraceErrors
     public const string PtraceNotPermitted = "TracePtraceNotPermitted";
     public const string ProcessNotFound = "TraceProcessNotFound";
     public const string UnsupportedKernel = "TraceUnsupportedKernel";
+    public const string ChildOfHost = "TraceProcessIsChildOfHost";
     public const string Failed = "TraceFailed";
     public const string NotACommandLine = "TraceScriptBlockNotCommandLine";
     public const string CommandFailed = "TracedCommandFailed";
@@ -54,6 +55,7 @@ internal static class TraceErrors
         TraceErrorKind.PtraceNotPermitted => PtraceNotPermitted,
         TraceErrorKind.ProcessNotFound => ProcessNotFound,
         TraceErrorKind.UnsupportedKernel => UnsupportedKernel,
+        TraceErrorKind.ChildOfTracer => ChildOfHost,
         _ => Failed,
     };
 
@@ -63,6 +65,7 @@ internal static class TraceErrors
         TraceErrorKind.PtraceNotPermitted => ErrorCategory.PermissionDenied,
         TraceErrorKind.ProcessNotFound => ErrorCategory.ObjectNotFound,
         TraceErrorKind.UnsupportedKernel => ErrorCategory.NotImplemented,
+        TraceErrorKind.ChildOfTracer => ErrorCategory.InvalidOperation,
         _ when e.ErrorNumber == 2 => ErrorCategory.ObjectNotFound,
         _ when e.ErrorNumber is 1 or 13 => ErrorCategory.PermissionDenied,
         _ => ErrorCategory.InvalidOperation,

@@ -80,6 +80,27 @@ public sealed class TraceErrorTests : IDisposable
     }
 
     [Fact]
+    public void AChildOfThisProcessIsRefused()
+    {
+        // .NET reaps the children it starts on every SIGCHLD and would take the tracee's stop reports: attaching
+        // would leave the child stopped for good (seen: the trace hangs). Refused up front instead.
+        using var child = System.Diagnostics.Process.Start("/bin/sleep", "30");
+        try
+        {
+            var e = SingleError("Trace-NetlinkCommand -ProcessId $p -Duration 1", new Dictionary<string, object?> { ["p"] = child.Id });
+            Assert.Equal("TraceProcessIsChildOfHost,NlmonPS.Cmdlets.TraceNetlinkCommandCommand", e.FullyQualifiedErrorId);
+            Assert.Equal(ErrorCategory.InvalidOperation, e.CategoryInfo.Category);
+            Assert.Contains("sh -c 'command &'", e.Exception.Message);
+            Assert.Equal(0, TraceProcesses.TracerPid(child.Id));
+            Assert.False(child.HasExited);
+        }
+        finally
+        {
+            child.Kill();
+        }
+    }
+
+    [Fact]
     public void PtraceRefusedForItself()
     {
         var e = SingleError("Trace-NetlinkCommand -ProcessId $PID");
@@ -100,6 +121,7 @@ public sealed class TraceErrorTests : IDisposable
     [InlineData(TraceErrorKind.PtraceNotPermitted, 1, "TracePtraceNotPermitted", ErrorCategory.PermissionDenied)]
     [InlineData(TraceErrorKind.ProcessNotFound, 3, "TraceProcessNotFound", ErrorCategory.ObjectNotFound)]
     [InlineData(TraceErrorKind.UnsupportedKernel, 5, "TraceUnsupportedKernel", ErrorCategory.NotImplemented)]
+    [InlineData(TraceErrorKind.ChildOfTracer, 0, "TraceProcessIsChildOfHost", ErrorCategory.InvalidOperation)]
     [InlineData(TraceErrorKind.Other, 2, "TraceFailed", ErrorCategory.ObjectNotFound)]
     [InlineData(TraceErrorKind.Other, 12, "TraceFailed", ErrorCategory.InvalidOperation)]
     public void EngineErrorsMapToStableIds(TraceErrorKind kind, int errno, string id, ErrorCategory category)
