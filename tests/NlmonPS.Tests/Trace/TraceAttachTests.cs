@@ -59,7 +59,7 @@ public sealed class TraceAttachTests : IDisposable
         // The netlink traffic is the forked ip children's, never the shell's own.
         Assert.All(m, x => Assert.Equal("ip", x.ProcessName));
         Assert.All(m, x => Assert.NotEqual(pid, x.ProcessId));
-        Assert.True(m.Select(x => x.ProcessId).Distinct().Count() >= 3, "several loop iterations in 2 s");
+        Assert.True(m.Select(x => x.ProcessId).Distinct().Count() >= 2, "several loop iterations in 2 s");
         Assert.Contains(r.Verbose, v => v.Contains("keeps running", StringComparison.Ordinal));
         AssertRunningUntraced(pid);
     }
