@@ -20,6 +20,7 @@
         'New-PortMirror'
         'Get-PortMirror'
         'Remove-PortMirror'
+        'Trace-NetlinkCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

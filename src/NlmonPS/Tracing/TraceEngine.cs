@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using NlmonPS.Decoding;
 using static NlmonPS.Tracing.Native;
 
 namespace NlmonPS.Tracing;
@@ -252,6 +253,11 @@ internal sealed unsafe class TraceEngine
             throw new TraceException(TraceErrorKind.ProcessNotFound, $"No process with id {_attachPid}.", ESRCH);
         if (tgid == getpid())
             throw new TraceException(TraceErrorKind.PtraceNotPermitted, "A process cannot trace itself.", EPERM);
+        if (ReadStatusField(tgid, "PPid:") is int parent && parent == getpid())
+            throw new TraceException(TraceErrorKind.ChildOfTracer,
+                $"Process {tgid} is a child of this process ({parent}): .NET waits for the children it starts (Process.Start, " +
+                "Start-Process, native commands) and would take the stop reports ptrace needs, leaving the process stopped. " +
+                "Let the tracer start it instead (Trace-NetlinkCommand { ... } or -FilePath), or start it detached from a shell: sh -c 'command &'.");
         Volatile.Write(ref _mainPid, tgid);
 
         _sentinelPid = Spawner.SpawnSentinel(out int wakeFd);

@@ -19,6 +19,13 @@ public enum TraceErrorKind
 
     /// <summary>The kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3+ needed).</summary>
     UnsupportedKernel,
+
+    /// <summary>
+    /// Attach refused: the process is a child of this (.NET) process. The runtime waits for the children it
+    /// started (Process.Start, PowerShell's native commands and Start-Process) on every SIGCHLD and would take
+    /// the ptrace stop reports of that child from the tracer thread, leaving it stopped for good.
+    /// </summary>
+    ChildOfTracer,
 }
 
 public sealed class TraceException : Exception

@@ -1,14 +1,6 @@
+using NlmonPS.Decoding;
+
 namespace NlmonPS.Tracing;
-
-/// <summary>Which way the bytes went, seen from the traced socket.</summary>
-public enum NetlinkDirection
-{
-    /// <summary>sendto/sendmsg/sendmmsg/write/writev: bytes the process handed to the kernel.</summary>
-    ToKernel,
-
-    /// <summary>recvfrom/recvmsg/recvmmsg/read/readv: bytes the kernel copied into the process.</summary>
-    FromKernel,
-}
 
 /// <summary>
 /// The bytes one syscall moved through an AF_NETLINK socket of a traced process (for sendmmsg and
@@ -29,6 +21,11 @@ public sealed class TracedNetlinkIo
     /// <summary>/proc/PID/comm of the process at the time (refreshed after exec).</summary>
     public string ProcessName { get; init; } = "";
 
+    /// <summary>
+    /// ToKernel for sendto/sendmsg/sendmmsg/write/writev (bytes the process handed to the kernel),
+    /// FromKernel for recvfrom/recvmsg/recvmmsg/read/readv (bytes the kernel copied into the process).
+    /// Never Unknown: the syscall tells.
+    /// </summary>
     public NetlinkDirection Direction { get; init; }
 
     /// <summary>NETLINK_* protocol of the socket (0 = NETLINK_ROUTE, 16 = NETLINK_GENERIC...); -1 if it could not be determined.</summary>

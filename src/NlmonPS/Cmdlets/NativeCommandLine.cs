@@ -1,0 +1,218 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Text;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>A script block that is not one native command line: says why, and what to write instead.</summary>
+internal sealed class NativeCommandLineException : Exception
+{
+    public NativeCommandLineException(string message) : base(message) { }
+}
+
+/// <summary>
+/// The program and argv that Trace-NetlinkCommand runs for a script block. The script block is never run by
+/// PowerShell and never handed to a shell: its syntax tree must be exactly one native command invocation
+/// (a program name or path and its arguments, what one types at the prompt), and the arguments become argv
+/// the way PowerShell would pass them to that program:
+///   * barewords and quoted strings as written (<c>-d</c>, <c>link</c>, <c>10.0.0.1/24</c>, <c>'a b'</c>);
+///   * numbers as typed (<c>-4</c>, <c>0x10</c>);
+///   * variables, "expandable $strings", $(subexpressions) and (expressions) evaluated in the caller's scope;
+///     an array value gives one argument per element, $null gives none, an array literal written in place
+///     (<c>a,b</c>) gives one comma-joined argument; <c>@splat</c> of an array gives its elements;
+///   * <c>-name:value</c> gives "-name:value".
+/// Refused, with an error that says how to write it: several statements, pipelines, redirections, the
+/// stop-parsing token, dot-sourcing, and names that PowerShell resolves to something other than a program
+/// (cmdlets, functions, aliases of those, scripts): Trace-NetlinkCommand traces native programs.
+/// </summary>
+internal sealed class NativeCommandLine
+{
+    private const string ShellHint = "To trace a shell command line, run the shell: Trace-NetlinkCommand { sh -c 'ip link | grep UP' }, or -FilePath sh -ArgumentList '-c', '...'.";
+
+    public NativeCommandLine(string program, IReadOnlyList<string> arguments, string? resolvedPath = null)
+    {
+        Program = program;
+        Arguments = arguments;
+        ResolvedPath = resolvedPath;
+    }
+
+    /// <summary>The program as written (a name looked up in PATH, or a path).</summary>
+    public string Program { get; }
+
+    /// <summary>The full path PowerShell resolved the name to, when it did.</summary>
+    public string? ResolvedPath { get; }
+
+    public IReadOnlyList<string> Arguments { get; }
+
+    /// <summary>The command line as a POSIX shell would read it back (for messages and Source).</summary>
+    public override string ToString() => string.Join(" ", new[] { Program }.Concat(Arguments).Select(ShellQuote));
+
+    public static string ShellQuote(string word)
+    {
+        if (word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%^".Contains(c)))
+            return word;
+        return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
+    /// <summary>
+    /// Reads the command line out of <paramref name="scriptBlock"/>. <paramref name="evaluate"/> runs a piece of
+    /// PowerShell (an argument expression) in the caller's scope; <paramref name="resolve"/> says what PowerShell
+    /// would run for a command name among the given command types (null when nothing).
+    /// </summary>
+    /// <exception cref="NativeCommandLineException">The script block is not one native command line.</exception>
+    public static NativeCommandLine FromScriptBlock(ScriptBlock scriptBlock, Func<string, IEnumerable<object?>> evaluate,
+        Func<string, CommandTypes, CommandInfo?> resolve)
+    {
+        var ast = scriptBlock.Ast as ScriptBlockAst
+            ?? throw new NativeCommandLineException("The script block has no syntax tree to read a command line from.");
+        if (ast.ParamBlock is not null || ast.BeginBlock is not null || ast.ProcessBlock is not null || ast.DynamicParamBlock is not null)
+            throw new NativeCommandLineException("The script block must hold one native command line, without param(), begin, process or dynamicparam blocks.");
+        var statements = ast.EndBlock?.Statements ?? (IReadOnlyList<StatementAst>)Array.Empty<StatementAst>();
+        if (ast.EndBlock?.Traps is { Count: > 0 })
+            throw new NativeCommandLineException("The script block must hold one native command line, without trap statements.");
+        if (statements.Count == 0)
+            throw new NativeCommandLineException("The script block is empty: give the command to trace, e.g. Trace-NetlinkCommand { ip link show }.");
+        if (statements.Count > 1)
+            throw new NativeCommandLineException($"The script block holds {statements.Count} statements; Trace-NetlinkCommand traces one command line. {ShellHint}");
+        if (statements[0] is not PipelineAst pipeline)
+            throw new NativeCommandLineException($"'{statements[0].Extent.Text}' is a PowerShell statement, not a command line. {ShellHint}");
+        if (pipeline.PipelineElements.Count != 1)
+            throw new NativeCommandLineException($"'{pipeline.Extent.Text}' is a pipeline; Trace-NetlinkCommand traces one program. {ShellHint}");
+        if (pipeline.PipelineElements[0] is not CommandAst command)
+            throw new NativeCommandLineException($"'{pipeline.Extent.Text}' is an expression, not a command line: give a program and its arguments, e.g. {{ ip link show }}.");
+        if (command.Redirections.Count > 0)
+            throw new NativeCommandLineException($"Redirections ('{command.Redirections[0].Extent.Text}') are not supported: the traced command's output goes to the console. {ShellHint}");
+        if (command.InvocationOperator == TokenKind.Dot)
+            throw new NativeCommandLineException("Dot-sourcing runs PowerShell code; give a native program: { ip link show } or { & $program args }.");
+
+        var elements = command.CommandElements;
+        string program = ProgramName(elements[0], evaluate, out CommandInfo? fromExpression);
+        string? resolvedPath = null;
+        var info = fromExpression ?? (program.Contains('/') ? null : resolve(program, CommandTypes.All));
+        if (info is AliasInfo alias && alias.ResolvedCommand is { } target && target.CommandType == CommandTypes.Application)
+            info = target;
+        switch (info)
+        {
+            case null:
+                break; // not found: the tracer reports it with the PATH it searched
+            case ApplicationInfo app:
+                resolvedPath = app.Path;
+                break;
+            default:
+                string what = info is AliasInfo a ? $"alias of {a.Definition}" : info.CommandType.ToString().ToLowerInvariant();
+                string hint = resolve(program, CommandTypes.Application) is ApplicationInfo shadowed
+                    ? $" To trace the program {shadowed.Path}, write its path ({{ {shadowed.Path} ... }}) or use -FilePath {program}."
+                    : "";
+                throw new NativeCommandLineException($"'{program}' is a PowerShell {what}, not a native program: Trace-NetlinkCommand traces native programs.{hint}");
+        }
+
+        var arguments = new List<string>();
+        for (int i = 1; i < elements.Count; i++) AddArgument(elements[i], arguments, evaluate);
+        return new NativeCommandLine(program, arguments, resolvedPath);
+    }
+
+    private static string ProgramName(CommandElementAst element, Func<string, IEnumerable<object?>> evaluate, out CommandInfo? info)
+    {
+        info = null;
+        if (element is StringConstantExpressionAst constant) return constant.Value;
+        if (element is not ExpressionAst)
+            throw new NativeCommandLineException($"'{element.Extent.Text}' is not a program name.");
+        var values = Flatten(evaluate(element.Extent.Text)).ToList();
+        if (values.Count != 1 || values[0] is null)
+            throw new NativeCommandLineException($"'{element.Extent.Text}' does not give one program name (it gives {values.Count} values).");
+        if (values[0] is CommandInfo ci)
+        {
+            info = ci;
+            return ci is ApplicationInfo app ? app.Path : ci.Name;
+        }
+        var name = ToArgument(values[0]);
+        if (string.IsNullOrEmpty(name)) throw new NativeCommandLineException($"'{element.Extent.Text}' gives an empty program name.");
+        return name;
+    }
+
+    private static void AddArgument(CommandElementAst element, List<string> arguments, Func<string, IEnumerable<object?>> evaluate)
+    {
+        switch (element)
+        {
+            case CommandParameterAst parameter:
+                if (parameter.Argument is null)
+                {
+                    arguments.Add(parameter.Extent.Text);
+                }
+                else
+                {
+                    var value = Flatten(ValuesOf(parameter.Argument, evaluate)).Select(ToArgument);
+                    arguments.Add("-" + parameter.ParameterName + ":" + string.Join(",", value));
+                }
+                return;
+            case StringConstantExpressionAst s when s.Value == "--%":
+                throw new NativeCommandLineException("The stop-parsing token --% is not supported: write the arguments as PowerShell arguments, or use -FilePath and -ArgumentList.");
+            case ExpressionAst expression:
+                arguments.AddRange(ArgumentsOf(expression, evaluate));
+                return;
+            default:
+                throw new NativeCommandLineException($"'{element.Extent.Text}' cannot be passed to a native program.");
+        }
+    }
+
+    private static IEnumerable<string> ArgumentsOf(ExpressionAst expression, Func<string, IEnumerable<object?>> evaluate)
+    {
+        switch (expression)
+        {
+            case StringConstantExpressionAst s:
+                return new[] { s.Value };
+            case ConstantExpressionAst c:
+                return new[] { c.Extent.Text }; // a number as typed: 0x10 stays 0x10
+            case ArrayLiteralAst array:
+                // Written in place (a,b): PowerShell passes one comma-joined argument.
+                return new[] { string.Join(",", array.Elements.SelectMany(e => ArgumentsOf(e, evaluate))) };
+            case VariableExpressionAst { Splatted: true } v:
+                var splat = Flatten(evaluate("$" + v.VariablePath.UserPath)).ToList();
+                if (splat.Count == 1 && splat[0] is IDictionary table)
+                    return table.Cast<DictionaryEntry>().Select(e => "-" + ToArgument(e.Key) + ":" + ToArgument(e.Value));
+                return splat.Where(o => o is not null).Select(ToArgument);
+            case ScriptBlockExpressionAst:
+                throw new NativeCommandLineException($"A script block argument ({expression.Extent.Text}) cannot be passed to a native program.");
+            default:
+                return Flatten(ValuesOf(expression, evaluate)).Where(o => o is not null).Select(ToArgument);
+        }
+    }
+
+    private static IEnumerable<object?> ValuesOf(ExpressionAst expression, Func<string, IEnumerable<object?>> evaluate) => expression switch
+    {
+        StringConstantExpressionAst s => new object?[] { s.Value },
+        ConstantExpressionAst c => new object?[] { c.Extent.Text },
+        _ => evaluate(expression.Extent.Text),
+    };
+
+    /// <summary>Arrays and lists become their elements (PowerShell passes each as an argument); strings stay whole.</summary>
+    private static IEnumerable<object?> Flatten(IEnumerable<object?> values)
+    {
+        foreach (var raw in values)
+        {
+            var value = raw is PSObject ps ? ps.BaseObject : raw;
+            if (value is string or IDictionary or null || value is not IEnumerable enumerable)
+            {
+                yield return value;
+                continue;
+            }
+            foreach (var item in enumerable) yield return item is PSObject p ? p.BaseObject : item;
+        }
+    }
+
+    private static string ToArgument(object? value) => value switch
+    {
+        null => "",
+        string s => s,
+        _ => LanguagePrimitives.ConvertTo<string>(value) ?? "", // invariant culture, as PowerShell passes it
+    };
+
+    /// <summary>For messages: the command line of -FilePath/-ArgumentList.</summary>
+    public static string Describe(string program, IEnumerable<string> arguments)
+    {
+        var text = new StringBuilder(ShellQuote(program));
+        foreach (var a in arguments) text.Append(' ').Append(ShellQuote(a));
+        return text.ToString();
+    }
+}

@@ -1,0 +1,173 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Pester 5 tests of Trace-NetlinkCommand for real pwsh 7.4+ on Linux. Run with ./build.ps1 Test, or
+# Invoke-Pester tests/Pester/Trace.Tests.ps1 after dotnet build. Commands that change anything run in a private
+# network namespace (unshare -n, which needs root); ptrace itself needs no privilege for commands it starts.
+
+BeforeDiscovery {
+    $script:Reason = $null
+    if (-not $IsLinux) { $script:Reason = 'ptrace tracing needs Linux' }
+    else {
+        foreach ($tool in 'ip', 'unshare', 'sh') {
+            if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) { $script:Reason = "needs $tool (iproute2, util-linux)" }
+        }
+    }
+    $script:Skip = $null -ne $script:Reason
+    $script:NotRoot = $IsLinux -and ((& id -u) -ne '0')
+    $script:NoTshark = -not (Get-Command tshark -CommandType Application -ErrorAction SilentlyContinue)
+}
+
+BeforeAll {
+    $script:Root = Resolve-Path "$PSScriptRoot/../.."
+    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+
+    # A loop to attach to. Started from a shell that exits at once, so it is not a child of this pwsh (.NET waits
+    # for its own children and would take ptrace's stop reports: Trace-NetlinkCommand refuses those).
+    function Start-Loop {
+        [int](& sh -c "( while :; do ip link >/dev/null; sleep 0.2; done ) </dev/null >/dev/null 2>&1 & echo `$!")
+    }
+    function Get-TracerPid([int] $ProcessId) {
+        [int]((Get-Content "/proc/$ProcessId/status" | Where-Object { $_ -like 'TracerPid:*' }) -replace '\D', '')
+    }
+}
+
+Describe 'Trace-NetlinkCommand' -Skip:$Skip {
+    It 'decodes the requests and replies of ip link show, with directions and the process' -Skip:$NotRoot {
+        $m = Trace-NetlinkCommand { unshare -n ip link show }
+        $request = $m | Where-Object TypeName -EQ 'RTM_GETLINK'
+        $request.Direction | Should -Be 'ToKernel'
+        $request.DirectionInferred | Should -BeFalse
+        $request.FlagNames | Should -Contain 'DUMP'
+        $reply = $m | Where-Object TypeName -EQ 'RTM_NEWLINK'
+        $reply.Direction | Should -Be 'FromKernel'
+        $reply.Attributes.ifname | Should -Be 'lo'
+        ($m | Where-Object TypeName -EQ 'NLMSG_DONE').Sequence | Should -Be $request.Sequence
+        $m.ProcessName | Select-Object -Unique | Should -Be 'ip'
+        @($m.ProcessId | Select-Object -Unique) | Should -HaveCount 1
+        $m[0].Source | Should -Be "trace:ip[$($m[0].ProcessId)]"
+        $LASTEXITCODE | Should -Be 0
+    }
+
+    It 'splits a dump reply buffer into its messages' -Skip:$NotRoot {
+        $m = Trace-NetlinkCommand { unshare -n sh -c 'ip link add v0 type veth peer v1 && ip link show >/dev/null' } -MessageType RTM_NEWLINK
+        $replies = $m | Where-Object Direction -EQ 'FromKernel'
+        $replies.Attributes.ifname | Sort-Object | Should -Be @('lo', 'v0', 'v1')
+        $biggest = $replies | Group-Object RecordNumber | Sort-Object Count -Descending | Select-Object -First 1
+        $biggest.Count | Should -BeGreaterThan 1
+    }
+
+    It 'shows a failing command''s kernel error, and reports the exit code' -Skip:$NotRoot {
+        $m = Trace-NetlinkCommand { unshare -n ip link add bad0 type ipvlan mode l3 } -ErrorVariable failed -ErrorAction SilentlyContinue
+        $ok = $?
+        $err = $m | Where-Object { $_.Error -and -not $_.Error.IsAck -and $_.Sequence -ne 0 }
+        $err.Error.ErrorName | Should -BeIn @('EOPNOTSUPP', 'EEXIST', 'EINVAL')  # EOPNOTSUPP where ipvlan is not built
+        $err.Error.Request.Attributes.ifname | Should -Be 'bad0'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'TracedCommandFailed*'
+        $failed[0].Exception.ExitCode | Should -Be 2
+        $ok | Should -BeFalse
+        $LASTEXITCODE | Should -Be 2
+    }
+
+    It 'gives each process of a forking command its own pid' -Skip:$NotRoot {
+        $m = Trace-NetlinkCommand { unshare -n sh -c 'ip link >/dev/null; ip addr >/dev/null; true' }
+        $link = ($m | Where-Object TypeName -EQ 'RTM_GETLINK' | Select-Object -First 1).ProcessId
+        $addr = ($m | Where-Object TypeName -EQ 'RTM_GETADDR' | Select-Object -First 1).ProcessId
+        $link | Should -Not -Be $addr
+    }
+
+    It 'reports a command killed by a signal' {
+        $m = Trace-NetlinkCommand { sh -c 'ip link >/dev/null; kill -9 $$' } -ErrorVariable failed -ErrorAction SilentlyContinue
+        $m | Where-Object TypeName -EQ 'RTM_NEWLINK' | Should -Not -BeNullOrEmpty
+        $failed[0].CategoryInfo.Category | Should -Be 'OperationStopped'
+        $failed[0].Exception.SignalName | Should -Be 'SIGKILL'
+        $LASTEXITCODE | Should -Be 137
+    }
+
+    It 'takes arguments as PowerShell passes them to programs' -Skip:$NotRoot {
+        $dev = 'lo'
+        $m = Trace-NetlinkCommand { unshare -n ip link show dev $dev } -MessageType RTM_GETLINK
+        $m.Attributes.ifname | Select-Object -Unique | Should -Be 'lo'
+    }
+
+    It 'runs -FilePath with -ArgumentList as given' -Skip:$NotRoot {
+        $m = Trace-NetlinkCommand -FilePath unshare -ArgumentList '-n', 'ip', 'addr', 'show' -MessageType RTM_GETADDR
+        $m | Should -Not -BeNullOrEmpty
+        $m.Direction | Select-Object -Unique | Should -Be 'ToKernel'
+    }
+
+    It 'stops the trace, and the command, when Select-Object has enough' {
+        $m = Trace-NetlinkCommand { sh -c 'while :; do ip link >/dev/null; sleep 0.1; done' } | Select-Object -First 3
+        $m | Should -HaveCount 3
+    }
+
+    It 'refuses a script block that is not one native command line' {
+        { Trace-NetlinkCommand { ip link | Where-Object x } -ErrorAction Stop } | Should -Throw -ErrorId 'TraceScriptBlockNotCommandLine,NlmonPS.Cmdlets.TraceNetlinkCommandCommand'
+        { Trace-NetlinkCommand { Get-Date } -ErrorAction Stop } | Should -Throw -ExpectedMessage "*'Get-Date' is a PowerShell cmdlet*"
+    }
+
+    It 'names a missing program' {
+        Trace-NetlinkCommand -FilePath no-such-program-nlmonps -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TraceCommandNotFound*'
+        $e[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'names a process that is gone' {
+        Trace-NetlinkCommand -ProcessId 2147483646 -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TraceProcessNotFound*'
+    }
+
+    It 'refuses a process this session started itself' {
+        $p = Start-Process -FilePath sleep -ArgumentList 30 -PassThru
+        try {
+            Trace-NetlinkCommand -ProcessId $p.Id -Duration 1 -ErrorVariable e -ErrorAction SilentlyContinue
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'TraceProcessIsChildOfHost*'
+            $p.HasExited | Should -BeFalse
+        }
+        finally { $p | Stop-Process -Force }
+    }
+}
+
+Describe 'Trace-NetlinkCommand -ProcessId' -Skip:$Skip {
+    BeforeEach { $script:Loop = Start-Loop }
+    AfterEach { Stop-Process -Id $Loop -Force -ErrorAction SilentlyContinue }
+
+    It 'follows the forks of a running process for -Duration, then detaches and leaves it running' {
+        $m = Trace-NetlinkCommand -ProcessId $Loop -Duration 2
+        $m | Where-Object TypeName -EQ 'RTM_GETLINK' | Should -Not -BeNullOrEmpty
+        $m.ProcessName | Select-Object -Unique | Should -Be 'ip'
+        $m.ProcessId | Should -Not -Contain $Loop
+        Get-Process -Id $Loop | Should -Not -BeNullOrEmpty
+        Get-TracerPid $Loop | Should -Be 0
+    }
+
+    It 'detaches after -Count messages' {
+        Trace-NetlinkCommand -ProcessId $Loop -Count 3 | Should -HaveCount 3
+        Get-TracerPid $Loop | Should -Be 0
+    }
+}
+
+Describe 'Trace-NetlinkCommand and pcap files' -Skip:$Skip {
+    It 'exports messages that Get-NetlinkMessage reads back the same' -Skip:$NotRoot {
+        $file = Join-Path $TestDrive 'trace.pcap'
+        $traced = Trace-NetlinkCommand { unshare -n sh -c 'ip link add v0 type veth peer v1; ip -d link show; ip addr' } | Export-NetlinkPcap -Path $file -PassThru
+        $back = Get-NetlinkMessage -Path $file
+        $back | Should -HaveCount $traced.Count
+        for ($i = 0; $i -lt $traced.Count; $i++) {
+            [Convert]::ToHexString($back[$i].Bytes) | Should -Be ([Convert]::ToHexString($traced[$i].Bytes))
+            $back[$i].Direction | Should -Be $traced[$i].Direction
+        }
+    }
+
+    It 'writes the README''s capture, which tshark reads without malformed frames' -Skip:$NoTshark {
+        Push-Location $TestDrive
+        try {
+            Trace-NetlinkCommand { ip -d link show } | Where-Object Direction -eq FromKernel | Export-NetlinkPcap t.pcap
+            $text = & tshark -r t.pcap -V 2>$null
+            $LASTEXITCODE | Should -Be 0
+            $all = $text -join "`n"
+            $all | Should -Match 'Encapsulation type: Linux Netlink'
+            $all | Should -Match 'Netlink message header \(type: Create network interface\)'
+            $all | Should -Not -Match 'Malformed'
+        }
+        finally { Pop-Location }
+    }
+}
