@@ -197,7 +197,7 @@ public sealed class NlmonLiveCapture : IDisposable
         {
             _socket = new NlmonPacketSocket(device.Index, filter, _options.BufferSize);
         }
-        catch (Win32Exception ex) when (ex.NativeErrorCode is NlmonNative.EPERM or NlmonNative.EACCES)
+        catch (Win32Exception ex) when (ex.NativeErrorCode is Libc.EPERM or Libc.EACCES)
         {
             throw NlmonKernelModule.PermissionDenied(NlmonDevices.ReadRelease(), $"capturing from {device.Name} needs CAP_NET_RAW: {ex.Message}");
         }

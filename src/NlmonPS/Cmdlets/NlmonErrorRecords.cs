@@ -34,21 +34,21 @@ internal static class NlmonErrorRecords
             ns.NotFound ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidArgument, ns.Name),
         NetlinkKernelException k => new ErrorRecord(k, k.Errno switch
         {
-            NlmonNative.EPERM => "NlmonPermissionDenied",
-            NlmonNative.ENODEV => "NlmonDeviceNotFound",
-            NlmonNative.EEXIST => "NlmonDeviceExists",
-            NlmonNative.EINVAL or 34 /* ERANGE */ => "NlmonInvalidSetting",
+            Libc.EPERM => "NlmonPermissionDenied",
+            Libc.ENODEV => "NlmonDeviceNotFound",
+            Libc.EEXIST => "NlmonDeviceExists",
+            Libc.EINVAL or 34 /* ERANGE */ => "NlmonInvalidSetting",
             _ => "NetlinkKernelError",
         }, k.Errno switch
         {
-            NlmonNative.EPERM => ErrorCategory.PermissionDenied,
-            NlmonNative.ENODEV => ErrorCategory.ObjectNotFound,
-            NlmonNative.EEXIST => ErrorCategory.ResourceExists,
-            NlmonNative.EINVAL or 34 => ErrorCategory.InvalidArgument,
+            Libc.EPERM => ErrorCategory.PermissionDenied,
+            Libc.ENODEV => ErrorCategory.ObjectNotFound,
+            Libc.EEXIST => ErrorCategory.ResourceExists,
+            Libc.EINVAL or 34 => ErrorCategory.InvalidArgument,
             16 /* EBUSY */ => ErrorCategory.ResourceBusy,
             _ => ErrorCategory.NotSpecified,
         }, target),
-        Win32Exception w when w.NativeErrorCode is NlmonNative.EPERM or NlmonNative.EACCES =>
+        Win32Exception w when w.NativeErrorCode is Libc.EPERM or Libc.EACCES =>
             new ErrorRecord(w, "NlmonPermissionDenied", ErrorCategory.PermissionDenied, target),
         Win32Exception w => new ErrorRecord(w, "NlmonCaptureFailed", ErrorCategory.ReadError, target),
         TimeoutException t => new ErrorRecord(t, "NetlinkKernelTimeout", ErrorCategory.OperationTimeout, target),

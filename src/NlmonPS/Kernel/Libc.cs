@@ -45,7 +45,7 @@ internal static unsafe partial class Libc
     public static partial int socket(int domain, int type, int protocol);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int bind(int fd, SockaddrNl* addr, int len);
+    public static partial int bind(int fd, void* addr, int len);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int getsockname(int fd, SockaddrNl* addr, int* len);

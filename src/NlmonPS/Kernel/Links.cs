@@ -81,7 +81,7 @@ public sealed class Links : IDisposable
         {
             return _socket.Request(request, what).Select(Parse).OfType<LinkInfo>().FirstOrDefault();
         }
-        catch (NetlinkKernelException ex) when (ex.Errno == NlmonNative.ENODEV)
+        catch (NetlinkKernelException ex) when (ex.Errno == Libc.ENODEV)
         {
             return null;
         }

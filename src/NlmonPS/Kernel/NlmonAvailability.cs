@@ -209,7 +209,7 @@ public static class NlmonKernelModule
             }
             var said = stderr.Result.Trim();
             if (p.ExitCode == 0) return;
-            if (said.Contains("Operation not permitted", StringComparison.OrdinalIgnoreCase) || NlmonNative.geteuid() != 0)
+            if (said.Contains("Operation not permitted", StringComparison.OrdinalIgnoreCase) || Libc.geteuid() != 0)
                 throw PermissionDenied(f.Release, $"modprobe nlmon failed ({said})");
             throw LoadFailed(f, $"modprobe nlmon failed with exit code {p.ExitCode}: {said}");
         }
@@ -217,10 +217,10 @@ public static class NlmonKernelModule
         verbose?.Invoke($"Loading the nlmon module: finit_module {f.ModuleFile} (no modprobe found)");
         using var file = File.OpenHandle(f.ModuleFile);
         int flags = f.ModuleFile.EndsWith(".ko", StringComparison.Ordinal) ? 0 : 4; // MODULE_INIT_COMPRESSED_FILE
-        if (NlmonNative.FinitModule(file, flags) == 0) return;
+        if (Libc.FinitModule(file, flags) == 0) return;
         int errno = Marshal.GetLastPInvokeError();
-        if (errno == NlmonNative.EEXIST) return;
-        if (errno == NlmonNative.EPERM) throw PermissionDenied(f.Release, $"finit_module({f.ModuleFile}) failed: EPERM");
+        if (errno == Libc.EEXIST) return;
+        if (errno == Libc.EPERM) throw PermissionDenied(f.Release, $"finit_module({f.ModuleFile}) failed: EPERM");
         throw LoadFailed(f, $"finit_module({f.ModuleFile}) failed: {Decoding.Errno.NameOf(errno)} {Decoding.Errno.TextOf(errno)}");
     }
 

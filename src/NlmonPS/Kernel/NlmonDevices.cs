@@ -71,7 +71,7 @@ public sealed class NlmonDevices : IDisposable
         {
             _links = new Links();
         }
-        catch (System.ComponentModel.Win32Exception ex) when (ex.NativeErrorCode == NlmonNative.EPERM || ex.NativeErrorCode == NlmonNative.EACCES)
+        catch (System.ComponentModel.Win32Exception ex) when (ex.NativeErrorCode == Libc.EPERM || ex.NativeErrorCode == Libc.EACCES)
         {
             throw NlmonKernelModule.PermissionDenied(ReadRelease(), ex.Message);
         }
@@ -107,7 +107,7 @@ public sealed class NlmonDevices : IDisposable
         {
             _links.Create(name, Kind, mtu, up: true);
         }
-        catch (NetlinkKernelException ex) when (ex.Errno == NlmonNative.EOPNOTSUPP)
+        catch (NetlinkKernelException ex) when (ex.Errno == Libc.EOPNOTSUPP)
         {
             var facts = new KernelModuleFacts();
             if (NlmonKernelModule.Diagnose(facts) is { } why) throw why;
@@ -116,13 +116,13 @@ public sealed class NlmonDevices : IDisposable
             {
                 _links.Create(name, Kind, mtu, up: true);
             }
-            catch (NetlinkKernelException again) when (again.Errno == NlmonNative.EOPNOTSUPP)
+            catch (NetlinkKernelException again) when (again.Errno == Libc.EOPNOTSUPP)
             {
                 throw new NlmonUnavailableException(NlmonUnavailableReason.Unknown, facts.Release,
                     $"The nlmon module was loaded, yet this kernel ({facts.Release}) still refuses kind nlmon ({again.Error}). {NlmonKernelModule.Alternatives}", again);
             }
         }
-        catch (NetlinkKernelException ex) when (ex.Errno == NlmonNative.EPERM)
+        catch (NetlinkKernelException ex) when (ex.Errno == Libc.EPERM)
         {
             throw NlmonKernelModule.PermissionDenied(ReadRelease(), $"RTM_NEWLINK answered {ex.Error}");
         }
@@ -136,11 +136,11 @@ public sealed class NlmonDevices : IDisposable
         {
             _links.Set(device.Index, mtu, up);
         }
-        catch (NetlinkKernelException ex) when (ex.Errno == NlmonNative.EPERM)
+        catch (NetlinkKernelException ex) when (ex.Errno == Libc.EPERM)
         {
             throw NlmonKernelModule.PermissionDenied(ReadRelease(), $"RTM_SETLINK answered {ex.Error}");
         }
-        return Wrap(_links.Get(device.Index) ?? throw new NetlinkKernelException(new Decoding.NetlinkError { Errno = NlmonNative.ENODEV, ErrorName = "ENODEV", Text = "No such device" }, $"RTM_GETLINK {device.Name}"));
+        return Wrap(_links.Get(device.Index) ?? throw new NetlinkKernelException(new Decoding.NetlinkError { Errno = Libc.ENODEV, ErrorName = "ENODEV", Text = "No such device" }, $"RTM_GETLINK {device.Name}"));
     }
 
     public void Remove(NlmonDevice device)
@@ -149,7 +149,7 @@ public sealed class NlmonDevices : IDisposable
         {
             _links.Delete(device.Index);
         }
-        catch (NetlinkKernelException ex) when (ex.Errno == NlmonNative.EPERM)
+        catch (NetlinkKernelException ex) when (ex.Errno == Libc.EPERM)
         {
             throw NlmonKernelModule.PermissionDenied(ReadRelease(), $"RTM_DELLINK answered {ex.Error}");
         }

@@ -133,23 +133,23 @@ public static unsafe partial class NlmonNetns
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new NetNamespaceException(path, errno == NlmonNative.ENOENT, $"Cannot open the network namespace '{path}': {Decoding.Errno.NameOf(errno)} {Decoding.Errno.TextOf(errno)}.");
+            throw new NetNamespaceException(path, errno == Libc.ENOENT, $"Cannot open the network namespace '{path}': {Decoding.Errno.NameOf(errno)} {Decoding.Errno.TextOf(errno)}.");
         }
         try
         {
-            if (NlmonNative.setns(fd, NlmonNative.CLONE_NEWNET) != 0)
+            if (Libc.setns(fd, Libc.CLONE_NEWNET) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == NlmonNative.EPERM)
+                if (errno == Libc.EPERM)
                     throw new NlmonUnavailableException(NlmonUnavailableReason.PermissionDenied, NlmonDevices.ReadRelease(),
                         $"Permission denied entering the network namespace '{path}': setns needs CAP_SYS_ADMIN. Run as root (sudo pwsh).");
                 throw new NetNamespaceException(path, false, $"Cannot enter the network namespace '{path}': setns failed with {Decoding.Errno.NameOf(errno)} {Decoding.Errno.TextOf(errno)}" +
-                    (errno == NlmonNative.EINVAL ? " (it is not a network namespace file)." : "."));
+                    (errno == Libc.EINVAL ? " (it is not a network namespace file)." : "."));
             }
         }
         finally
         {
-            NlmonNative.close(fd);
+            Libc.close(fd);
         }
     }
 

@@ -17,43 +17,43 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
     private int _fd;
     private readonly byte[] _control = new byte[128];
 
-    public NlmonPacketSocket(int ifIndex, NlmonNative.SockFilter[]? filter, int bufferSize)
+    public NlmonPacketSocket(int ifIndex, Libc.SockFilter[]? filter, int bufferSize)
     {
         IfIndex = ifIndex;
         // Protocol 0: the socket receives nothing until bind, so the filter is in place for the first frame.
-        _fd = NlmonNative.socket(NlmonNative.AF_PACKET, NlmonNative.SOCK_RAW | NlmonNative.SOCK_CLOEXEC, 0);
-        if (_fd < 0) throw NlmonNative.Error("socket(AF_PACKET, SOCK_RAW)");
+        _fd = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 0);
+        if (_fd < 0) throw Libc.Error("socket(AF_PACKET, SOCK_RAW)");
         try
         {
             if (filter is { Length: > 0 })
             {
-                fixed (NlmonNative.SockFilter* f = filter)
+                fixed (Libc.SockFilter* f = filter)
                 {
-                    var prog = new NlmonNative.SockFprog { Length = (ushort)filter.Length, Filter = f };
-                    if (NlmonNative.setsockopt(_fd, NlmonNative.SOL_SOCKET, NlmonNative.SO_ATTACH_FILTER, &prog, sizeof(NlmonNative.SockFprog)) < 0)
-                        throw NlmonNative.Error("setsockopt(SO_ATTACH_FILTER)");
+                    var prog = new Libc.SockFprog { Length = (ushort)filter.Length, Filter = f };
+                    if (Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &prog, sizeof(Libc.SockFprog)) < 0)
+                        throw Libc.Error("setsockopt(SO_ATTACH_FILTER)");
                 }
             }
             int size = bufferSize;
-            if (NlmonNative.setsockopt(_fd, NlmonNative.SOL_SOCKET, NlmonNative.SO_RCVBUFFORCE, &size, sizeof(int)) < 0 &&
-                NlmonNative.setsockopt(_fd, NlmonNative.SOL_SOCKET, NlmonNative.SO_RCVBUF, &size, sizeof(int)) < 0)
-                throw NlmonNative.Error("setsockopt(SO_RCVBUF)");
+            if (Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, &size, sizeof(int)) < 0 &&
+                Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &size, sizeof(int)) < 0)
+                throw Libc.Error("setsockopt(SO_RCVBUF)");
             int one = 1;
-            NlmonNative.setsockopt(_fd, NlmonNative.SOL_SOCKET, NlmonNative.SO_TIMESTAMPNS, &one, sizeof(int));
-            var addr = new NlmonNative.SockaddrLl
+            Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_TIMESTAMPNS, &one, sizeof(int));
+            var addr = new Libc.SockaddrLl
             {
-                Family = NlmonNative.AF_PACKET,
-                Protocol = (ushort)System.Net.IPAddress.HostToNetworkOrder((short)NlmonNative.ETH_P_ALL),
+                Family = Libc.AF_PACKET,
+                Protocol = (ushort)System.Net.IPAddress.HostToNetworkOrder((short)Libc.ETH_P_ALL),
                 IfIndex = ifIndex,
             };
-            if (NlmonNative.bind(_fd, &addr, sizeof(NlmonNative.SockaddrLl)) < 0) throw NlmonNative.Error($"bind(AF_PACKET, ifindex {ifIndex})");
+            if (Libc.bind(_fd, &addr, sizeof(Libc.SockaddrLl)) < 0) throw Libc.Error($"bind(AF_PACKET, ifindex {ifIndex})");
             int actual = 0, len = sizeof(int);
-            NlmonNative.getsockopt(_fd, NlmonNative.SOL_SOCKET, NlmonNative.SO_RCVBUF, &actual, &len);
+            Libc.getsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &actual, &len);
             BufferSize = actual;
         }
         catch
         {
-            NlmonNative.close(_fd);
+            Libc.close(_fd);
             _fd = -1;
             throw;
         }
@@ -73,45 +73,45 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
     public bool Receive(byte[] buffer, int timeoutMs, out PacketInfo info)
     {
         info = default;
-        var pfd = new NlmonNative.PollFd { Fd = _fd, Events = NlmonNative.POLLIN };
-        int ready = NlmonNative.poll(&pfd, 1, timeoutMs);
+        var pfd = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
+        int ready = Libc.poll(&pfd, 1, timeoutMs);
         if (ready < 0)
         {
-            if (Marshal.GetLastPInvokeError() == NlmonNative.EINTR) return false;
-            throw NlmonNative.Error("poll on the packet socket");
+            if (Marshal.GetLastPInvokeError() == Libc.EINTR) return false;
+            throw Libc.Error("poll on the packet socket");
         }
         if (ready == 0) return false;
-        NlmonNative.SockaddrLl from;
+        Libc.SockaddrLl from;
         fixed (byte* data = buffer)
         fixed (byte* control = _control)
         {
-            var iov = new NlmonNative.IoVec { Base = data, Length = (nuint)buffer.Length };
-            var msg = new NlmonNative.MsgHdr
+            var iov = new Libc.IoVec { Base = data, Length = (nuint)buffer.Length };
+            var msg = new Libc.MsgHdr
             {
-                Name = &from, NameLength = (uint)sizeof(NlmonNative.SockaddrLl),
+                Name = &from, NameLength = (uint)sizeof(Libc.SockaddrLl),
                 Iov = &iov, IovLength = 1,
                 Control = control, ControlLength = (nuint)_control.Length,
             };
-            nint n = NlmonNative.recvmsg(_fd, &msg, NlmonNative.MSG_TRUNC | NlmonNative.MSG_DONTWAIT);
+            nint n = Libc.recvmsg(_fd, &msg, Libc.MSG_TRUNC | Libc.MSG_DONTWAIT);
             if (n < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno is NlmonNative.EINTR or NlmonNative.EAGAIN) return false;
-                throw new Win32Exception(errno, errno == NlmonNative.ENETDOWN
+                if (errno is Libc.EINTR or Libc.EAGAIN) return false;
+                throw new Win32Exception(errno, errno == Libc.ENETDOWN
                     ? "The nlmon device went away or down during the capture (ENETDOWN)."
                     : $"recvmsg on the packet socket: {Decoding.Errno.NameOf(errno)} {Decoding.Errno.TextOf(errno)}");
             }
             var time = DateTimeOffset.UtcNow;
             // Walk the control messages for SCM_TIMESTAMPNS (struct timespec).
-            int header = sizeof(NlmonNative.CmsgHdr);
+            int header = sizeof(Libc.CmsgHdr);
             nuint offset = 0;
             while (offset + (nuint)header <= msg.ControlLength)
             {
-                var c = (NlmonNative.CmsgHdr*)(control + offset);
+                var c = (Libc.CmsgHdr*)(control + offset);
                 if (c->Length < (nuint)header) break;
-                if (c->Level == NlmonNative.SOL_SOCKET && c->Type == NlmonNative.SCM_TIMESTAMPNS && c->Length >= (nuint)(header + sizeof(NlmonNative.Timespec)))
+                if (c->Level == Libc.SOL_SOCKET && c->Type == Libc.SCM_TIMESTAMPNS && c->Length >= (nuint)(header + sizeof(Libc.Timespec)))
                 {
-                    var ts = (NlmonNative.Timespec*)((byte*)c + header);
+                    var ts = (Libc.Timespec*)((byte*)c + header);
                     time = DateTimeOffset.FromUnixTimeSeconds(ts->Seconds).AddTicks(ts->Nanoseconds / 100);
                 }
                 offset += (c->Length + (nuint)(sizeof(nuint) - 1)) & ~(nuint)(sizeof(nuint) - 1);
@@ -126,9 +126,9 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
     public (ulong Packets, ulong Drops) ReadStatistics()
     {
         if (_fd < 0) return (Packets, Drops);
-        var stats = new NlmonNative.TpacketStats();
-        int len = sizeof(NlmonNative.TpacketStats);
-        if (NlmonNative.getsockopt(_fd, NlmonNative.SOL_PACKET, NlmonNative.PACKET_STATISTICS, &stats, &len) == 0)
+        var stats = new Libc.TpacketStats();
+        int len = sizeof(Libc.TpacketStats);
+        if (Libc.getsockopt(_fd, Libc.SOL_PACKET, Libc.PACKET_STATISTICS, &stats, &len) == 0)
         {
             // tp_packets counts every frame the filter passed, dropped ones included.
             Packets += stats.Packets;
@@ -141,7 +141,7 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
     {
         if (_fd < 0) return;
         ReadStatistics();
-        NlmonNative.close(_fd);
+        Libc.close(_fd);
         _fd = -1;
     }
 }
@@ -162,9 +162,9 @@ internal static class NlmonBpf
     public const ushort RetK = 0x06;        // BPF_RET | BPF_K
     public const uint SnapLength = 262144;
 
-    public static NlmonNative.SockFilter[] Build(IReadOnlyCollection<NetlinkProtocol>? protocols, IEnumerable<(NetlinkProtocol Protocol, uint PortId)>? exclude = null)
+    public static Libc.SockFilter[] Build(IReadOnlyCollection<NetlinkProtocol>? protocols, IEnumerable<(NetlinkProtocol Protocol, uint PortId)>? exclude = null)
     {
-        var p = new List<NlmonNative.SockFilter>();
+        var p = new List<Libc.SockFilter>();
         var excluded = (exclude ?? Enumerable.Empty<(NetlinkProtocol, uint)>())
             .Where(e => protocols is null || protocols.Count == 0 || protocols.Contains(e.Item1)).Distinct().ToList();
         var wanted = protocols?.Distinct().ToList() ?? new List<NetlinkProtocol>();
@@ -193,5 +193,5 @@ internal static class NlmonBpf
         return p.ToArray();
     }
 
-    private static NlmonNative.SockFilter I(ushort code, uint k, byte jt = 0, byte jf = 0) => new() { Code = code, K = k, Jt = jt, Jf = jf };
+    private static Libc.SockFilter I(ushort code, uint k, byte jt = 0, byte jf = 0) => new() { Code = code, K = k, Jt = jt, Jf = jf };
 }

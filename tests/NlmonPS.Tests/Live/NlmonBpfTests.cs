@@ -11,7 +11,7 @@ namespace NlmonPS.Tests.Live;
 /// </summary>
 public sealed class NlmonBpfTests
 {
-    private static uint Run(NlmonNative.SockFilter[] program, NetlinkProtocol protocol, byte[] frame)
+    private static uint Run(Libc.SockFilter[] program, NetlinkProtocol protocol, byte[] frame)
     {
         uint a = 0;
         for (int pc = 0; pc < program.Length; pc++)

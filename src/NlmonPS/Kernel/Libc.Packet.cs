@@ -5,33 +5,23 @@ using NlmonPS.Decoding;
 namespace NlmonPS.Kernel;
 
 /// <summary>
-/// The libc calls live capture needs beyond <see cref="Libc"/>: packet sockets (.NET's Socket cannot bind
-/// sockaddr_ll or attach a classic BPF program), recvmsg with kernel timestamps, setns, finit_module.
-/// Kept in a class of its own so it never collides with additions other kernel clients make to Libc.
+/// The libc calls live capture adds: packet sockets (.NET's Socket cannot bind sockaddr_ll or attach a classic
+/// BPF program), recvmsg with kernel timestamps, setns, finit_module.
 /// </summary>
-internal static unsafe partial class NlmonNative
+internal static unsafe partial class Libc
 {
     public const int AF_PACKET = 17;
-    public const int SOCK_RAW = 3;
-    public const int SOCK_CLOEXEC = 0x80000;
-    public const int SOL_SOCKET = 1;
     public const int SOL_PACKET = 263;
-    public const int SO_RCVBUF = 8;
-    public const int SO_RCVBUFFORCE = 33;
     public const int SO_ATTACH_FILTER = 26;
     public const int SO_TIMESTAMPNS = 35;
     public const int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
     public const int PACKET_STATISTICS = 6;
     public const ushort ETH_P_ALL = 0x0003;
     public const int MSG_TRUNC = 0x20;
-    public const int MSG_DONTWAIT = 0x40;
     public const int CLONE_NEWNET = 0x40000000;
-    public const short POLLIN = 0x1;
 
     public const int EPERM = 1;
     public const int ENOENT = 2;
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
     public const int EACCES = 13;
     public const int EEXIST = 17;
     public const int ENODEV = 19;
@@ -108,22 +98,9 @@ internal static unsafe partial class NlmonNative
         public long Nanoseconds;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
 
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int socket(int domain, int type, int protocol);
 
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int bind(int fd, void* addr, int len);
 
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int setsockopt(int fd, int level, int name, void* value, int len);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int getsockopt(int fd, int level, int name, void* value, int* len);
@@ -131,11 +108,7 @@ internal static unsafe partial class NlmonNative
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint recvmsg(int fd, MsgHdr* msg, int flags);
 
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int poll(PollFd* fds, nuint nfds, int timeout);
 
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setns(int fd, int nstype);
@@ -143,8 +116,6 @@ internal static unsafe partial class NlmonNative
     [LibraryImport("libc", SetLastError = true)]
     public static partial long syscall(long number, int fd, byte* args, int flags);
 
-    [LibraryImport("libc")]
-    public static partial uint geteuid();
 
     /// <summary>finit_module(2) by syscall number (glibc has no wrapper): x86-64 313, arm64 273.</summary>
     public static int FinitModule(SafeHandle file, int flags)
