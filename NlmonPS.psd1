@@ -16,6 +16,11 @@
         'New-PortMirror'
         'Get-PortMirror'
         'Remove-PortMirror'
+        'Get-PacketDrop'
+        'Export-PacketDropPcap'
+        'Get-DropMonitorConfiguration'
+        'Set-DropMonitorConfiguration'
+        'Get-DropMonitorStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
