@@ -87,14 +87,12 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
                 "DropMonitorInvalidDuration", ErrorCategory.InvalidArgument, Duration));
         var filter = BuildFilter();
         var mode = MyInvocation.BoundParameters.ContainsKey(nameof(Mode)) ? Mode : (DropAlertMode?)null;
+        if (mode == DropAlertMode.Summary) RefuseSummaryFilters(filter);
         try
         {
             _client = DropMonitorClient.Open(WriteVerbose);
             mode ??= _client.SupportsPacketMode ? DropAlertMode.Packet : DropAlertMode.Summary;
-            if (mode == DropAlertMode.Summary && filter.FiltersPacketFields)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    "-InterfaceName, -Reason and -Protocol need packet mode: summary alerts carry only drop locations and counts. Use -Mode Packet, or filter by -Symbol."),
-                    "DropMonitorFilterNeedsPacketMode", ErrorCategory.InvalidArgument, null));
+            if (mode == DropAlertMode.Summary) RefuseSummaryFilters(filter);
             _interfaces = InterfaceTable.Open(NetNamespace);
             CheckInterfaceNames();
             _session = DropMonitorSession.Start(_client, new DropMonitorSessionOptions
@@ -126,6 +124,15 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         {
             Finish();
         }
+    }
+
+    private void RefuseSummaryFilters(PacketDropFilter filter)
+    {
+        if (!filter.FiltersPacketFields) return;
+        Cleanup();
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+            "-InterfaceName, -Reason and -Protocol need packet mode: summary alerts carry only drop locations and counts. Use -Mode Packet, or filter by -Symbol."),
+            "DropMonitorFilterNeedsPacketMode", ErrorCategory.InvalidArgument, null));
     }
 
     private PacketDropFilter BuildFilter()

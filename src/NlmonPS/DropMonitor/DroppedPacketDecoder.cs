@@ -86,13 +86,46 @@ public static class DroppedPacketDecoder
         }
         catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException or OverflowException)
         {
-            // PacketDotNet reads past the end of truncated headers: say what is known.
-            return new DroppedPacketInfo
-            {
-                NetworkOffset = offset, LinkLayer = offset > 0 ? "Ethernet" : null, SourceHardwareAddress = srcMac, DestinationHardwareAddress = dstMac,
-                Summary = $"{EtherTypeNames.NameOf(protocol)} ({payload.Length - offset} bytes, too short to decode)",
-            };
+            // PacketDotNet reads past the end of truncated packets: read the fixed headers that are there by hand.
+            return Truncated(payload, offset, protocol, srcMac, dstMac);
         }
+    }
+
+    /// <summary>Addresses and ports from the fixed IPv4/IPv6 and TCP/UDP headers of a packet cut short.</summary>
+    private static DroppedPacketInfo Truncated(byte[] payload, int offset, ushort protocol, byte[]? srcMac, byte[]? dstMac)
+    {
+        var p = payload.AsSpan(offset);
+        IPAddress? src = null, dst = null;
+        int transportAt = -1, next = -1;
+        if (protocol == EthIPv4 && p.Length >= 20)
+        {
+            src = new IPAddress(p.Slice(12, 4));
+            dst = new IPAddress(p.Slice(16, 4));
+            next = p[9];
+            transportAt = (p[0] & 0xF) * 4;
+        }
+        else if (protocol == EthIPv6 && p.Length >= 40)
+        {
+            src = new IPAddress(p.Slice(8, 16));
+            dst = new IPAddress(p.Slice(24, 16));
+            next = p[6];
+            transportAt = 40;
+        }
+        string? transport = next switch { 6 => "TCP", 17 => "UDP", 1 => "ICMP", 58 => "ICMPv6", < 0 => null, _ => $"proto {next}" };
+        int? sport = null, dport = null;
+        if (next is 6 or 17 && transportAt >= 0 && p.Length >= transportAt + 4)
+        {
+            sport = BinaryPrimitives.ReadUInt16BigEndian(p[transportAt..]);
+            dport = BinaryPrimitives.ReadUInt16BigEndian(p[(transportAt + 2)..]);
+        }
+        string summary = src is null
+            ? $"{EtherTypeNames.NameOf(protocol)} ({p.Length} bytes, too short to decode)"
+            : sport is null ? $"{transport} {src} > {dst} (truncated)" : $"{transport} {src}:{sport} > {dst}:{dport} (truncated)";
+        return new DroppedPacketInfo
+        {
+            NetworkOffset = offset, LinkLayer = offset > 0 ? "Ethernet" : null, SourceHardwareAddress = srcMac, DestinationHardwareAddress = dstMac,
+            SourceAddress = src, DestinationAddress = dst, TransportProtocol = transport, SourcePort = sport, DestinationPort = dport, Summary = summary,
+        };
     }
 
     /// <summary>Where the network header starts: 14/18 after an Ethernet header (with a VLAN tag), or 0.</summary>

@@ -135,9 +135,9 @@ public sealed class DropMonitorClient : IDisposable
     }
 
     /// <summary>The NET_DM_CMD_CONFIG request: only the settings given are sent (the kernel keeps the others).</summary>
-    public MessageBuilder ConfigRequest(DropAlertMode? mode, uint? truncateLength, uint? queueLength)
+    public static MessageBuilder ConfigRequest(GenericNetlinkFamily family, DropAlertMode? mode, uint? truncateLength, uint? queueLength)
     {
-        var b = GenericNetlinkClient.NewRequest(Family, NetDm.NET_DM_CMD_CONFIG);
+        var b = GenericNetlinkClient.NewRequest(family, NetDm.NET_DM_CMD_CONFIG);
         if (mode is { } m) b.AddU8(NetDm.NET_DM_ATTR_ALERT_MODE, (byte)m);
         if (truncateLength is { } t) b.AddU32(NetDm.NET_DM_ATTR_TRUNC_LEN, t);
         if (queueLength is { } q) b.AddU32(NetDm.NET_DM_ATTR_QUEUE_LEN, q);
@@ -153,7 +153,7 @@ public sealed class DropMonitorClient : IDisposable
         if ((truncateLength is not null || queueLength is not null) && !SupportsPacketMode)
             throw new DropMonitorException(DropMonitorErrorKind.FeatureUnsupported,
                 "This kernel's drop monitor has no truncation or queue length settings (they came with packet mode, kernel 5.4).") { Target = NetDm.FamilyName };
-        Call(() => _genl.Request(ConfigRequest(mode, truncateLength, queueLength), "NET_DM_CMD_CONFIG"), "change the configuration");
+        Call(() => _genl.Request(ConfigRequest(Family, mode, truncateLength, queueLength), "NET_DM_CMD_CONFIG"), "change the configuration");
     }
 
     /// <summary>
@@ -164,7 +164,7 @@ public sealed class DropMonitorClient : IDisposable
     {
         try
         {
-            _genl.Request(ConfigRequest(null, null, null), "NET_DM_CMD_CONFIG (probe)");
+            _genl.Request(ConfigRequest(Family, null, null, null), "NET_DM_CMD_CONFIG (probe)");
             return false;
         }
         catch (NetlinkKernelException e) when (e.Errno == EBUSY)
@@ -179,9 +179,10 @@ public sealed class DropMonitorClient : IDisposable
 
     // --------------------------------------------------------------------------------------- start, stop --
 
-    public MessageBuilder TraceRequest(byte command, DropMonitorOrigin origin)
+    /// <summary>NET_DM_CMD_START or STOP with the origin flags (the kernel takes no flag as software only).</summary>
+    public static MessageBuilder TraceRequest(GenericNetlinkFamily family, byte command, DropMonitorOrigin origin)
     {
-        var b = GenericNetlinkClient.NewRequest(Family, command);
+        var b = GenericNetlinkClient.NewRequest(family, command);
         if (origin is DropMonitorOrigin.Software or DropMonitorOrigin.All) b.AddFlag(NetDm.NET_DM_ATTR_SW_DROPS);
         if (origin is DropMonitorOrigin.Hardware or DropMonitorOrigin.All) b.AddFlag(NetDm.NET_DM_ATTR_HW_DROPS);
         return b;
@@ -193,13 +194,13 @@ public sealed class DropMonitorClient : IDisposable
         if (origin != DropMonitorOrigin.Software && !SupportsOriginSelection)
             throw new DropMonitorException(DropMonitorErrorKind.FeatureUnsupported,
                 "This kernel's drop monitor reports software drops only (no NET_DM_ATTR_HW_DROPS, kernel 5.4+): use -Origin Software.") { Target = NetDm.FamilyName };
-        var request = SupportsOriginSelection ? TraceRequest(NetDm.NET_DM_CMD_START, origin) : GenericNetlinkClient.NewRequest(Family, NetDm.NET_DM_CMD_START);
+        var request = SupportsOriginSelection ? TraceRequest(Family, NetDm.NET_DM_CMD_START, origin) : GenericNetlinkClient.NewRequest(Family, NetDm.NET_DM_CMD_START);
         Call(() => _genl.Request(request, "NET_DM_CMD_START"), "start monitoring");
     }
 
     public void Stop(DropMonitorOrigin origin)
     {
-        var request = SupportsOriginSelection ? TraceRequest(NetDm.NET_DM_CMD_STOP, origin) : GenericNetlinkClient.NewRequest(Family, NetDm.NET_DM_CMD_STOP);
+        var request = SupportsOriginSelection ? TraceRequest(Family, NetDm.NET_DM_CMD_STOP, origin) : GenericNetlinkClient.NewRequest(Family, NetDm.NET_DM_CMD_STOP);
         Call(() => _genl.Request(request, "NET_DM_CMD_STOP"), "stop monitoring");
     }
 
