@@ -192,9 +192,11 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
             }
         }
         if (_stopping) return;
-        // -Duration: stop first, then hand over what was already on its way.
+        // -Duration: stop first, then hand over what was already on its way (for a second at most: a flood can
+        // leave more in the socket than is worth waiting for; the socket's backlog is not a loss).
         session.Stop();
-        while (true)
+        long drainUntil = Environment.TickCount64 + 1000;
+        while (!_stopping && Environment.TickCount64 < drainUntil)
         {
             var rest = session.Read(0);
             if (rest.Count == 0) break;

@@ -46,6 +46,7 @@ public sealed class DropMonitorLiveFixture : IDisposable
     public Result Run(string script, IDictionary<string, object?>? variables = null)
     {
         var started = _clock.Elapsed;
+        Log($"> {script}");
         using var ps = Create(script, variables);
         Collection<PSObject> output = new();
         Exception? terminating = null;
@@ -136,14 +137,14 @@ public sealed class ClosedPortSender : IDisposable
     private readonly Thread _thread;
     private int _sent;
 
-    public ClosedPortSender(string tag, int payloadBytes = 0, int intervalMs = 100, int burst = 1)
+    public ClosedPortSender(string tag, int payloadBytes = 0, int intervalMs = 100, int burst = 1, int rounds = int.MaxValue)
     {
         Tag = tag;
         _thread = new Thread(() =>
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             var target = new IPEndPoint(IPAddress.Loopback, ClosedPort);
-            while (!_stop.IsCancellationRequested)
+            for (int round = 0; round < rounds && !_stop.IsCancellationRequested; round++)
             {
                 for (int i = 0; i < burst; i++)
                 {

@@ -44,7 +44,7 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
     {
         var before = DateTimeOffset.Now;
         using var sender = new ClosedPortSender("count");
-        var r = _f.Run("Get-PacketDrop -Count 3 -Verbose");
+        var r = _f.Run("Get-PacketDrop -Count 3 -Duration 120 -Verbose");
         Assert.Null(r.Terminating);
         Assert.Empty(r.Errors);
         Assert.Empty(r.Warnings);
@@ -93,7 +93,7 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
     {
         using (var sender = new ClosedPortSender("trunc", payloadBytes: 300))
         {
-            var r = _f.Run("Get-PacketDrop -Count 2 -TruncateLength 60 -QueueLength 50 -Protocol UDP");
+            var r = _f.Run("Get-PacketDrop -Count 2 -Duration 120 -TruncateLength 60 -QueueLength 50 -Protocol UDP");
             Assert.Null(r.Terminating);
             Assert.Empty(r.Errors);
             Assert.Equal(2, r.Objects<PacketDrop>().Count());
@@ -102,7 +102,7 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
                 Assert.Equal(60, d.Length);
                 Assert.Equal(14 + 20 + 8 + 300, d.OriginalLength);
                 Assert.True(d.IsTruncated);
-                Assert.StartsWith(sender.Prefix, Text(d)[42..], StringComparison.Ordinal);
+                Assert.StartsWith(Text(d)[42..], sender.Prefix, StringComparison.Ordinal);   // the first 18 bytes of the marker
                 Assert.Equal(9, d.DestinationPort);
             }
         }
@@ -144,13 +144,14 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
         using (var client = DropMonitorClient.Open())
         {
             client.Start(DropMonitorOrigin.Software);
+            using var stop = new Finally(() => client.Stop(DropMonitorOrigin.All));   // even when an assertion fails
             Assert.True(Configuration().Monitoring);
             var busy = _f.Run("Set-DropMonitorConfiguration -QueueLength 5").Error;
             Assert.StartsWith("DropMonitorBusy,", busy.FullyQualifiedErrorId, StringComparison.Ordinal);
             Assert.Equal(System.Management.Automation.ErrorCategory.ResourceBusy, busy.CategoryInfo.Category);
             Assert.Contains("EBUSY", busy.Exception.Message, StringComparison.Ordinal);
             Assert.Contains("Cannot configure drop monitor during monitoring", busy.Exception.Message, StringComparison.Ordinal);
-            var second = _f.Run("Get-PacketDrop -Count 1").Error;
+            var second = _f.Run("Get-PacketDrop -Count 1 -Duration 10").Error;
             Assert.StartsWith("DropMonitorBusy,", second.FullyQualifiedErrorId, StringComparison.Ordinal);
             Assert.Equal(123u, Configuration().QueueLength);
             Assert.Empty(_f.Run("Set-DropMonitorConfiguration -StopMonitoring -Confirm:$false").Errors);
@@ -165,19 +166,20 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
     public void StoppingByCtrlCOrAnErrorStillPutsTheConfigurationBack()
     {
         using var sender = new ClosedPortSender("stop");
-        using (var running = _f.Start("Get-PacketDrop -TruncateLength 33 -QueueLength 77"))
+        using (var running = _f.Start("Get-PacketDrop -TruncateLength 33 -QueueLength 77 -Duration 300"))
         {
             var wait = Stopwatch.StartNew();
             while (running.Output.Count == 0 && wait.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
             Assert.True(running.Output.Count > 0, "drops arrive while it runs");
-            Assert.Equal(77u, Configuration().QueueLength);
+            using (var client = DropMonitorClient.Open())   // the engine is busy: ask the kernel directly
+                Assert.Equal((77u, (bool?)true), (client.GetConfiguration().QueueLength, client.IsMonitoring()));
             var r = running.Stop();
             Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, running.State);
             Assert.All(r.Output.Select(o => o.BaseObject), o => Assert.Equal(33, Assert.IsType<PacketDrop>(o).Length));
         }
         AssertConfigurationIsAsFound();
 
-        var failed = _f.Run("Get-PacketDrop -QueueLength 66 | ForEach-Object { throw 'downstream failure' }");
+        var failed = _f.Run("Get-PacketDrop -QueueLength 66 -Duration 120 | ForEach-Object { throw 'downstream failure' }");
         Assert.Contains("downstream failure", (failed.Terminating?.Message ?? "") + string.Join("", failed.Errors.Select(e => e.ToString())), StringComparison.Ordinal);
         AssertConfigurationIsAsFound();
     }
@@ -186,7 +188,7 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
     public void FiltersBySymbolInterfaceReasonAndProtocol()
     {
         using var sender = new ClosedPortSender("filter");
-        var r = _f.Run("Get-PacketDrop -Symbol '__udp4_lib_rcv' -InterfaceName 'l?' -Reason 'no_sock*' -Protocol IPv4, UDP -Count 2");
+        var r = _f.Run("Get-PacketDrop -Symbol '__udp4_lib_rcv' -InterfaceName 'l?' -Reason 'no_sock*' -Protocol IPv4, UDP -Count 2 -Duration 120");
         Assert.Null(r.Terminating);
         Assert.Equal(2, r.Objects<PacketDrop>().Count(d => Text(d).Contains(sender.Prefix, StringComparison.Ordinal)));
 
@@ -195,7 +197,7 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
         Assert.Empty(none.Errors);
         Assert.Empty(none.Output);
 
-        var missing = _f.Run("Get-PacketDrop -InterfaceName nosuch0 -Count 1").Error;
+        var missing = _f.Run("Get-PacketDrop -InterfaceName nosuch0 -Count 1 -Duration 10").Error;
         Assert.StartsWith("DropMonitorNotFound,", missing.FullyQualifiedErrorId, StringComparison.Ordinal);
         Assert.Equal("nosuch0", missing.TargetObject);
         AssertConfigurationIsAsFound();
@@ -213,7 +215,7 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
         {
             prefix = sender.Prefix;
             // Export-PacketDropPcap passes the drops on; Export-NetlinkPcap takes them as their NET_DM messages.
-            var r = _f.Run("Get-PacketDrop -Count 2 -Protocol UDP | Export-PacketDropPcap -Path $b -PassThru | Export-NetlinkPcap -Path $a -PassThru",
+            var r = _f.Run("Get-PacketDrop -Count 2 -Duration 120 -Protocol UDP | Export-PacketDropPcap -Path $b -PassThru | Export-NetlinkPcap -Path $a -PassThru",
                 new Dictionary<string, object?> { ["a"] = netlink, ["b"] = frames });
             Assert.Null(r.Terminating);
             Assert.Empty(r.Errors);
@@ -278,11 +280,16 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
     public void LostAlertsAreReportedAsWarnings()
     {
         // A queue of one packet per CPU and bursts of datagrams: the kernel drops alerts and counts them.
-        using var sender = new ClosedPortSender("flood", intervalMs: 20, burst: 200);
-        var r = _f.Run("Get-PacketDrop -QueueLength 1 -Duration 3 -Protocol UDP");
+        using var sender = new ClosedPortSender("flood", intervalMs: 50, burst: 300, rounds: 10);
+        var r = _f.Run("Get-PacketDrop -QueueLength 1 -Duration 4 -Protocol UDP");
         Assert.Null(r.Terminating);
         _f.Log($"flood: {sender.Sent} sent, {r.Output.Count} drops written, warnings: {string.Join(" | ", r.Warnings)}");
         Assert.Contains(r.Warnings, w => w.Contains("lost", StringComparison.Ordinal) && w.Contains("NET_DM_ATTR_STATS_DROPPED", StringComparison.Ordinal));
         AssertConfigurationIsAsFound();
+    }
+
+    private sealed class Finally(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 }
