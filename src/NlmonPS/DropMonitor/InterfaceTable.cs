@@ -21,7 +21,8 @@ public sealed partial class InterfaceTable : IDisposable
     private const int CLONE_NEWNET = 0x40000000;
     private readonly NetlinkSocket _socket;
     private Dictionary<int, InterfaceInfo> _byIndex = new();
-    private long _refreshedAt = long.MinValue;
+    private long _refreshedAt;
+    private bool _loaded;
 
     private InterfaceTable(NetlinkSocket socket, string? netNamespace)
     {
@@ -78,7 +79,7 @@ public sealed partial class InterfaceTable : IDisposable
     {
         if (index <= 0) return null;
         if (_byIndex.TryGetValue(index, out var info)) return info;
-        if (Environment.TickCount64 - _refreshedAt < 500) return null;
+        if (_loaded && Environment.TickCount64 - _refreshedAt < 500) return null;
         Refresh();
         return _byIndex.GetValueOrDefault(index);
     }
@@ -99,6 +100,7 @@ public sealed partial class InterfaceTable : IDisposable
             if (Parse(m.Bytes, m.ByteOrder) is { } info) table[info.Index] = info;
         _byIndex = table;
         _refreshedAt = Environment.TickCount64;
+        _loaded = true;
     }
 
     /// <summary>Reads index, ARPHRD type and name out of an RTM_NEWLINK message.</summary>

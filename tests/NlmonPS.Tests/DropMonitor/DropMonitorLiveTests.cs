@@ -204,6 +204,41 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
     }
 
     [Fact]
+    public void DevicesOfAnotherNamespaceAreNamedWithNetNamespace()
+    {
+        // dm-a has dmv0 (10.99.0.1), dm-b its peer dmv1 (10.99.0.2): datagrams from dm-b to the closed port on
+        // 10.99.0.1 are dropped in dm-a, received on dmv0 (an index that means nothing in this namespace).
+        string a = $"dm-a-{Environment.ProcessId}", b = $"dm-b-{Environment.ProcessId}";
+        PrivateNetns.Sh($"ip netns add {a} && ip netns add {b} && ip -n {a} link add dmv0 type veth peer name dmv1 netns {b} && " +
+                        $"ip -n {a} addr add 10.99.0.1/24 dev dmv0 && ip -n {b} addr add 10.99.0.2/24 dev dmv1 && " +
+                        $"ip -n {a} link set dmv0 up && ip -n {b} link set dmv1 up && ip -n {a} link set lo up");
+        var loop = Process.Start("ip", new[] { "netns", "exec", b, "bash", "-c", "for i in $(seq 1 600); do echo nlmonps-drop-ns-$i > /dev/udp/10.99.0.1/9; sleep 0.1; done" })!;
+        try
+        {
+            var r = _f.Run($"Get-PacketDrop -NetNamespace {a} -InterfaceName dmv0 -Protocol UDP -Count 2 -Duration 120");
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Errors);
+            var drops = r.Objects<PacketDrop>().ToList();
+            Assert.Equal(2, drops.Count);
+            Assert.All(drops, d =>
+            {
+                Assert.Equal(("dmv0", a, (ushort?)1), (d.InterfaceName, d.NetNamespace, d.InterfaceType));
+                Assert.Equal(IPAddress.Parse("10.99.0.2"), d.SourceAddress);
+                Assert.Contains("nlmonps-drop-ns-", Text(d), StringComparison.Ordinal);
+                Assert.Equal("NO_SOCKET", d.Reason);
+            });
+            Assert.StartsWith("DropMonitorNotFound,", _f.Run("Get-PacketDrop -NetNamespace no-such-ns -Count 1 -Duration 5").Error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        }
+        finally
+        {
+            try { loop.Kill(); } catch (InvalidOperationException) { }
+            loop.Dispose();
+            PrivateNetns.Sh($"ip netns del {a}; ip netns del {b}");
+        }
+        AssertConfigurationIsAsFound();
+    }
+
+    [Fact]
     public void BothExportsReadBack()
     {
         var dir = Dir();

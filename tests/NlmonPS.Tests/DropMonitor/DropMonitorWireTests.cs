@@ -261,4 +261,32 @@ public class DropMonitorWireTests
         Assert.Equal("0800" + "0000" + "00000001" + "0304" + "00" + "06" + "0000000000000000", Convert.ToHexString(frame[..20]));
         Assert.Equal(0x45, frame[20]);
     }
+
+    [Fact]
+    public void InterfaceNamesComeFromTheNamespaceAsked()
+    {
+        using (var here = InterfaceTable.Open(null))
+        {
+            var lo = here.Get(1);   // the first lookup loads the table
+            Assert.Equal(("lo", (ushort)772), (lo?.Name, lo?.HardwareType ?? 0));
+            Assert.Null(here.Get(987654));
+            Assert.Equal(1, here.Find("lo")?.Index);
+        }
+        var name = $"nlmonps-dm-{Environment.ProcessId}";
+        PrivateNetns.Sh($"ip netns add {name}");
+        try
+        {
+            PrivateNetns.Sh($"ip -n {name} link add dm0 type veth peer name dm1");
+            using var there = InterfaceTable.Open(name);
+            Assert.Equal(name, there.NetNamespace);
+            Assert.Equal(new[] { "dm0", "dm1", "lo" }, there.All.Select(i => i.Name).Order(StringComparer.Ordinal));
+            Assert.Equal("dm0", there.Find("dm0")?.Name);
+        }
+        finally
+        {
+            PrivateNetns.Sh($"ip netns del {name}");
+        }
+        var missing = Assert.Throws<DropMonitorException>(() => InterfaceTable.Open("nlmonps-no-such-ns"));
+        Assert.Equal("DropMonitorNotFound", missing.ErrorId);
+    }
 }
