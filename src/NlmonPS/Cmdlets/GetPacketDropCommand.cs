@@ -207,6 +207,9 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
                 if (counted && ++written >= Count) return;
             }
         }
+        if (!_stopping && session.DiscardPending() is var unread and > 0)
+            WriteWarning($"{unread} alert(s) (before the filters) of drops before the end of -Duration were still waiting in the NET_DM socket and were not written: " +
+                "they came faster than the pipeline took them. Filter less downstream, narrow the drops with -TruncateLength, or use -Mode Summary.");
     }
 
     /// <summary>Stops, restores, and reports losses: as warnings, or straight to the host when the pipeline is stopping.</summary>

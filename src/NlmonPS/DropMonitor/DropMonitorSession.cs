@@ -183,6 +183,35 @@ public sealed unsafe class DropMonitorSession : IDisposable
     private const int MSG_TRUNC = 0x20;
 
     /// <summary>
+    /// Empties the socket without parsing: the number of alert messages (packet alerts, or drop locations of
+    /// summary alerts) that had arrived but were not read.
+    /// </summary>
+    public long DiscardPending()
+    {
+        long count = 0;
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = _buffer) n = Libc.recv(_listener.Handle, p, _buffer.Length, Libc.MSG_DONTWAIT);
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.ENOBUFS) { Interlocked.Increment(ref _overruns); continue; }
+                if (errno == Libc.EINTR) continue;
+                return count;
+            }
+            if (n == 0) return count;
+            foreach (var raw in NlmonPS.Wire.NetlinkMessageSplitter.Split(_buffer.AsMemory(0, (int)n), NlmonPS.Wire.Endian.Host))
+            {
+                if (raw.IsMalformed || raw.Header.Type != _client.Family.Id || raw.Bytes.Length <= NlmonPS.Wire.Nl.HeaderLength) continue;
+                var command = raw.Bytes.Span[NlmonPS.Wire.Nl.HeaderLength];
+                if (command == NetDm.NET_DM_CMD_PACKET_ALERT) count++;
+                else if (command == NetDm.NET_DM_CMD_ALERT) count += Math.Max(1, DropAlertParser.ParseSummaryAlert(raw.Bytes.ToArray(), NlmonPS.Wire.Endian.Host, _client.Family.Id, new DropAlertContext(), _client.Family.HeaderSize).Count);
+            }
+        }
+    }
+
+    /// <summary>
     /// Stops monitoring, puts the configuration back and reads the kernel's dropped counter. Safe to call more
     /// than once (the first report is returned again); never throws: problems are in the report.
     /// </summary>
