@@ -21,6 +21,11 @@
         'Get-PortMirror'
         'Remove-PortMirror'
         'Trace-NetlinkCommand'
+        'Get-PacketDrop'
+        'Export-PacketDropPcap'
+        'Get-DropMonitorConfiguration'
+        'Set-DropMonitorConfiguration'
+        'Get-DropMonitorStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,0 +1,110 @@
+using System.Management.Automation;
+using NlmonPS.Capture;
+using NlmonPS.DropMonitoring;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>
+/// Writes dropped packets as ordinary frames to a LINKTYPE_LINUX_SLL2 pcap (protocol, input device, device
+/// type, packet type per frame), which tcpdump and Wireshark read like any capture. For the NET_DM alert
+/// messages themselves (metadata and packet, for Wireshark's net_dm dissector) use Export-NetlinkPcap.
+/// </summary>
+[Cmdlet(VerbsData.Export, "PacketDropPcap", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(PacketDrop))]
+public sealed class ExportPacketDropPcapCommand : PSCmdlet, IDisposable
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>The capture file to write.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>The capture file to write, taken literally (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
+
+    /// <summary>The drops to write (from Get-PacketDrop in packet mode).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [AllowNull]
+    public PacketDrop? InputObject { get; set; }
+
+    /// <summary>Adds to an existing LINUX_SLL2 capture instead of replacing it.</summary>
+    [Parameter]
+    public SwitchParameter Append { get; set; }
+
+    /// <summary>Refuses to replace an existing file.</summary>
+    [Parameter]
+    [Alias("NoOverwrite")]
+    public SwitchParameter NoClobber { get; set; }
+
+    /// <summary>Replaces a read-only file, and overrides -NoClobber.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Writes each drop on down the pipeline after writing it to the file.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private PacketDropPcapWriter? _writer;
+    private long _withoutPacket;
+
+    protected override void BeginProcessing()
+    {
+        var target = ParameterSetName == LiteralPathSet ? LiteralPath : Path;
+        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(target);
+        if (Directory.Exists(file))
+            ThrowTerminatingError(new ErrorRecord(new IOException($"'{file}' is a directory; give a file name for the capture."),
+                "PacketDropPcapPathIsDirectory", ErrorCategory.InvalidArgument, file));
+        if (File.Exists(file) && !Append)
+        {
+            if (NoClobber && !Force)
+                ThrowTerminatingError(new ErrorRecord(new IOException($"The file '{file}' already exists and -NoClobber was given. Use -Force to overwrite it or -Append to add to it."),
+                    "PacketDropPcapFileExists", ErrorCategory.ResourceExists, file));
+            if (Force && File.GetAttributes(file).HasFlag(FileAttributes.ReadOnly))
+                File.SetAttributes(file, File.GetAttributes(file) & ~FileAttributes.ReadOnly);
+        }
+        if (!ShouldProcess(file, Append ? "Append dropped packets to capture file" : "Write dropped packets to capture file")) return;
+        try
+        {
+            _writer = PacketDropPcapWriter.Create(file, Append);
+        }
+        catch (CaptureFileException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (InputObject is not { } drop) return;
+        if (PassThru) WriteObject(drop);
+        if (_writer is null) return;
+        if (drop.Packet.Length == 0) { _withoutPacket++; return; }
+        try
+        {
+            _writer.Write(drop);
+        }
+        catch (CaptureFileException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_withoutPacket > 0) WriteWarning($"{_withoutPacket} drop(s) carried no packet bytes and were not written.");
+        if (_writer is not null) WriteVerbose($"Wrote {_writer.FramesWritten} frames (LINKTYPE_LINUX_SLL2) to {_writer.Path}.");
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writer = null;
+    }
+}

@@ -1,0 +1,27 @@
+using System.Management.Automation;
+using NlmonPS.Kernel;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>Reads the drop monitor's own losses (NET_DM_CMD_STATS_GET): alerts dropped because a per-CPU queue was full.</summary>
+[Cmdlet(VerbsCommon.Get, "DropMonitorStatistics")]
+[OutputType(typeof(DropMonitorStatistics))]
+public sealed class GetDropMonitorStatisticsCommand : PSCmdlet
+{
+    protected override void EndProcessing()
+    {
+        try
+        {
+            using var client = DropMonitorClient.Open(WriteVerbose);
+            WriteObject(client.GetStatistics());
+        }
+        catch (DropMonitorException e)
+        {
+            ThrowTerminatingError(DropMonitorErrors.From(e));
+        }
+        catch (Exception e) when (DropMonitorErrors.IsSystem(e))
+        {
+            ThrowTerminatingError(DropMonitorErrors.FromSystem(e));
+        }
+    }
+}

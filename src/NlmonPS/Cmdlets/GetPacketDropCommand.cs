@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Management.Automation;
+using NlmonPS.DropMonitoring;
+using NlmonPS.Kernel;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>
+/// Watches the kernel drop monitor (NET_DM) and writes each dropped packet (packet mode) or each drop location
+/// with its count (summary mode) as it arrives. Stops on Ctrl+C, -Count or -Duration, then stops monitoring and
+/// puts the drop monitor's configuration back as it was. Lost alerts are reported as warnings.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "PacketDrop")]
+[OutputType(typeof(PacketDrop), typeof(DropSummary))]
+public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
+{
+    /// <summary>Packet (each drop with the packet; the default where the kernel has it) or Summary (locations and counts).</summary>
+    [Parameter]
+    public DropAlertMode Mode { get; set; }
+
+    /// <summary>Bytes of each packet to copy (0: the whole packet). Default: the kernel's current setting.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    [Alias("TruncLen")]
+    public int TruncateLength { get; set; }
+
+    /// <summary>Packets each CPU may queue for user space before the kernel counts them as lost. Default: the kernel's current setting.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int QueueLength { get; set; }
+
+    /// <summary>Software drops (the default), hardware drops (devlink traps), or All.</summary>
+    [Parameter]
+    public DropMonitorOrigin Origin { get; set; } = DropMonitorOrigin.Software;
+
+    /// <summary>Stop after this many objects (after the filters).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    [Alias("First")]
+    public int Count { get; set; }
+
+    /// <summary>Stop after this long (a TimeSpan, or a number of seconds).</summary>
+    [Parameter]
+    [PacketDropSeconds]
+    public TimeSpan Duration { get; set; }
+
+    /// <summary>Only drops of packets received on these devices (wildcards).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [Alias("Interface")]
+    public string[]? InterfaceName { get; set; }
+
+    /// <summary>Only drops at these locations: the function ("__udp4_lib_rcv") or the whole location (wildcards).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [Alias("Location")]
+    public string[]? Symbol { get; set; }
+
+    /// <summary>Only drops with these reasons ("NO_SOCKET", "NETFILTER_*"; wildcards, any case).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Reason { get; set; }
+
+    /// <summary>Only packets of these protocols: EtherType names or numbers (IPv4, IPv6, ARP, 0x88cc) or transports (TCP, UDP, ICMP, ICMPv6).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Protocol { get; set; }
+
+    /// <summary>The network namespace whose device names are used (ip netns name or a path).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NetNamespace { get; set; }
+
+    private volatile bool _stopping;
+    private DropMonitorClient? _client;
+    private DropMonitorSession? _session;
+    private InterfaceTable? _interfaces;
+    private bool _kallsymsWarned;
+
+    protected override void ProcessRecord()
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) && Duration <= TimeSpan.Zero)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), Duration, "-Duration must be positive."),
+                "DropMonitorInvalidDuration", ErrorCategory.InvalidArgument, Duration));
+        var filter = BuildFilter();
+        var mode = MyInvocation.BoundParameters.ContainsKey(nameof(Mode)) ? Mode : (DropAlertMode?)null;
+        if (mode == DropAlertMode.Summary) RefuseSummaryFilters(filter);
+        try
+        {
+            _client = DropMonitorClient.Open(WriteVerbose);
+            mode ??= _client.SupportsPacketMode ? DropAlertMode.Packet : DropAlertMode.Summary;
+            if (mode == DropAlertMode.Summary) RefuseSummaryFilters(filter);
+            _interfaces = InterfaceTable.Open(NetNamespace);
+            CheckInterfaceNames();
+            _session = DropMonitorSession.Start(_client, new DropMonitorSessionOptions
+            {
+                Mode = mode,
+                TruncateLength = MyInvocation.BoundParameters.ContainsKey(nameof(TruncateLength)) ? (uint)TruncateLength : null,
+                QueueLength = MyInvocation.BoundParameters.ContainsKey(nameof(QueueLength)) ? (uint)QueueLength : null,
+                Origin = Origin,
+            }, WriteVerbose);
+            _session.Interfaces = _interfaces;
+            _session.Symbols = Symbols;
+        }
+        catch (DropMonitorException e)
+        {
+            Cleanup();
+            ThrowTerminatingError(DropMonitorErrors.From(e));
+        }
+        catch (Exception e) when (DropMonitorErrors.IsSystem(e))
+        {
+            Cleanup();
+            ThrowTerminatingError(DropMonitorErrors.FromSystem(e));
+        }
+
+        try
+        {
+            Monitor(_session!, filter);
+        }
+        finally
+        {
+            Finish();
+        }
+    }
+
+    private void RefuseSummaryFilters(PacketDropFilter filter)
+    {
+        if (!filter.FiltersPacketFields) return;
+        Cleanup();
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+            "-InterfaceName, -Reason and -Protocol need packet mode: summary alerts carry only drop locations and counts. Use -Mode Packet, or filter by -Symbol."),
+            "DropMonitorFilterNeedsPacketMode", ErrorCategory.InvalidArgument, null));
+    }
+
+    private PacketDropFilter BuildFilter()
+    {
+        try
+        {
+            return new PacketDropFilter(InterfaceName, Symbol, Reason, Protocol);
+        }
+        catch (DropMonitorException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "DropMonitorUnknownProtocol", ErrorCategory.InvalidArgument, e.Target));
+            throw;
+        }
+    }
+
+    /// <summary>A device name without wildcards must exist (in the namespace used), or nothing could ever match.</summary>
+    private void CheckInterfaceNames()
+    {
+        if (InterfaceName is null) return;
+        foreach (var name in InterfaceName.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
+            if (_interfaces!.Find(name) is null)
+                throw new DropMonitorException(DropMonitorErrorKind.NotFound,
+                    $"There is no network device '{name}' in {(NetNamespace is null ? "this network namespace" : $"the network namespace '{NetNamespace}'")}.") { Target = name };
+    }
+
+    private KernelSymbols? Symbols()
+    {
+        var symbols = KernelSymbols.Shared(TimeSpan.FromMinutes(5));
+        if (symbols.Unavailable is { } why && !_kallsymsWarned)
+        {
+            _kallsymsWarned = true;
+            WriteWarning($"Drop locations stay as addresses: {why}.");
+        }
+        return symbols.Unavailable is null ? symbols : null;
+    }
+
+    private void Monitor(DropMonitorSession session, PacketDropFilter filter)
+    {
+        long deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) ? Environment.TickCount64 + (long)Duration.TotalMilliseconds : long.MaxValue;
+        bool counted = MyInvocation.BoundParameters.ContainsKey(nameof(Count));
+        int written = 0;
+        long overrunsSeen = 0;
+        while (!_stopping)
+        {
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0) break;
+            foreach (var alert in session.Read((int)Math.Min(250, left)))
+            {
+                if (!filter.Matches(alert)) continue;
+                WriteObject(alert);
+                if (counted && ++written >= Count) return;
+            }
+            if (session.BufferOverruns > overrunsSeen)
+            {
+                WriteWarning($"The NET_DM socket overflowed (ENOBUFS): the kernel threw alerts away because they came faster than the pipeline took them ({session.BufferOverruns} time(s) so far). Filter less downstream, or use -Mode Summary.");
+                overrunsSeen = session.BufferOverruns;
+            }
+        }
+        if (_stopping) return;
+        // -Duration: stop first, then hand over what was already on its way (for a second at most: a flood can
+        // leave more in the socket than is worth waiting for; the socket's backlog is not a loss).
+        session.Stop();
+        long drainUntil = Environment.TickCount64 + 1000;
+        while (!_stopping && Environment.TickCount64 < drainUntil)
+        {
+            var rest = session.Read(0);
+            if (rest.Count == 0) break;
+            foreach (var alert in rest)
+            {
+                if (!filter.Matches(alert)) continue;
+                WriteObject(alert);
+                if (counted && ++written >= Count) return;
+            }
+        }
+        if (!_stopping && session.DiscardPending() is var unread and > 0)
+            WriteWarning($"{unread} alert(s) (before the filters) of drops before the end of -Duration were still waiting in the NET_DM socket and were not written: " +
+                "they came faster than the pipeline took them. Filter less downstream, narrow the drops with -TruncateLength, or use -Mode Summary.");
+    }
+
+    /// <summary>Stops, restores, and reports losses: as warnings, or straight to the host when the pipeline is stopping.</summary>
+    private void Finish()
+    {
+        if (_session is null) { Cleanup(); return; }
+        var report = _session.Stop();
+        foreach (var note in report.Notes) Say(note, warning: false);
+        foreach (var problem in report.Problems) Say(problem, warning: true);
+        if (report.BufferOverruns > 0)
+            Say($"Alerts were lost: the NET_DM socket overflowed {report.BufferOverruns} time(s) (ENOBUFS); the kernel does not say how many alerts each time.", warning: true);
+        if (report.KernelSoftwareDropped > 0)
+            Say($"The drop monitor lost {report.KernelSoftwareDropped} software drop alert(s): its per-CPU queue ({_session.ActiveConfiguration.QueueLength} packets) was full (NET_DM_ATTR_STATS_DROPPED). Raise -QueueLength or lower -TruncateLength.", warning: true);
+        if (report.KernelHardwareDropped > 0)
+            Say($"The drop monitor lost {report.KernelHardwareDropped} hardware drop alert(s): its queue was full (NET_DM_ATTR_HW_STATS). Raise -QueueLength.", warning: true);
+        if (!report.LostAny && report.KernelSoftwareDropped is not null)
+            Say($"No alerts lost ({report.AlertsReceived} received; the kernel's dropped counter did not move).", warning: false);
+        Cleanup();
+    }
+
+    private void Say(string text, bool warning)
+    {
+        try
+        {
+            if (warning) WriteWarning(text); else WriteVerbose(text);
+        }
+        catch (Exception e) when (e is PipelineStoppedException or InvalidOperationException)
+        {
+            // The pipeline is stopping (Ctrl+C, Select-Object -First): warnings still reach the user through the host.
+            if (warning) Host?.UI?.WriteWarningLine(text);
+        }
+    }
+
+    private void Cleanup()
+    {
+        _session?.Dispose();
+        _session = null;
+        _client?.Dispose();
+        _client = null;
+        _interfaces?.Dispose();
+        _interfaces = null;
+    }
+
+    protected override void StopProcessing() => _stopping = true;
+
+    public void Dispose() => Cleanup();
+}
+
+/// <summary>Lets -Duration take a number of seconds (5, 0.5) as well as a TimeSpan ("00:00:05").</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+internal sealed class PacketDropSecondsAttribute : ArgumentTransformationAttribute
+{
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        return value switch
+        {
+            int or long or short or byte or uint or ulong or double or float or decimal =>
+                TimeSpan.FromSeconds(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) => TimeSpan.FromSeconds(seconds),
+            _ => inputData,
+        };
+    }
+}

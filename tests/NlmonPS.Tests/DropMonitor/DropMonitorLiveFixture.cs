@@ -1,0 +1,172 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using NlmonPS.Kernel;
+
+namespace NlmonPS.Tests.DropMonitor;
+
+/// <summary>
+/// What the live drop-monitor tests share: one PowerShell engine with NlmonPS imported (starting it is the slow
+/// part inside the rig, ~1.5 min under TCG), the drop monitor's configuration as the tests found it (put back
+/// at the end), and timings for the report.
+/// </summary>
+public sealed class DropMonitorLiveFixture : IDisposable
+{
+    private readonly Runspace _runspace;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public DropMonitorLiveFixture()
+    {
+        var iss = InitialSessionState.CreateDefault2();
+        iss.ImportPSModule(new[] { ModuleLoader.ManifestPath });
+        _runspace = RunspaceFactory.CreateRunspace(iss);
+        _runspace.Open();
+        EngineStart = _clock.Elapsed;
+        // NET_DM must be there: on a kernel without it this throws, and every test of the class fails (never skips).
+        using var client = DropMonitorClient.Open();
+        Initial = client.GetConfiguration(probeMonitoring: true);
+        Log($"engine started in {EngineStart.TotalSeconds:F1} s; NET_DM {client.Family}; configuration {Initial}, monitoring {Initial.Monitoring}");
+    }
+
+    public TimeSpan EngineStart { get; }
+    public DropMonitorConfiguration Initial { get; }
+
+    public sealed record Result(Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings, IReadOnlyList<string> Verbose, Exception? Terminating)
+    {
+        public IEnumerable<T> Objects<T>() => Output.Select(o => o.BaseObject).OfType<T>();
+
+        public ErrorRecord Error => Terminating is RuntimeException { ErrorRecord: { } e } ? e : Errors.Single();
+    }
+
+    /// <summary>Runs a script in the shared engine (terminating errors are returned, not thrown).</summary>
+    public Result Run(string script, IDictionary<string, object?>? variables = null)
+    {
+        var started = _clock.Elapsed;
+        Log($"> {script}");
+        using var ps = Create(script, variables);
+        Collection<PSObject> output = new();
+        Exception? terminating = null;
+        try { output = ps.Invoke(); }
+        catch (RuntimeException ex) { terminating = ex; }
+        Log($"{(_clock.Elapsed - started).TotalSeconds,6:F1} s  {script}");
+        return Collect(ps, output, terminating);
+    }
+
+    /// <summary>Starts a script without waiting: for stopping it (Ctrl+C) while it runs.</summary>
+    public Running Start(string script)
+    {
+        var ps = Create(script, null);
+        var output = new PSDataCollection<PSObject>();
+        var handle = ps.BeginInvoke<PSObject, PSObject>(null, output);
+        return new Running(ps, output, handle, this);
+    }
+
+    public sealed class Running : IDisposable
+    {
+        private readonly PowerShell _ps;
+        private readonly IAsyncResult _handle;
+        private readonly DropMonitorLiveFixture _owner;
+
+        internal Running(PowerShell ps, PSDataCollection<PSObject> output, IAsyncResult handle, DropMonitorLiveFixture owner)
+        {
+            _ps = ps; Output = output; _handle = handle; _owner = owner;
+        }
+
+        public PSDataCollection<PSObject> Output { get; }
+        public PSInvocationState State => _ps.InvocationStateInfo.State;
+
+        /// <summary>What Ctrl+C does: stops the pipeline and waits for it.</summary>
+        public Result Stop()
+        {
+            _ps.Stop();
+            Exception? terminating = null;
+            try { _ps.EndInvoke(_handle); }
+            catch (Exception e) when (e is RuntimeException or PipelineStoppedException) { terminating = e; }
+            return _owner.Collect(_ps, new Collection<PSObject>(Output.ToList()), terminating);
+        }
+
+        public void Dispose() => _ps.Dispose();
+    }
+
+    private PowerShell Create(string script, IDictionary<string, object?>? variables)
+    {
+        var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        if (variables is not null)
+            foreach (var (k, v) in variables) _runspace.SessionStateProxy.SetVariable(k, v);
+        ps.AddScript(script);
+        return ps;
+    }
+
+    private Result Collect(PowerShell ps, Collection<PSObject> output, Exception? terminating) =>
+        new(output, ps.Streams.Error.ToList(), ps.Streams.Warning.Select(w => w.Message).ToList(),
+            ps.Streams.Verbose.Select(v => v.Message).ToList(), terminating);
+
+    /// <summary>Timings go to stderr (the rig streams it; tests/run.sh shows it).</summary>
+    public void Log(string line) => Console.Error.WriteLine($"[dropmon {_clock.Elapsed.TotalSeconds,7:F1} s] {line}");
+
+    public void Dispose()
+    {
+        // Whatever a failed test left: no monitoring, and the configuration as found.
+        try
+        {
+            using var client = DropMonitorClient.Open();
+            client.Stop(DropMonitorOrigin.All);
+            client.SetConfiguration(Initial.AlertMode, Initial.TruncateLength, Initial.QueueLength);
+        }
+        catch (DropMonitorException)
+        {
+        }
+        Log("done");
+        _runspace.Dispose();
+    }
+}
+
+/// <summary>
+/// Sends UDP datagrams carrying a marker to a closed port on 127.0.0.1 from a background thread, every
+/// <c>interval</c> until disposed: each one is dropped in __udp4_lib_rcv with reason NO_SOCKET.
+/// </summary>
+public sealed class ClosedPortSender : IDisposable
+{
+    public const int ClosedPort = 9;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private int _sent;
+
+    public ClosedPortSender(string tag, int payloadBytes = 0, int intervalMs = 100, int burst = 1, int rounds = int.MaxValue)
+    {
+        Tag = tag;
+        _thread = new Thread(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var target = new IPEndPoint(IPAddress.Loopback, ClosedPort);
+            for (int round = 0; round < rounds && !_stop.IsCancellationRequested; round++)
+            {
+                for (int i = 0; i < burst; i++)
+                {
+                    var text = Marker(Interlocked.Increment(ref _sent));
+                    var payload = Encoding.ASCII.GetBytes(text.PadRight(Math.Max(payloadBytes, text.Length), '.'));
+                    try { socket.SendTo(payload, target); } catch (SocketException) { }
+                }
+                _stop.Token.WaitHandle.WaitOne(intervalMs);
+            }
+        }) { IsBackground = true, Name = "closed-port sender " + tag };
+        _thread.Start();
+    }
+
+    public string Tag { get; }
+    public int Sent => Volatile.Read(ref _sent);
+    public string Prefix => $"nlmonps-drop-{Tag}-";
+    public string Marker(int n) => $"{Prefix}{n}";
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join();
+        _stop.Dispose();
+    }
+}

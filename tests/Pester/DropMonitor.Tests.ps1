@@ -1,0 +1,149 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Pester 5 tests of Get-PacketDrop, Export-PacketDropPcap and the drop-monitor configuration cmdlets for real
+# pwsh 7.4+ on Linux, as root, on a kernel with the drop monitor (CONFIG_NET_DROP_MONITOR, module drop_monitor).
+# Run with ./build.ps1 Test, or Invoke-Pester tests/Pester/DropMonitor.Tests.ps1 after dotnet build.
+#
+# The drops are UDP datagrams with a marker sent to a closed port on 127.0.0.1 (dropped in __udp4_lib_rcv,
+# reason NO_SOCKET on kernels 5.18+). A background job sends them while the cmdlet runs. On a kernel without
+# the drop monitor only the error test runs: it checks that the cmdlets say why.
+
+BeforeDiscovery {
+    $script:Reason = $null
+    if (-not $IsLinux) { $script:Reason = 'the drop monitor needs Linux' }
+    elseif ((& id -u) -ne '0') { $script:Reason = 'the drop monitor tests need root (CAP_NET_ADMIN)' }
+    $script:Skip = $null -ne $script:Reason
+    $script:HasNetDm = $false
+    if (-not $script:Skip) {
+        Import-Module (Join-Path $PSScriptRoot '../../out/NlmonPS/NlmonPS.psd1') -Force
+        try { $null = Get-DropMonitorConfiguration -ErrorAction Stop; $script:HasNetDm = $true } catch { }
+    }
+}
+
+BeforeAll {
+    $script:Root = Resolve-Path "$PSScriptRoot/../.."
+    Import-Module (Join-Path $Root 'out/NlmonPS/NlmonPS.psd1') -Force
+
+    # Sends marker datagrams to 127.0.0.1:9 every 100 ms until the job is stopped.
+    function Start-ClosedPortSender {
+        param([Parameter(Mandatory)][string] $Tag, [int] $PayloadBytes = 0)
+        Start-ThreadJob -ArgumentList $Tag, $PayloadBytes -ScriptBlock {
+            param($Tag, $PayloadBytes)
+            $udp = [System.Net.Sockets.UdpClient]::new()
+            $n = 0
+            while ($true) {
+                $n++
+                $text = "nlmonps-drop-$Tag-$n".PadRight($PayloadBytes, '.')
+                $bytes = [Text.Encoding]::ASCII.GetBytes($text)
+                $null = $udp.Send($bytes, $bytes.Length, '127.0.0.1', 9)
+                Start-Sleep -Milliseconds 100
+            }
+        }
+    }
+
+    function Get-PayloadText([NlmonPS.DropMonitoring.PacketDrop] $Drop) {
+        [Text.Encoding]::ASCII.GetString($Drop.Packet, $Drop.NetworkOffset + 28, $Drop.Packet.Length - $Drop.NetworkOffset - 28)
+    }
+}
+
+Describe 'Drop monitor' -Skip:$Skip {
+    Context 'on a kernel without the drop monitor' -Skip:$HasNetDm {
+        It 'says why, with a stable ErrorId' {
+            $err = $null
+            try { Get-PacketDrop -Count 1 -ErrorAction Stop } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -Match '^DropMonitor(NotInKernel|NoModuleSupport|ModuleNotFound|ModuleLoadDenied|ModuleLoadFailed|NotInInitialNamespace),'
+            $err.Exception.Message | Should -Match 'drop'
+        }
+    }
+
+    Context 'on a kernel with the drop monitor' -Skip:(-not $HasNetDm) {
+        BeforeAll {
+            $script:Saved = Get-DropMonitorConfiguration
+            $script:Dir = Join-Path ([IO.Path]::GetTempPath()) "nlmonps-dropmon-$PID"
+            $null = New-Item -ItemType Directory -Path $Dir -Force
+        }
+        AfterAll {
+            Set-DropMonitorConfiguration -StopMonitoring -Confirm:$false -ErrorAction SilentlyContinue
+            $Saved | Set-DropMonitorConfiguration -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -Recurse -Force $Dir -ErrorAction SilentlyContinue
+        }
+
+        It 'reports UDP datagrams to a closed port with every field, and restores the configuration' {
+            $job = Start-ClosedPortSender -Tag count
+            try { $drops = @(Get-PacketDrop -Count 3 -Protocol UDP) } finally { $job | Stop-Job -PassThru | Remove-Job }
+            $drops.Count | Should -Be 3
+            foreach ($d in $drops) {
+                $d | Should -BeOfType NlmonPS.DropMonitoring.PacketDrop
+                Get-PayloadText $d | Should -BeLike 'nlmonps-drop-count-*'
+                $d.Symbol | Should -Be '__udp4_lib_rcv'
+                $d.Location | Should -Match '^__udp4_lib_rcv\+0x[0-9a-f]+/0x[0-9a-f]+'
+                $d.InterfaceName | Should -Be 'lo'
+                $d.ProtocolName | Should -Be 'IPv4'
+                $d.DestinationPort | Should -Be 9
+                $d.Length | Should -Be $d.OriginalLength
+                $d.Origin | Should -Be 'Software'
+            }
+            $now = Get-DropMonitorConfiguration
+            $now.AlertMode | Should -Be $Saved.AlertMode
+            $now.TruncateLength | Should -Be $Saved.TruncateLength
+            $now.QueueLength | Should -Be $Saved.QueueLength
+            $now.Monitoring | Should -BeFalse
+        }
+
+        It 'honours -TruncateLength' {
+            $job = Start-ClosedPortSender -Tag trunc -PayloadBytes 300
+            try { $d = Get-PacketDrop -Count 1 -TruncateLength 60 -Protocol UDP } finally { $job | Stop-Job -PassThru | Remove-Job }
+            $d.Length | Should -Be 60
+            $d.OriginalLength | Should -Be (14 + 20 + 8 + 300)
+            $d.IsTruncated | Should -BeTrue
+        }
+
+        It 'counts drops in summary mode' {
+            $job = Start-ClosedPortSender -Tag summary
+            try { $s = @(Get-PacketDrop -Mode Summary -Duration 4 -Symbol '__udp4_lib_rcv') } finally { $job | Stop-Job -PassThru | Remove-Job }
+            $s.Count | Should -BeGreaterThan 0
+            ($s | Measure-Object -Property Count -Sum).Sum | Should -BeGreaterOrEqual 10
+        }
+
+        It 'round-trips the configuration and refuses changes while monitoring' {
+            $set = Set-DropMonitorConfiguration -AlertMode Packet -TruncateLength 77 -QueueLength 123 -PassThru -Confirm:$false
+            $set.TruncateLength | Should -Be 77
+            $set.QueueLength | Should -Be 123
+            $running = Start-ThreadJob -ArgumentList (Join-Path $Root 'out/NlmonPS/NlmonPS.psd1') -ScriptBlock {
+                param($Manifest) Import-Module $Manifest; Get-PacketDrop -Duration 8 | Out-Null
+            }
+            try {
+                $deadline = (Get-Date).AddSeconds(30)
+                while (-not (Get-DropMonitorConfiguration).Monitoring -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+                $err = $null
+                try { Set-DropMonitorConfiguration -QueueLength 5 -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -BeLike 'DropMonitorBusy,*'
+                $err.Exception.Message | Should -Match 'EBUSY'
+            } finally { $running | Wait-Job | Remove-Job }
+            $Saved | Set-DropMonitorConfiguration -Confirm:$false
+            (Get-DropMonitorConfiguration).QueueLength | Should -Be $Saved.QueueLength
+        }
+
+        It 'exports the alerts (netlink) and the packets (frames), and both read back' {
+            $netlink = Join-Path $Dir 'drops-netlink.pcap'
+            $frames = Join-Path $Dir 'drops.pcap'
+            $job = Start-ClosedPortSender -Tag export
+            try {
+                Get-PacketDrop -Count 2 -Protocol UDP | Export-PacketDropPcap -Path $frames -PassThru | Export-NetlinkPcap -Path $netlink
+            } finally { $job | Stop-Job -PassThru | Remove-Job }
+            $back = @(Get-NetlinkMessage -Path $netlink)
+            $back.Count | Should -Be 3
+            $back[0].Command | Should -Be 'CTRL_CMD_NEWFAMILY'
+            $back[1].Family | Should -Be 'NET_DM'
+            if (Get-Command tshark -ErrorAction SilentlyContinue) {
+                (& tshark -r $frames -T fields -e udp.dstport 2>$null) | Should -Be @('9', '9')
+                (& tshark -r $netlink -V 2>$null) -join "`n" | Should -Match 'Drop location \(symbol\): __udp4_lib_rcv'
+            }
+        }
+
+        It 'reads the statistics' {
+            $s = Get-DropMonitorStatistics
+            $s.SoftwareDropped | Should -BeGreaterOrEqual 0
+        }
+    }
+}
