@@ -4,26 +4,32 @@ using NlmonPS.Wire;
 
 namespace NlmonPS.Bench;
 
-/// <summary>The engine alone, on real recorded traffic held in memory: split, walk, decode.</summary>
+/// <summary>
+/// The engine alone, on real recorded traffic held in memory: split, walk, decode. "mix" is every fixture in
+/// tests/fixtures (route, tc, nftables, conntrack, sockdiag, xfrm, genl, dropmon) and tests/fixtures/native,
+/// interleaved record by record; a file name benchmarks that fixture alone. The Records/s, Messages/s,
+/// Attributes/s and Alloc/msg columns divide by what one operation handles (see <see cref="Workload"/>).
+/// </summary>
 [MemoryDiagnoser]
+[Config(typeof(RateColumns.Config))]
 public class EngineBenchmarks
 {
-    private List<NetlinkRecord> _records = null!;
+    private Workload _work = null!;
     private readonly List<RawMessage> _raw = new();
     private readonly List<RawAttribute> _attributes = new();
 
-    [Params("kernel-link-addr.pcap")]
-    public string Fixture { get; set; } = "";
+    [Params("mix")]
+    public string Fixture { get; set; } = "mix";
 
     [GlobalSetup]
-    public void Setup() => _records = PcapFile.ReadAll(Program.FixturePath(Fixture));
+    public void Setup() => _work = Workload.Load(Fixture);
 
     /// <summary>Records split into messages (nlmsghdr walk only).</summary>
     [Benchmark]
     public int Split()
     {
         int n = 0;
-        foreach (var r in _records)
+        foreach (var r in _work.Records)
         {
             _raw.Clear();
             NetlinkMessageSplitter.Split(r.Data, ByteOrder.LittleEndian, _raw);
@@ -32,34 +38,132 @@ public class EngineBenchmarks
         return n;
     }
 
-    /// <summary>Every top-level attribute walked (no values).</summary>
+    /// <summary>Every top-level attribute stream walked (TLV headers only, no values).</summary>
     [Benchmark]
     public int WalkAttributes()
     {
         int n = 0;
-        foreach (var r in _records)
+        foreach (var (data, offset) in _work.AttributeStreams)
         {
-            _raw.Clear();
-            NetlinkMessageSplitter.Split(r.Data, ByteOrder.LittleEndian, _raw);
-            foreach (var m in _raw)
-            {
-                if (m.Payload.Length <= 16) continue;
-                _attributes.Clear();
-                AttributeWalker.Walk(m.Payload[16..], 32, ByteOrder.LittleEndian, _attributes);
-                n += _attributes.Count;
-            }
+            _attributes.Clear();
+            AttributeWalker.Walk(data, offset, ByteOrder.LittleEndian, _attributes);
+            n += _attributes.Count;
         }
         return n;
     }
 
-    /// <summary>Every message decoded to a complete NetlinkMessage (header, attributes, error, summary).</summary>
+    /// <summary>Every message decoded to a NetlinkMessage (values of structs wait for a first read).</summary>
+    [Benchmark]
+    public int Decode()
+    {
+        var decoder = new NetlinkDecoder();
+        int n = 0;
+        foreach (var r in _work.Records) n += decoder.Decode(r).Count;
+        return n;
+    }
+
+    /// <summary>Every message decoded to a NetlinkMessage, and its Summary line built.</summary>
     [Benchmark]
     public int DecodeComplete()
     {
         var decoder = new NetlinkDecoder();
         int n = 0;
-        foreach (var r in _records)
+        foreach (var r in _work.Records)
             foreach (var m in decoder.Decode(r)) { n += m.Summary.Length > 0 ? 1 : 0; }
         return n;
     }
+
+    /// <summary>As <see cref="DecodeComplete"/>, then every value of every field read (header, attributes at every depth, error).</summary>
+    [Benchmark]
+    public int DecodeAndReadAll()
+    {
+        var decoder = new NetlinkDecoder();
+        int n = 0;
+        foreach (var r in _work.Records)
+            foreach (var m in decoder.Decode(r)) n += Workload.Touch(m) + (m.Summary.Length > 0 ? 1 : 0);
+        return n;
+    }
+}
+
+/// <summary>The records a benchmark runs over, and how many records, messages and attributes one pass handles.</summary>
+internal sealed class Workload
+{
+    private static readonly Dictionary<string, Workload> Cache = new();
+
+    public required List<NetlinkRecord> Records { get; init; }
+    public required List<(ReadOnlyMemory<byte> Data, int Offset)> AttributeStreams { get; init; }
+    public long Messages { get; init; }
+    public long Attributes { get; init; }
+    /// <summary>Top-level attributes: what <see cref="EngineBenchmarks.WalkAttributes"/> walks.</summary>
+    public long TopLevelAttributes { get; init; }
+
+    public static Workload Load(string fixture)
+    {
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(fixture, out var cached)) return cached;
+            var records = fixture == "mix" ? PcapFile.ReadMix(PcapFile.AllFixtures()) : PcapFile.ReadAll(Program.FixturePath(fixture));
+            // Where each message's attributes start, from a full decode (the family header's size varies by type).
+            var streams = new List<(ReadOnlyMemory<byte>, int)>();
+            long messages = 0, attributes = 0, topLevel = 0;
+            var decoder = new NetlinkDecoder();
+            foreach (var r in records)
+            {
+                var raws = NetlinkMessageSplitter.Split(r.Data, ByteOrder.LittleEndian);
+                var decoded = decoder.Decode(r);
+                messages += decoded.Count;
+                for (int i = 0; i < decoded.Count && i < raws.Count; i++)
+                {
+                    attributes += CountAttributes(decoded[i].Attributes);
+                    topLevel += decoded[i].Attributes.Count;
+                    if (decoded[i].Attributes.Count == 0) continue;
+                    int start = decoded[i].Attributes[0].Offset;
+                    if (start < raws[i].Bytes.Length) streams.Add((raws[i].Bytes[start..], start));
+                }
+            }
+            return Cache[fixture] = new Workload { Records = records, AttributeStreams = streams, Messages = messages, Attributes = attributes, TopLevelAttributes = topLevel };
+        }
+    }
+
+    /// <summary>Attributes at every depth (struct fields not counted, and structs not decoded to count them).</summary>
+    public static long CountAttributes(NetlinkFields fields)
+    {
+        long n = 0;
+        foreach (var f in fields)
+        {
+            if (f.Type < 0) continue;
+            n++;
+            if (f.Kind == ValueKind.Nested && f.Value is NetlinkFields nested) n += CountAttributes(nested);
+            else if (f.Kind == ValueKind.NestedArray && f.Value is NetlinkFields[] array) foreach (var a in array) n += CountAttributes(a);
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Reads every value of a message at every depth the way PowerShell does (ConvertTo-Json, Format-List, member
+    /// access: through IDictionary, name to value).
+    /// </summary>
+    public static int Touch(NetlinkMessage m)
+    {
+        int n = Touch(m.Header) + Touch(m.Attributes) + m.Bytes.Length + m.FlagNames.Length;
+        if (m.Error is { } e) n += e.ErrorName.Length + (e.Request is { } req ? Touch(req) : 0) + (e.Policy is { } p ? Touch(p) : 0);
+        return n;
+    }
+
+    public static int Touch(NetlinkFields fields)
+    {
+        int n = 0;
+        foreach (System.Collections.DictionaryEntry entry in (System.Collections.IDictionary)fields) n += TouchValue(entry.Value);
+        return n;
+    }
+
+    private static int TouchValue(object? value) => value switch
+    {
+        NetlinkFields nested => Touch(nested),
+        NetlinkFields[] array => array.Sum(Touch),
+        object?[] repeated => repeated.Sum(TouchValue),
+        byte[] b => b.Length,
+        null => 0,
+        _ => 1,
+    };
 }

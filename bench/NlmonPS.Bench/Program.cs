@@ -1,34 +1,187 @@
 using System.Diagnostics;
+using System.Globalization;
 using BenchmarkDotNet.Running;
 using NlmonPS.Bench;
+using NlmonPS.Capture;
 using NlmonPS.Decoding;
 
-// NlmonPS.Bench engine [BenchmarkDotNet args]      BenchmarkDotNet engine benchmarks
-// NlmonPS.Bench make-capture <source> <target> <n>  a big capture of at least n messages from real records
-// NlmonPS.Bench decode <file>                       decodes every message of a file to a complete object; prints rates
+// NlmonPS.Bench engine [BenchmarkDotNet args]            BenchmarkDotNet engine benchmarks (mix of every fixture)
+// NlmonPS.Bench make-capture <target> <n> [source...]     a capture of at least n messages repeating real records
+//                                                         (default sources: every fixture, interleaved)
+// NlmonPS.Bench decode [--reader] [--all] <file>          reads the file into memory, then decodes every message to a
+//                                                         complete object and builds its Summary; prints the engine's
+//                                                         rates and, last, "wall S cpu S" of that phase. --reader
+//                                                         streams through NetlinkCaptureReader (libpcap) as
+//                                                         Get-NetlinkMessage does; --all also reads every value at
+//                                                         every depth (what a JSON dump of the object would)
+// NlmonPS.Bench read <file>                               reading alone, through NetlinkCaptureReader
+// NlmonPS.Bench phases [rounds] [phase...]                CPU per message of split / decode / summary / read-all
+// NlmonPS.Bench stats [file]                              what the workload is made of
+// NlmonPS.Bench allocations [--all]                       which types the decode allocates
 
 switch (args.FirstOrDefault())
 {
     case "make-capture":
-        long made = PcapFile.MakeBig(args[1], args[2], long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
-        Console.WriteLine($"{made} messages written to {args[2]}");
+    {
+        if (args.Length < 3) { Console.Error.WriteLine("usage: make-capture <target> <messages> [source...]"); return 2; }
+        var sources = args.Length > 3 ? args[3..] : PcapFile.AllFixtures();
+        var mix = PcapFile.ReadMix(sources);
+        var (messages, records) = PcapFile.MakeBig(mix, args[1], long.Parse(args[2], CultureInfo.InvariantCulture));
+        Console.WriteLine($"{messages} messages in {records} records written to {args[1]} (from {mix.Count} real records: {string.Join(" ", sources)})");
         return 0;
+    }
+    case "stats":
+    {
+        // What the workload is made of: fields per message, by value type.
+        var records = args.Length > 1 ? PcapFile.ReadAll(args[1]) : PcapFile.ReadMix(PcapFile.AllFixtures());
+        var decoder = new NetlinkDecoder();
+        long messages = 0, fields = 0, structFields = 0, nests = 0;
+        var byType = new Dictionary<string, long>();
+        var byProtocol = new Dictionary<string, long>();
+        foreach (var r in records)
+            foreach (var m in decoder.Decode(r))
+            {
+                messages++;
+                byProtocol[$"{m.Protocol} {m.TypeName}"] = byProtocol.GetValueOrDefault($"{m.Protocol} {m.TypeName}") + 1;
+                Walk(m.Header); Walk(m.Attributes);
+                if (m.Error?.Request is { } q) { Walk(q.Header); Walk(q.Attributes); }
+            }
+        Console.WriteLine($"records {records.Count} messages {messages}: per message {fields / (double)messages:F1} fields " +
+                          $"({structFields / (double)messages:F1} struct fields, {(fields - structFields) / (double)messages:F1} attributes), {nests / (double)messages:F1} field sets");
+        foreach (var (k, v) in byType.OrderByDescending(x => x.Value)) Console.WriteLine($"  value {k}: {v / (double)messages:F2} per message");
+        foreach (var (k, v) in byProtocol.OrderByDescending(x => x.Value).Take(25)) Console.WriteLine($"  {k}: {v * 100.0 / messages:F1}%");
+        return 0;
+
+        void Walk(NetlinkFields set)
+        {
+            nests++;
+            foreach (var f in set)
+            {
+                fields++;
+                if (f.Type < 0) structFields++;
+                var t = f.Value?.GetType().Name ?? "null";
+                byType[t] = byType.GetValueOrDefault(t) + 1;
+                if (f.Value is NetlinkFields n) Walk(n);
+                else if (f.Value is NetlinkFields[] a) foreach (var x in a) Walk(x);
+            }
+        }
+    }
+    case "phases":
+    {
+        // CPU time per message of each phase over the fixture mix held in memory (best of several runs: the machine is shared).
+        var records = Environment.GetEnvironmentVariable("NLMONPS_BENCH_FILE") is { Length: > 0 } phaseFile
+            ? PcapFile.ReadAll(phaseFile) : PcapFile.ReadMix(PcapFile.AllFixtures());
+        int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40;
+        var raws = new List<NlmonPS.Wire.RawMessage>();
+        long messages = 0;
+        foreach (var r in records) messages += NlmonPS.Wire.NetlinkMessageSplitter.Split(r.Data, NlmonPS.Wire.ByteOrder.LittleEndian).Count;
+        var phases = new (string Name, Action Run)[]
+        {
+            ("split", () => { foreach (var r in records) { raws.Clear(); NlmonPS.Wire.NetlinkMessageSplitter.Split(r.Data, NlmonPS.Wire.ByteOrder.LittleEndian, raws); } }),
+            ("decode", () => { var d = new NetlinkDecoder(); foreach (var r in records) d.Decode(r); }),
+            ("decode+summary", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in d.Decode(r)) _ = m.Summary; }),
+            ("decode+summary+read all", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in d.Decode(r)) { _ = m.Summary; Workload.Touch(m); } }),
+        };
+        var self = Process.GetCurrentProcess();
+        foreach (var (name, run) in phases)
+        {
+            if (args.Length > 2 && !args[2..].Contains(name)) continue;
+            for (int i = 0; i < 3; i++) run();
+            double best = double.MaxValue;
+            for (int rep = 0; rep < 10; rep++)
+            {
+                self.Refresh();
+                var cpu = self.TotalProcessorTime;
+                for (int i = 0; i < rounds; i++) run();
+                self.Refresh();
+                best = Math.Min(best, (self.TotalProcessorTime - cpu).TotalSeconds);
+            }
+            Console.WriteLine($"{name,-26} {best * 1e9 / (messages * rounds),8:F0} ns/message CPU  ({messages * rounds / best / 1e6:F2} M messages/s)");
+        }
+        return 0;
+    }
+    case "allocations":
+    {
+        // Which types the decode allocates, sampled by the runtime every ~100 KB (GCAllocationTick).
+        var records = PcapFile.ReadMix(PcapFile.AllFixtures());
+        var decoder = new NetlinkDecoder();
+        for (int warm = 0; warm < 3; warm++) foreach (var r in records) foreach (var m in decoder.Decode(r)) _ = m.Summary;
+        using var listener = new AllocationListener();
+        bool all = args.Contains("--all");
+        for (int round = 0; round < 20; round++)
+            foreach (var r in records)
+                foreach (var m in decoder.Decode(r)) { _ = m.Summary; if (all) Workload.Touch(m); }
+        long total = listener.Bytes.Values.Sum();
+        foreach (var (type, bytes) in listener.Bytes.OrderByDescending(x => x.Value).Take(30))
+            Console.WriteLine($"{bytes * 100.0 / total,6:F1}%  {type}");
+        return 0;
+    }
+    case "read":
+    {
+        // Reading alone, through NetlinkCaptureReader (libpcap), as Get-NetlinkMessage reads.
+        var clock = Stopwatch.StartNew();
+        long records = 0, bytes = 0;
+        using (var reader = NetlinkCaptureReader.Open(args[1]))
+            while (reader.ReadNext() is { } record) { records++; bytes += record.Data.Length; }
+        Console.WriteLine($"records {records} bytes {bytes} read {clock.Elapsed.TotalSeconds:F3}s records/s {records / clock.Elapsed.TotalSeconds:F0}");
+        return 0;
+    }
     case "decode":
     {
-        var clock = Stopwatch.StartNew();
-        var records = PcapFile.ReadAll(args[1]);
-        var read = clock.Elapsed;
+        // decode [--reader] [--all] <file>
+        bool streaming = args.Contains("--reader"), all = args.Contains("--all");
+        string file = args[^1];
+        long messages = 0, records = 0, malformed = 0;
         var decoder = new NetlinkDecoder();
-        long messages = 0, attributes = 0;
+        var self = Process.GetCurrentProcess();
+        // In memory: the file's bytes, records made as the decoder asks (no reader cost, nothing held per record).
+        byte[]? held = streaming ? null : File.ReadAllBytes(file);
         long allocated = GC.GetTotalAllocatedBytes(true);
-        clock.Restart();
-        foreach (var r in records)
-            foreach (var m in decoder.Decode(r)) { messages++; attributes += m.Attributes.Count; _ = m.Summary; }
-        var decode = clock.Elapsed;
+        self.Refresh();
+        var cpu = self.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        if (held is null)
+        {
+            using var reader = NetlinkCaptureReader.Open(file);
+            while (reader.ReadNext() is { } record)
+            {
+                records++;
+                foreach (var m in decoder.Decode(record)) Use(m);
+            }
+        }
+        else
+        {
+            foreach (var r in PcapFile.Records(held, file))
+            {
+                records++;
+                foreach (var m in decoder.Decode(r)) Use(m);
+            }
+        }
+        var wall = clock.Elapsed.TotalSeconds;
+        self.Refresh();
+        var cpuSeconds = (self.TotalProcessorTime - cpu).TotalSeconds;
         allocated = GC.GetTotalAllocatedBytes(true) - allocated;
-        Console.WriteLine($"records {records.Count} messages {messages} attributes {attributes} read {read.TotalSeconds:F3}s decode {decode.TotalSeconds:F3}s");
-        Console.WriteLine($"records/s {records.Count / decode.TotalSeconds:F0} messages/s {messages / decode.TotalSeconds:F0} attributes/s {attributes / decode.TotalSeconds:F0} bytes-allocated/message {allocated / Math.Max(1, messages)}");
+        string what = (streaming ? "read (libpcap) + decode" : "decode (records in memory)") + (all ? " + summary + every value read" : " + summary");
+        Console.WriteLine($"records {records} messages {messages} malformed {malformed}: {what}");
+        Console.WriteLine($"messages/s {messages / wall:F0} (cpu: {messages / cpuSeconds:F0}), records/s {records / wall:F0}, allocated/message {allocated / Math.Max(1, messages)} B");
+        if (held is not null)
+        {
+            // Attributes at every depth, counted in a second pass outside the timing.
+            long attributes = 0;
+            var counter = new NetlinkDecoder();
+            foreach (var r in PcapFile.Records(held, file)) foreach (var m in counter.Decode(r)) attributes += Workload.CountAttributes(m.Attributes);
+            Console.WriteLine($"attributes {attributes}, attributes/s {attributes / wall:F0} (cpu: {attributes / cpuSeconds:F0})");
+        }
+        Console.WriteLine($"wall {wall:F3} cpu {cpuSeconds:F3}");
         return 0;
+
+        void Use(NetlinkMessage m)
+        {
+            messages++;
+            if (m.IsMalformed) malformed++;
+            _ = m.Summary;
+            if (all) Workload.Touch(m);
+        }
     }
     default:
         BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args.Skip(args.FirstOrDefault() == "engine" ? 1 : 0).ToArray());
@@ -43,8 +196,11 @@ namespace NlmonPS.Bench
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "native", name);
-                if (File.Exists(candidate)) return candidate;
+                foreach (var sub in new[] { "native", "" })
+                {
+                    var candidate = Path.Combine(dir.FullName, "tests", "fixtures", sub, name);
+                    if (File.Exists(candidate)) return candidate;
+                }
             }
             throw new FileNotFoundException($"fixture {name} not found above {AppContext.BaseDirectory}");
         }
