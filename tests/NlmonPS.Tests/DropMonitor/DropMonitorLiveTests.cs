@@ -6,7 +6,7 @@ using NlmonPS.DropMonitoring;
 using NlmonPS.Kernel;
 using Xunit;
 
-namespace NlmonPS.Tests.DropMonitor;
+namespace NlmonPS.Tests.DropMonitoring;
 
 /// <summary>
 /// The drop monitor on Debian's stock kernel (kernel/ rig: drop_monitor module, packet mode, drop reasons).
