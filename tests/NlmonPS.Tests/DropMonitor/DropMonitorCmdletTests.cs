@@ -13,7 +13,7 @@ using SharpPcap;
 using SharpPcap.LibPcap;
 using Xunit;
 
-namespace NlmonPS.Tests.DropMonitor;
+namespace NlmonPS.Tests.DropMonitoring;
 
 /// <summary>
 /// The drop-monitor cmdlets on any machine: the error that names why the kernel has no drop monitor (this

@@ -7,7 +7,7 @@ using System.Net.Sockets;
 using System.Text;
 using NlmonPS.Kernel;
 
-namespace NlmonPS.Tests.DropMonitor;
+namespace NlmonPS.Tests.DropMonitoring;
 
 /// <summary>
 /// What the live drop-monitor tests share: one PowerShell engine with NlmonPS imported (starting it is the slow

@@ -6,7 +6,7 @@ using NlmonPS.DropMonitoring;
 using NlmonPS.Kernel;
 using Xunit;
 
-namespace NlmonPS.Tests.DropMonitor;
+namespace NlmonPS.Tests.DropMonitoring;
 
 /// <summary>
 /// The drop monitor on Debian's stock kernel (kernel/ rig: drop_monitor module, packet mode, drop reasons).
@@ -191,6 +191,14 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
         var r = _f.Run("Get-PacketDrop -Symbol '__udp4_lib_rcv' -InterfaceName 'l?' -Reason 'no_sock*' -Protocol IPv4, UDP -Count 2 -Duration 120");
         Assert.Null(r.Terminating);
         Assert.Equal(2, r.Objects<PacketDrop>().Count(d => Text(d).Contains(sender.Prefix, StringComparison.Ordinal)));
+
+        // Software and hardware drops (NET_DM_ATTR_SW_DROPS and HW_DROPS on START and STOP): the rig has no
+        // devlink devices, so only software drops come, and both kinds of monitoring end with the command.
+        var all = _f.Run("Get-PacketDrop -Origin All -Protocol UDP -Count 1 -Duration 120");
+        Assert.Null(all.Terminating);
+        Assert.Empty(all.Errors);
+        Assert.Equal(DropOrigin.Software, Assert.Single(all.Objects<PacketDrop>()).Origin);
+        AssertConfigurationIsAsFound();
 
         var none = _f.Run("Get-PacketDrop -Symbol 'tcp_v4_rcv*' -Duration 2; Get-PacketDrop -InterfaceName 'eth*' -Duration 2; Get-PacketDrop -Protocol IPv6 -Duration 2");
         Assert.Null(none.Terminating);

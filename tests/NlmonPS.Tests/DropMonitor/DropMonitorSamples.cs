@@ -1,4 +1,4 @@
-namespace NlmonPS.Tests.DropMonitor;
+namespace NlmonPS.Tests.DropMonitoring;
 
 /// <summary>
 /// NET_DM messages exactly as the stock kernel 6.1.0-56-amd64 sent them to dropwatch 1.5.4, copied byte for byte

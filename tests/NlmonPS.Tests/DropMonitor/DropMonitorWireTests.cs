@@ -6,7 +6,7 @@ using NlmonPS.Kernel;
 using NlmonPS.Wire;
 using Xunit;
 
-namespace NlmonPS.Tests.DropMonitor;
+namespace NlmonPS.Tests.DropMonitoring;
 
 /// <summary>The NET_DM client against the bytes the stock kernel sent (DropMonitorSamples): parsing, requests, decoding.</summary>
 public class DropMonitorWireTests
