@@ -82,11 +82,15 @@ public sealed class NetlinkPcapWriter : IDisposable
         WriteFrame(timestamp, _buffer.AsSpan(0, length));
     }
 
-    /// <summary>Writes one frame as it is (its link-layer header included).</summary>
-    public void WriteFrame(DateTimeOffset timestamp, ReadOnlySpan<byte> frame)
+    /// <summary>
+    /// Writes one frame as it is (its link-layer header included). <paramref name="originalLength"/> is the frame's
+    /// real length when <paramref name="frame"/> was cut short (a truncated dropped packet), as a snaplen would.
+    /// </summary>
+    public void WriteFrame(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, int? originalLength = null)
     {
         long micros = (timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-        var header = new PcapHeader((uint)(micros / 1_000_000), (uint)(micros % 1_000_000), (uint)frame.Length, (uint)frame.Length);
+        uint length = (uint)Math.Max(originalLength ?? frame.Length, frame.Length);
+        var header = new PcapHeader((uint)(micros / 1_000_000), (uint)(micros % 1_000_000), length, (uint)frame.Length);
         try
         {
             _device.Write(frame, ref header);

@@ -1,9 +1,6 @@
 using System.Buffers.Binary;
 using NlmonPS.Capture;
 using NlmonPS.Kernel;
-using PacketDotNet;
-using SharpPcap;
-using SharpPcap.LibPcap;
 
 namespace NlmonPS.DropMonitoring;
 
@@ -19,53 +16,16 @@ public sealed class PacketDropPcapWriter : IDisposable
     public const ushort ArphrdEther = 1, ArphrdLoopback = 772, ArphrdNone = 0xFFFE;
     public const byte PacketHost = 0, PacketBroadcast = 1, PacketMulticast = 2, PacketOtherHost = 3, PacketOutgoing = 4;
 
-    private readonly CaptureFileWriterDevice _device;
+    // The file itself (0600, append checks, libpcap) is the one writer every export uses.
+    private readonly NetlinkPcapWriter _file;
 
-    private PacketDropPcapWriter(string path, CaptureFileWriterDevice device) { Path = path; _device = device; }
+    private PacketDropPcapWriter(NetlinkPcapWriter file) => _file = file;
 
-    public string Path { get; }
-    public long FramesWritten { get; private set; }
+    public string Path => _file.Path;
+    public long FramesWritten => _file.RecordsWritten;
 
-    public static PacketDropPcapWriter Create(string path, bool append)
-    {
-        bool appending = append && File.Exists(path) && new FileInfo(path).Length > 0;
-        if (appending)
-        {
-            int existing = ReadLinkType(path);
-            if (existing != LinkTypes.LinuxSll2)
-                throw new CaptureFileException(CaptureFileProblem.LinkTypeMismatch, path,
-                    $"Cannot append to '{path}': it holds {(existing < 0 ? "no pcap records" : LinkTypes.Describe(existing) + " records")}, not {LinkTypes.Describe(LinkTypes.LinuxSll2)}.");
-        }
-        else
-        {
-            try
-            {
-                using var _ = new FileStream(path, new FileStreamOptions
-                {
-                    Mode = FileMode.Create, Access = FileAccess.Write,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new CaptureFileException(CaptureFileProblem.WriteFailed, path, $"Cannot create '{path}': {ex.Message}", ex);
-            }
-        }
-        var device = new CaptureFileWriterDevice(path, appending ? FileMode.Append : FileMode.Create);
-        try
-        {
-            device.Open(new DeviceConfiguration { LinkLayerType = (LinkLayers)LinkTypes.LinuxSll2, Snaplen = 262144 });
-        }
-        catch (Exception ex) when (ex is PcapException or DllNotFoundException or InvalidOperationException)
-        {
-            device.Dispose();
-            throw new CaptureFileException(CaptureFileProblem.WriteFailed, path,
-                ex is DllNotFoundException ? "libpcap is not installed: install it (Debian: apt-get install libpcap0.8) to write capture files."
-                                           : $"Cannot open '{path}' for writing: {ex.Message}", ex);
-        }
-        return new PacketDropPcapWriter(path, device);
-    }
+    public static PacketDropPcapWriter Create(string path, bool append) =>
+        new(NetlinkPcapWriter.Create(path, append, LinkTypes.LinuxSll2));
 
     /// <summary>The frame written for a drop: SLL2 header plus the packet from its network header.</summary>
     public static byte[] Frame(PacketDrop drop, out int originalLength)
@@ -109,30 +69,8 @@ public sealed class PacketDropPcapWriter : IDisposable
     public void Write(PacketDrop drop)
     {
         var frame = Frame(drop, out int original);
-        long micros = (drop.Timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-        var header = new PcapHeader((uint)(micros / 1_000_000), (uint)(micros % 1_000_000), (uint)original, (uint)frame.Length);
-        try
-        {
-            _device.Write(frame, ref header);
-        }
-        catch (Exception ex) when (ex is PcapException or IOException)
-        {
-            throw new CaptureFileException(CaptureFileProblem.WriteFailed, Path, $"Writing to '{Path}' failed: {ex.Message}", ex);
-        }
-        FramesWritten++;
+        _file.WriteFrame(drop.Timestamp, frame, original);
     }
 
-    private static int ReadLinkType(string path)
-    {
-        using var f = File.OpenRead(path);
-        Span<byte> g = stackalloc byte[24];
-        if (f.Read(g) < 24) return -1;
-        uint magic = BitConverter.ToUInt32(g);
-        bool swapped = magic is 0xd4c3b2a1 or 0x4d3cb2a1;
-        if (!swapped && magic is not (0xa1b2c3d4 or 0xa1b23c4d)) return -1;
-        uint lt = BitConverter.ToUInt32(g[20..]);
-        return (int)(swapped ? BinaryPrimitives.ReverseEndianness(lt) : lt) & 0x0fffffff;
-    }
-
-    public void Dispose() => _device.Dispose();
+    public void Dispose() => _file.Dispose();
 }
