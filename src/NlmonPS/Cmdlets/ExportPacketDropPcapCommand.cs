@@ -55,18 +55,7 @@ public sealed class ExportPacketDropPcapCommand : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         var target = ParameterSetName == LiteralPathSet ? LiteralPath : Path;
-        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(target);
-        if (Directory.Exists(file))
-            ThrowTerminatingError(new ErrorRecord(new IOException($"'{file}' is a directory; give a file name for the capture."),
-                "PacketDropPcapPathIsDirectory", ErrorCategory.InvalidArgument, file));
-        if (File.Exists(file) && !Append)
-        {
-            if (NoClobber && !Force)
-                ThrowTerminatingError(new ErrorRecord(new IOException($"The file '{file}' already exists and -NoClobber was given. Use -Force to overwrite it or -Append to add to it."),
-                    "PacketDropPcapFileExists", ErrorCategory.ResourceExists, file));
-            if (Force && File.GetAttributes(file).HasFlag(FileAttributes.ReadOnly))
-                File.SetAttributes(file, File.GetAttributes(file) & ~FileAttributes.ReadOnly);
-        }
+        string file = ErrorRecords.PrepareExportTarget(this, target, Append, NoClobber, Force, "PacketDropPcap");
         if (!ShouldProcess(file, Append ? "Append dropped packets to capture file" : "Write dropped packets to capture file")) return;
         try
         {
