@@ -23,13 +23,9 @@ public sealed class DecodeContext
     /// <summary>The message being decoded, for decoders that look beyond their own bytes (sibling selection, direction).</summary>
     public NetlinkDirection Direction { get; internal set; }
 
-    /// <summary>What the message being decoded does (GET requests may carry filters rather than the object).</summary>
-    public MessageKind Kind { get; internal set; }
-
-    /// <summary>The family header of the message being decoded, for sets chosen by it (<see cref="AttributeSpec.HeaderSelector"/>).</summary>
-    public NetlinkFields Header { get; internal set; } = NetlinkFields.Empty;
-
+    /// <summary>Key material the check of the message being decoded found (zeroed in its bytes), and of an echoed request.</summary>
     internal List<(int Offset, int Length)> Redactions { get; } = new();
+    internal List<(int Offset, int Length)> EchoRedactions { get; } = new();
 }
 
 /// <summary>

@@ -35,8 +35,18 @@ public sealed class NetlinkDecoder
     }
 
     /// <summary>Decodes one message already cut out of its record.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessage DecodeMessage(RawMessage raw, NetlinkRecord record, ByteOrder order, int index)
+    {
+        Context.Redactions.Clear();
+        return DecodeMessage(raw, record, order, index, Context.Redactions);
+    }
+
+    /// <summary>
+    /// The message's names and layout are resolved now, and its whole tree is checked now (so IsMalformed is exact
+    /// and key material is zeroed before anyone sees the bytes); values are made when they are read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private NetlinkMessage DecodeMessage(RawMessage raw, NetlinkRecord record, ByteOrder order, int index, List<(int Offset, int Length)> redactions)
     {
         var h = raw.Header;
         var direction = record.Direction;
@@ -46,12 +56,8 @@ public sealed class NetlinkDecoder
             direction = InferDirection(record.Protocol, h);
             inferred = true;
         }
-
         Context.Order = order;
         Context.Direction = direction;
-        Context.Header = NetlinkFields.Empty;
-        Context.Kind = MessageKind.Other;
-        Context.Redactions.Clear();
 
         var schema = Schemas.For(record.Protocol);
         string? malformed = raw.MalformedReason;
@@ -59,46 +65,42 @@ public sealed class NetlinkDecoder
             malformed += $" (the capture cut this record to {record.Data.Length} of its {original} bytes: snaplen too small)";
         string typeName;
         string? family = null, command = null;
-        MessageKind kind = MessageKind.Other;
         NetlinkFields header = NetlinkFields.Empty, attributes = NetlinkFields.Empty;
         NetlinkError? error = null;
         Func<NetlinkMessage, string?>? summary = null;
+        ResolvedMessage? resolved = null;
 
         if (raw.Bytes.Length < Nl.HeaderLength)
-        {
             typeName = "malformed";
-        }
         else if (h.Type < Nl.NLMSG_MIN_TYPE)
         {
             typeName = ControlTypeName(h.Type);
             summary = Summaries.Control;
-            if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)
-                error = DecodeError(raw, record, order, schema, ref malformed);
-            else if (h.Type == Nl.NLMSG_DONE && raw.Payload.Length >= 4)
-                header = DoneHeader(raw, order);
         }
         else
         {
-            var resolved = schema?.Resolve(Context, h, raw.Payload.Span, direction);
-            if (resolved is null)
-            {
-                typeName = schema?.TypeName(h.Type) ?? $"unknown({h.Type})";
-            }
-            else
-            {
-                var spec = resolved.Spec;
-                typeName = spec.Name;
-                family = resolved.Family;
-                command = resolved.Command;
-                kind = spec.Kind;
-                summary = spec.Summary;
-                (header, attributes) = DecodeBody(resolved, raw, ref malformed);
-            }
+            resolved = schema?.Resolve(Context, h, raw.Payload.Span, direction);
+            typeName = resolved?.Spec.Name ?? schema?.TypeName(h.Type) ?? $"unknown({h.Type})";
+            family = resolved?.Family;
+            command = resolved?.Command;
+            summary = resolved?.Spec.Summary;
         }
 
+        var kind = resolved?.Spec.Kind ?? MessageKind.Other;
         var bytes = raw.Bytes.ToArray();
-        foreach (var (offset, length) in Context.Redactions)
+        var scope = new DecodeScope(bytes, order, direction, kind, Context.Options.RevealSecrets);
+        int mark = redactions.Count;
+        if (resolved is not null)
+            (header, attributes) = DecodeBody(resolved, scope, redactions, ref malformed);
+        else if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)
+            error = DecodeError(raw, record, scope, ref malformed);
+        else if (h.Type == Nl.NLMSG_DONE && raw.Payload.Length >= 4)
+            header = DoneHeader(raw, order);
+        for (int i = mark; i < redactions.Count; i++)
+        {
+            var (offset, length) = redactions[i];
             if (offset + length <= bytes.Length) Array.Clear(bytes, offset, length);
+        }
 
         var message = new NetlinkMessage
         {
@@ -111,7 +113,7 @@ public sealed class NetlinkDecoder
             Family = family,
             Command = command,
             Flags = h.Flags,
-            FlagNames = FlagNames(h.Flags, h.Type, kind),
+            Kind = kind,
             Sequence = h.Sequence,
             PortId = h.PortId,
             Length = h.Length,
@@ -153,38 +155,44 @@ public sealed class NetlinkDecoder
         return NetlinkDirection.ToKernel;
     }
 
+    /// <summary>The family header (and generic/netfilter pre-header) and the attributes, checked now, decoded when read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private (NetlinkFields Header, NetlinkFields Attributes) DecodeBody(ResolvedMessage resolved, RawMessage raw, ref string? malformed)
+    private static (NetlinkFields Header, NetlinkFields Attributes) DecodeBody(ResolvedMessage resolved, DecodeScope scope,
+        List<(int Offset, int Length)> redactions, ref string? malformed)
     {
-        var payload = raw.Payload;
+        int payloadLength = scope.Bytes.Length - Nl.HeaderLength;
         int offset = 0;
-        NetlinkFields header = NetlinkFields.Empty;
+        string? headerFault = null;
         foreach (var structSpec in new[] { resolved.PreHeader, resolved.Spec.Header })
         {
             if (structSpec is null) continue;
-            var avail = payload.Span[Math.Min(offset, payload.Length)..];
-            var decoded = AttributeDecoder.DecodeStruct(structSpec, avail, Nl.HeaderLength + offset, Context, out var reason);
-            if (header.Count == 0) header = decoded;
-            else foreach (var f in decoded) header.Add(f);
+            int at = Math.Min(offset, payloadLength);
+            var reason = FieldLevels.Check(FieldLevel.OfStruct(scope, structSpec, Nl.HeaderLength + at, payloadLength - at), redactions);
+            headerFault ??= reason;
             // A short header is legal in some requests (the 1-byte rtgenmsg of legacy dumps): say so, keep going.
-            if (reason is not null && avail.Length > 0 && avail.Length < structSpec.Size && resolved.Spec.Kind != MessageKind.Get)
+            int avail = payloadLength - at;
+            if (reason is not null && avail > 0 && avail < structSpec.Size && resolved.Spec.Kind != MessageKind.Get)
                 malformed ??= reason;
             offset += Nl.Align(structSpec.Size);
         }
+        var first = resolved.PreHeader ?? resolved.Spec.Header;
+        var header = first is null ? NetlinkFields.Empty
+            : new NetlinkFields(new FieldLevel(scope, Nl.HeaderLength, payloadLength, 0, first,
+                resolved.PreHeader is null ? null : resolved.Spec.Header), headerFault, reasonKnown: true);
+        scope.Header = header;
+
         offset += resolved.HeaderOffset;
-        Context.Header = header;
-        Context.Kind = resolved.Spec.Kind;
-        if (offset >= payload.Length || resolved.Spec.Attributes is null && offset >= payload.Length)
-            return (header, NetlinkFields.Empty);
+        if (offset >= payloadLength) return (header, NetlinkFields.Empty);
         if (resolved.Spec.Body is { } body)
         {
-            var decodedBody = body(payload[offset..], Nl.HeaderLength + offset, Context);
+            var decodedBody = body(scope, Nl.HeaderLength + offset, payloadLength - offset);
             malformed ??= decodedBody.MalformedReason;
             return (header, decodedBody);
         }
-        var attributes = AttributeDecoder.DecodeAttributes(resolved.Spec.Attributes, payload[offset..], Nl.HeaderLength + offset, Context);
-        malformed ??= attributes.MalformedReason;
-        return (header, attributes);
+        var level = FieldLevel.Attributes(scope, resolved.Spec.Attributes, Nl.HeaderLength + offset, payloadLength - offset, 0);
+        var fault = FieldLevels.Check(level, redactions);
+        malformed ??= fault;
+        return (header, new NetlinkFields(level, fault, reasonKnown: true));
     }
 
     private static NetlinkFields DoneHeader(RawMessage raw, ByteOrder order)
@@ -194,9 +202,10 @@ public sealed class NetlinkDecoder
         return fields;
     }
 
-    private NetlinkError DecodeError(RawMessage raw, NetlinkRecord record, ByteOrder order, IProtocolSchema? schema, ref string? malformed)
+    private NetlinkError DecodeError(RawMessage raw, NetlinkRecord record, DecodeScope scope, ref string? malformed)
     {
         var p = raw.Payload;
+        var order = scope.Order;
         if (p.Length < 4)
         {
             malformed ??= $"NLMSG_ERROR at offset {raw.Offset} has {p.Length} payload bytes, too short for its error code";
@@ -214,14 +223,12 @@ public sealed class NetlinkDecoder
             var echoed = p.Slice(4, echoedLength);
             var echoRecord = record with { Data = echoed, Direction = NetlinkDirection.ToKernel };
             var saved = (Context.Order, Context.Direction);
-            // Decode the echo without letting it touch the outer message's redactions.
-            var outerRedactions = Context.Redactions.ToList();
-            request = DecodeMessage(new RawMessage(0, echoedHeader, echoed, null), echoRecord, order, 0);
-            // The echo's secrets sit 4 bytes into the outer payload: zero them in the outer bytes too.
-            var echoRedactions = Context.Redactions.Select(r => (r.Offset + Nl.HeaderLength + 4, r.Length)).ToList();
-            Context.Redactions.Clear();
-            foreach (var r in outerRedactions) Context.Redactions.Add(r);
-            foreach (var r in echoRedactions) Context.Redactions.Add(r);
+            // The echo's key material is zeroed in its own bytes, and, 4 bytes into the payload, in the outer message's.
+            var echoRedactions = Context.EchoRedactions;
+            echoRedactions.Clear();
+            request = DecodeMessage(new RawMessage(0, echoedHeader, echoed, null), echoRecord, order, 0, echoRedactions);
+            foreach (var (offset, length) in echoRedactions)
+                if (Nl.HeaderLength + 4 + offset + length <= scope.Bytes.Length) Array.Clear(scope.Bytes, Nl.HeaderLength + 4 + offset, length);
             (Context.Order, Context.Direction) = saved;
             // From the clamped length: a corrupt nlmsg_len (say 0xffffffff) must not move the TLVs out of range.
             tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align(echoedLength));
@@ -233,7 +240,7 @@ public sealed class NetlinkDecoder
         NetlinkFields? policy = null;
         if ((raw.Header.Flags & Nl.NLM_F_ACK_TLVS) != 0 && tlvStart < p.Length)
         {
-            var tlvs = AttributeDecoder.DecodeAttributes(Schemas.ExtendedAck, p[tlvStart..], Nl.HeaderLength + tlvStart, Context);
+            var tlvs = AttributeDecoder.DecodeAttributes(Schemas.ExtendedAck, scope, Nl.HeaderLength + tlvStart, p.Length - tlvStart);
             extMessage = tlvs.Get<string>("msg");
             offs = tlvs["offs"] as uint?;
             cookie = tlvs["cookie"] as byte[];

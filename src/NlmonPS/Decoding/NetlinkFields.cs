@@ -8,13 +8,26 @@ namespace NlmonPS.Decoding;
 /// <summary>One decoded value: a family-header field or an attribute, with where it came from.</summary>
 public sealed class NetlinkField
 {
+    private readonly NetlinkFields? _owner;
+    private readonly int _index;
+    private object? _value;
+    private string? _reason;
+    private bool _reasonKnown;
+
     public NetlinkField(string name, object? value, int type, int offset, int length, ValueKind kind)
     {
-        Name = name; Value = value; Type = type; Offset = offset; Length = length; Kind = kind;
+        Name = name; _value = value; Type = type; Offset = offset; Length = length; Kind = kind; _reasonKnown = true;
+    }
+
+    /// <summary>A field of a lazily decoded set: its value and fault are worked out when first read.</summary>
+    internal NetlinkField(NetlinkFields owner, int index, in FieldEntry e)
+    {
+        _owner = owner; _index = index;
+        Name = e.Name; Type = e.Type; Offset = e.Offset; Length = e.Length; Kind = e.Kind;
     }
 
     public string Name { get; }
-    public object? Value { get; }
+    public object? Value => _value ??= _owner?.ValueAt(_index);
     /// <summary>The attribute type number, or -1 for a struct field.</summary>
     public int Type { get; }
     /// <summary>Offset of the attribute header (or field) from the start of the netlink message.</summary>
@@ -22,7 +35,17 @@ public sealed class NetlinkField
     public int Length { get; }
     public ValueKind Kind { get; }
     public bool IsKnown => !Name.StartsWith("unknown_", StringComparison.Ordinal);
-    public string? MalformedReason { get; init; }
+
+    /// <summary>What is wrong with this value or anything inside it; null when well formed.</summary>
+    public string? MalformedReason
+    {
+        get
+        {
+            if (!_reasonKnown) { _reason = _owner!.FaultAt(_index); _reasonKnown = true; }
+            return _reason;
+        }
+        init { _reason = value; _reasonKnown = true; }
+    }
 
     public override string ToString() => $"{Name}={NetlinkFields.Format(Value)}";
 }
@@ -32,58 +55,161 @@ public sealed class NetlinkField
 /// <c>$_.Attributes.linkinfo.kind</c>. A name that occurs more than once yields all its values.
 /// Keys compare case-insensitively, as PowerShell users expect.
 /// </summary>
+/// <remarks>
+/// A set read from a message decodes itself when first used: the walk lists its fields, and each value is made
+/// when it is read (a nested set is another such set). Whether anything in the message is malformed is known
+/// before that (the decoder checks the whole tree), so reading later never changes what a message reports.
+/// </remarks>
 public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
 {
-    private readonly List<NetlinkField> _fields;
+    private readonly FieldLevel _level;
+    private readonly bool _lazy;
+    private FieldEntry[]? _entries;
+    private int _count;
+    private object?[]? _values;
+    private NetlinkField?[]? _fields;
+    private string? _reason;
+    private bool _reasonKnown;
 
-    public NetlinkFields(int capacity = 8) => _fields = new List<NetlinkField>(capacity);
+    public NetlinkFields(int capacity = 8)
+    {
+        _entries = capacity == 0 ? Array.Empty<FieldEntry>() : new FieldEntry[capacity];
+        _values = capacity == 0 ? Array.Empty<object?>() : new object?[capacity];
+        _fields = capacity == 0 ? Array.Empty<NetlinkField?>() : new NetlinkField?[capacity];
+        _reasonKnown = true;
+    }
+
+    internal NetlinkFields(in FieldLevel level, string? knownReason = null, bool reasonKnown = false)
+    {
+        _level = level;
+        _lazy = true;
+        _reason = knownReason;
+        _reasonKnown = reasonKnown;
+    }
 
     public static readonly NetlinkFields Empty = new(0);
 
-    /// <summary>Why the attribute stream stopped early, naming the offset; null when well formed.</summary>
-    public string? MalformedReason { get; internal set; }
+    /// <summary>Why the fields stop early or read wrong (the first fault at any depth, naming the offset); null when well formed.</summary>
+    public string? MalformedReason
+    {
+        get
+        {
+            if (!_reasonKnown) { _reason = FieldLevels.Check(_level, null); _reasonKnown = true; }
+            return _reason;
+        }
+        internal set { _reason = value; _reasonKnown = true; }
+    }
 
-    internal void Add(NetlinkField field) => _fields.Add(field);
+    /// <summary>Adds a field made by hand (bodies that are not attribute streams).</summary>
+    internal void Add(NetlinkField field)
+    {
+        if (_lazy) throw new InvalidOperationException("A set decoded from a message is read-only.");
+        if (_count == _entries!.Length)
+        {
+            int size = Math.Max(4, _count * 2);
+            Array.Resize(ref _entries, size);
+            Array.Resize(ref _values, size);
+            Array.Resize(ref _fields, size);
+        }
+        _entries[_count] = new FieldEntry { Name = field.Name, Type = field.Type, Offset = field.Offset, Length = field.Length, Kind = field.Kind };
+        _values![_count] = field.Value;
+        _fields![_count] = field;
+        _count++;
+    }
 
-    public NetlinkField this[int index] => _fields[index];
-    public int Count => _fields.Count;
+    /// <summary>Lists the fields (the walk) on first use.</summary>
+    private FieldEntry[] Entries
+    {
+        get
+        {
+            if (_entries is { } entries) return entries;
+            var list = new List<FieldEntry>(8);
+            FieldLevels.Walk(_level, list);
+            _count = list.Count;
+            return _entries = list.ToArray();
+        }
+    }
+
+    public int Count { get { _ = Entries; return _count; } }
+
+    public NetlinkField this[int index]
+    {
+        get
+        {
+            var entries = Entries;
+            if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+            var fields = _fields ??= new NetlinkField?[_count];
+            return fields[index] ??= new NetlinkField(this, index, entries[index]);
+        }
+    }
+
+    /// <summary>The value of the field at an index, made on first read.</summary>
+    internal object? ValueAt(int index)
+    {
+        var entries = Entries;
+        if (!_lazy) return _values![index];
+        var values = _values ??= new object?[_count];
+        return values[index] ??= FieldValues.Make(_level, entries[index]);
+    }
+
+    /// <summary>The fault of the field at an index (its own, or the first inside its value).</summary>
+    internal string? FaultAt(int index) => _lazy ? FieldLevels.EntryFault(_level, Entries[index], null) : null;
+
+    internal string NameAt(int index) => Entries[index].Name;
+
+    private int IndexOf(string name, int start = 0)
+    {
+        var entries = Entries;
+        for (int i = start; i < _count; i++)
+            if (string.Equals(entries[i].Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
 
     /// <summary>The value of a field by name (an array when it repeats), or null.</summary>
     public object? this[string name]
     {
         get
         {
-            object? first = null;
-            List<object?>? all = null;
-            bool found = false;
-            foreach (var f in _fields)
-            {
-                if (!string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)) continue;
-                if (!found) { first = f.Value; found = true; }
-                else (all ??= new List<object?> { first }).Add(f.Value);
-            }
-            return all is null ? first : all.ToArray();
+            int first = IndexOf(name);
+            if (first < 0) return null;
+            int next = IndexOf(name, first + 1);
+            if (next < 0) return ValueAt(first);
+            var all = new List<object?> { ValueAt(first) };
+            for (; next >= 0; next = IndexOf(name, next + 1)) all.Add(ValueAt(next));
+            return all.ToArray();
         }
     }
 
-    public NetlinkField? Field(string name) => _fields.Find(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+    public NetlinkField? Field(string name) => IndexOf(name) is var i and >= 0 ? this[i] : null;
 
-    public bool Contains(string name) => Field(name) is not null;
+    public bool Contains(string name) => IndexOf(name) >= 0;
 
     /// <summary>Typed access for code: the value when present and of type T.</summary>
     public T? Get<T>(string name) => this[name] is T t ? t : default;
 
-    public IEnumerable<string> Names => _fields.Select(f => f.Name);
+    public IEnumerable<string> Names
+    {
+        get
+        {
+            int count = Count;
+            for (int i = 0; i < count; i++) yield return _entries![i].Name;
+        }
+    }
 
-    public IEnumerator<NetlinkField> GetEnumerator() => _fields.GetEnumerator();
+    public IEnumerator<NetlinkField> GetEnumerator()
+    {
+        int count = Count;
+        for (int i = 0; i < count; i++) yield return this[i];
+    }
 
     public override string ToString()
     {
         var sb = new StringBuilder("{");
-        for (int i = 0; i < _fields.Count; i++)
+        int count = Count;
+        for (int i = 0; i < count; i++)
         {
             if (i > 0) sb.Append(", ");
-            sb.Append(_fields[i].Name).Append('=').Append(Format(_fields[i].Value));
+            sb.Append(NameAt(i)).Append('=').Append(Format(ValueAt(i)));
         }
         return sb.Append('}').ToString();
     }
@@ -108,28 +234,65 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         return n < bytes.Length ? s + $"...({bytes.Length} bytes)" : s;
     }
 
+    /// <summary>Whether the field at an index is the first of its name (a repeated name is one key).</summary>
+    private bool IsFirstOfName(int index)
+    {
+        var entries = Entries;
+        for (int j = 0; j < index; j++)
+            if (string.Equals(entries[j].Name, entries[index].Name, StringComparison.OrdinalIgnoreCase)) return false;
+        return true;
+    }
+
+    private string[] DistinctNames()
+    {
+        var names = new List<string>(Count);
+        for (int i = 0; i < _count; i++) if (IsFirstOfName(i)) names.Add(_entries![i].Name);
+        return names.ToArray();
+    }
+
     // IDictionary, so PowerShell's member access and hashtable-style indexing find fields by name.
     object? IDictionary.this[object key]
     {
         get => key is string s ? this[s] : null;
         set => throw new NotSupportedException("Decoded netlink fields are read-only.");
     }
-    ICollection IDictionary.Keys => _fields.Select(f => f.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-    ICollection IDictionary.Values => ((IDictionary)this).Keys.Cast<string>().Select(k => this[k]).ToArray();
+    ICollection IDictionary.Keys => DistinctNames();
+    ICollection IDictionary.Values => DistinctNames().Select(k => this[k]).ToArray();
     bool IDictionary.IsReadOnly => true;
     bool IDictionary.IsFixedSize => true;
     void IDictionary.Add(object key, object? value) => throw new NotSupportedException("Decoded netlink fields are read-only.");
     void IDictionary.Clear() => throw new NotSupportedException("Decoded netlink fields are read-only.");
     bool IDictionary.Contains(object key) => key is string s && Contains(s);
     void IDictionary.Remove(object key) => throw new NotSupportedException("Decoded netlink fields are read-only.");
-    IDictionaryEnumerator IDictionary.GetEnumerator()
-    {
-        var entries = new Hashtable(StringComparer.OrdinalIgnoreCase);
-        foreach (var k in ((IDictionary)this).Keys) entries[k] = this[(string)k];
-        return entries.GetEnumerator();
-    }
+    IDictionaryEnumerator IDictionary.GetEnumerator() => new KeyEnumerator(this);
     bool ICollection.IsSynchronized => false;
     object ICollection.SyncRoot => this;
-    void ICollection.CopyTo(Array array, int index) => ((ICollection)_fields).CopyTo(array, index);
-    IEnumerator IEnumerable.GetEnumerator() => _fields.GetEnumerator();
+    void ICollection.CopyTo(Array array, int index)
+    {
+        for (int i = 0; i < Count; i++) array.SetValue(this[i], index + i);
+    }
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Each name once, in order, with its value (an array when the name repeats), as a hashtable enumerates.</summary>
+    private sealed class KeyEnumerator : IDictionaryEnumerator
+    {
+        private readonly NetlinkFields _set;
+        private int _index = -1;
+
+        public KeyEnumerator(NetlinkFields set) => _set = set;
+
+        public bool MoveNext()
+        {
+            int count = _set.Count;
+            while (++_index < count)
+                if (_set.IsFirstOfName(_index)) return true;
+            return false;
+        }
+
+        public void Reset() => _index = -1;
+        public DictionaryEntry Entry => new(Key, Value);
+        public object Key => _set.NameAt(_index);
+        public object? Value => _set.IndexOf(_set.NameAt(_index), _index + 1) < 0 ? _set.ValueAt(_index) : _set[_set.NameAt(_index)];
+        public object Current => Entry;
+    }
 }

@@ -22,7 +22,15 @@ public sealed class NetlinkMessage
     public string? Command { get; init; }
 
     public ushort Flags { get; init; }
-    public string[] FlagNames { get; init; } = Array.Empty<string>();
+    /// <summary>The flags by name, the high byte read by what the message does (GET, NEW, DEL) or as ACK flags.</summary>
+    public string[] FlagNames
+    {
+        get => _flagNames ??= NetlinkDecoder.FlagNames(Flags, Type, Kind);
+        init => _flagNames = value;
+    }
+    private string[]? _flagNames;
+    /// <summary>What the message does, which decides how its flags read.</summary>
+    internal MessageKind Kind { get; init; }
     public uint Sequence { get; init; }
     public uint PortId { get; init; }
     public uint Length { get; init; }

@@ -157,6 +157,10 @@ public sealed class StructSpec : List<FieldSpec>
 
     public void Add(string name, int offset, ValueKind kind, EnumTable? enumTable = null, FlagTable? flags = null, int length = 0, bool networkOrder = false) =>
         Add(new FieldSpec(name, offset, kind, length) { Enum = enumTable, Flags = flags, NetworkOrder = networkOrder });
+
+    /// <summary>Whether key material (a Secret field) is anywhere in it: only then must a check walk into it to zero it.</summary>
+    internal bool HasSecrets => _hasSecrets ??= this.Any(f => f.Kind == ValueKind.Secret || f.Struct is { HasSecrets: true });
+    private bool? _hasSecrets;
 }
 
 /// <summary>What a request does, which decides how the flags' high byte reads (GET, NEW, DEL).</summary>
@@ -170,9 +174,10 @@ public sealed record MessageSpec(string Name, MessageKind Kind)
     public Func<NetlinkMessage, string?>? Summary { get; init; }
     /// <summary>
     /// Decodes what follows the family header when it is not an attribute stream (NET_DM's legacy alert: an array
-    /// of structs). Gets the bytes, their offset in the message and the context; replaces the attribute walk.
+    /// of structs). Gets the message's scope and where the body starts in the message and how long it is; replaces
+    /// the attribute walk. Runs when the message is decoded (its fault must be known then).
     /// </summary>
-    public Func<ReadOnlyMemory<byte>, int, DecodeContext, NetlinkFields>? Body { get; init; }
+    public Func<DecodeScope, int, int, NetlinkFields>? Body { get; init; }
 }
 
 /// <summary>

@@ -1,0 +1,33 @@
+using NlmonPS.Wire;
+
+namespace NlmonPS.Decoding;
+
+/// <summary>
+/// What the fields of one message need to decode themselves later, when they are read: the message's bytes
+/// (secrets already zeroed), its byte order, direction and kind, its family header and the user's options.
+/// Fixed when the message is decoded, so reading a field later sees the same layout the stream had then.
+/// </summary>
+public sealed class DecodeScope
+{
+    internal DecodeScope(byte[] bytes, ByteOrder order, NetlinkDirection direction, MessageKind kind, bool revealSecrets)
+    {
+        Bytes = bytes; Order = order; Direction = direction; Kind = kind; RevealSecrets = revealSecrets;
+    }
+
+    /// <summary>The whole message; every field offset is relative to its start.</summary>
+    public byte[] Bytes { get; }
+    public ByteOrder Order { get; }
+    public NetlinkDirection Direction { get; }
+    public MessageKind Kind { get; }
+    public bool RevealSecrets { get; }
+
+    /// <summary>The family header, for attribute sets chosen by one of its fields (IFLA_PROTINFO by ifi_family).</summary>
+    public NetlinkFields Header { get; internal set; } = NetlinkFields.Empty;
+
+    /// <summary>The attribute set a request carries instead of the reply's, where they differ.</summary>
+    internal AttributeTable? ForDirection(AttributeTable? table)
+    {
+        if (Direction != NetlinkDirection.ToKernel || table is null) return table;
+        return (Kind == MessageKind.Get ? table.GetRequests : null) ?? table.Requests ?? table;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Runtime.CompilerServices;
+using NlmonPS.Wire;
+
+namespace NlmonPS.Decoding;
+
+/// <summary>The value of one walked entry, made when it is first read.</summary>
+internal static class FieldValues
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static object? Make(in FieldLevel level, in FieldEntry e)
+    {
+        var scope = level.Scope;
+        var p = scope.Bytes.AsSpan(e.ValueStart, e.ValueLength);
+        switch (e.Mode)
+        {
+            case EntryMode.Scalar:
+            {
+                var order = e.BigEndian ? ByteOrder.BigEndian : scope.Order;
+                var (enums, flags) = e.Spec switch
+                {
+                    AttributeSpec a => (a.Enum, a.Flags),
+                    FieldSpec f => (f.Enum, f.Flags),
+                    _ => (null, null),
+                };
+                return AttributeDecoder.DecodeScalar(e.Kind, p, order, enums, flags, out _);
+            }
+            case EntryMode.Secret:
+                return scope.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";
+            case EntryMode.Speculative:
+                return level.Depth < FieldLevels.MaxDepth && AttributeWalker.LooksLikeAttributes(p, scope.Order)
+                    ? new NetlinkFields(FieldLevel.Attributes(scope, null, e.ValueStart, e.ValueLength, level.Depth + 1))
+                    : p.ToArray();
+            case EntryMode.Level:
+                return new NetlinkFields(FieldLevels.Child(level, e));
+            case EntryMode.NestedArray:
+            {
+                var spec = (AttributeSpec)e.Spec!;
+                var items = new List<FieldEntry>();
+                var walked = new FieldLevel(scope, e.ValueStart, e.ValueLength, level.Depth, HasAttributes: true);
+                FieldLevels.Walk(walked, items);
+                var array = new NetlinkFields[items.Count];
+                for (int i = 0; i < array.Length; i++) array[i] = new NetlinkFields(FieldLevels.ArrayItem(level, spec, items[i]));
+                return array;
+            }
+            case EntryMode.FixedStructArray:
+            {
+                var element = ((AttributeSpec)e.Spec!).Struct!;
+                var array = new NetlinkFields[e.ValueLength / element.Size];
+                for (int i = 0; i < array.Length; i++)
+                    array[i] = new NetlinkFields(FieldLevel.OfStruct(scope, element, e.ValueStart + i * element.Size, element.Size));
+                return array;
+            }
+            case EntryMode.LengthPrefixedArray:
+            {
+                var items = new List<FieldLevel>();
+                FieldLevels.LengthPrefixedItems(level, e, items, null);
+                return items.Select(item => new NetlinkFields(item)).ToArray();
+            }
+            default: // Bytes, TooDeep
+                return p.ToArray();
+        }
+    }
+}
