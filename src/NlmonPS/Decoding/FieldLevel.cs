@@ -6,8 +6,9 @@ using NlmonPS.Wire;
 namespace NlmonPS.Decoding;
 
 /// <summary>
-/// One level of a message's decoded tree, not yet decoded: a struct, a struct followed by attributes, or an
-/// attribute stream, at a place in the message's bytes. <see cref="NetlinkFields"/> walks it when first read.
+/// One level of a message's decoded tree, not yet decoded: a struct (or two, as generic netlink's genlmsghdr
+/// and a family header), a struct followed by attributes, or an attribute stream, at a place in the message's
+/// bytes. <see cref="NetlinkFields"/> walks it when first read.
 /// </summary>
 internal readonly record struct FieldLevel(
     DecodeScope Scope, int Start, int Length, int Depth,
@@ -19,7 +20,11 @@ internal readonly record struct FieldLevel(
     public static FieldLevel OfStruct(DecodeScope scope, StructSpec spec, int start, int length) =>
         new(scope, start, length, 0, Struct: spec);
 
-    public ReadOnlySpan<byte> Span => Scope.Bytes.AsSpan(Start, Length);
+    /// <summary>Where the second struct, or the attributes, start within the level: after the first struct.</summary>
+    public int AfterStruct => Struct is { } s ? Math.Min(Nl.Align(s.Size), Length) : 0;
+
+    /// <summary>The attribute set in effect: requests carry a different one for some messages.</summary>
+    public AttributeTable? EffectiveTable => HasAttributes ? Scope.ForDirection(Table) : null;
 }
 
 /// <summary>How an entry's value is made when it is read.</summary>
@@ -31,8 +36,8 @@ internal enum EntryMode : byte
     Secret,
     /// <summary>A nest of an unknown set: numbered attributes when the bytes parse as attributes, else bytes.</summary>
     Speculative,
-    /// <summary>A nested attribute set, a struct, or a struct followed by attributes: a <see cref="NetlinkFields"/>.</summary>
-    Level,
+    /// <summary>A nested set, a struct, or a struct and attributes (a selector may pick which): a <see cref="NetlinkFields"/>.</summary>
+    Nest,
     /// <summary>Numbered entries of one set (type = index).</summary>
     NestedArray,
     /// <summary>Records with their own length field, each a struct and attributes (struct rtnexthop + RTA_*).</summary>
@@ -43,91 +48,110 @@ internal enum EntryMode : byte
     TooDeep,
 }
 
-/// <summary>One field of a level as the walk found it: where its value is and how to decode it.</summary>
+/// <summary>
+/// One field of a level as the walk found it: its description, where its value is, how to decode it. Small and
+/// with one reference, because sets keep arrays of them.
+/// </summary>
 internal struct FieldEntry
 {
-    public string Name;
     /// <summary>The <see cref="AttributeSpec"/> or <see cref="FieldSpec"/> (null for an unknown attribute).</summary>
     public object? Spec;
-    /// <summary>For <see cref="EntryMode.Level"/> and friends: the set and struct the value holds (selectors resolved).</summary>
-    public AttributeTable? Table;
-    public StructSpec? Struct;
     /// <summary>Attribute type, or -1 for a struct field.</summary>
     public int Type;
-    /// <summary>Offset of the attribute header (or struct field) in the message, and its length.</summary>
-    public int Offset, Length;
     /// <summary>Where the value's bytes are in the message.</summary>
     public int ValueStart, ValueLength;
     public ValueKind Kind;
     public EntryMode Mode;
     public bool BigEndian;
-    public bool HasAttributes;
 
     public readonly bool IsStructField => Type < 0;
+    public readonly string Name => Spec switch
+    {
+        AttributeSpec a => a.Name,
+        FieldSpec f => f.Name,
+        _ => FieldLevels.UnknownName(Type),
+    };
+    /// <summary>Offset of the attribute header (or struct field) in the message.</summary>
+    public readonly int Offset => IsStructField ? ValueStart : ValueStart - Nl.AttributeHeaderLength;
+    public readonly int Length => IsStructField ? ValueLength : ValueLength + Nl.AttributeHeaderLength;
 }
 
 /// <summary>
-/// Walks levels. One walk serves the three things done with a level: listing its entries (when the user reads
-/// it), checking the whole tree below it (the message's IsMalformed, exact, before anything is read), and
-/// finding key material to zero. Fault texts are the decoder's contract: tests and users match on them.
+/// The walk of one level: struct fields first, then attributes, one entry at a time, and the level's own fault
+/// (a short struct, an attribute stream that overruns). Allocates nothing.
 /// </summary>
-internal static class FieldLevels
+internal struct LevelCursor
 {
-    public const int MaxDepth = 32;
+    private readonly FieldLevel _level;
+    private readonly AttributeTable? _table;
+    private int _phase;   // 0 first struct, 1 second struct, 2 attributes, 3 done
+    private int _field;   // next field of the current struct
+    private int _offset;  // next attribute, within the attribute stream
+    private readonly int _attributesAt;
+    /// <summary>The level's own fault, the first found; final once <see cref="Next"/> returns false.</summary>
+    public string? Fault;
 
-    [ThreadStatic] private static Stack<List<FieldEntry>>? t_lists;
-
-    private static List<FieldEntry> Rent() =>
-        (t_lists ??= new Stack<List<FieldEntry>>()).TryPop(out var list) ? list : new List<FieldEntry>(16);
-
-    private static void Return(List<FieldEntry> list)
+    public LevelCursor(in FieldLevel level)
     {
-        list.Clear();
-        if (list.Capacity <= 4096) t_lists!.Push(list);
+        _level = level;
+        _table = level.EffectiveTable;
+        _attributesAt = level.AfterStruct;
+        if (level.Struct2 is { } second) _attributesAt = Math.Min(_attributesAt + Nl.Align(second.Size), level.Length);
+        _phase = level.Struct is not null ? 0 : level.HasAttributes ? 2 : 3;
     }
 
-    /// <summary>The entries of a level, in order, and the level's own fault (a short struct, an overrun).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static string? Walk(in FieldLevel level, List<FieldEntry> into)
-    {
-        string? fault = null;
-        int offset = 0;
-        if (level.Struct is { } first)
-        {
-            fault = WalkStruct(level, first, 0, level.Length, into);
-            offset = Math.Min(Nl.Align(first.Size), level.Length);
-        }
-        if (level.Struct2 is { } second)
-        {
-            var reason = WalkStruct(level, second, offset, level.Length - offset, into);
-            fault ??= reason;
-        }
-        if (level.HasAttributes)
-        {
-            var reason = WalkAttributes(level, level.Scope.ForDirection(level.Table), offset, into);
-            fault ??= reason;
-        }
-        return fault;
-    }
+    public readonly AttributeTable? Table => _table;
 
-    /// <summary>A fixed struct's fields. Fields that do not fit in a short buffer are left out and reported.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? WalkStruct(in FieldLevel level, StructSpec spec, int at, int length, List<FieldEntry> into)
+    public bool Next(out FieldEntry e)
     {
-        string? reason = null;
-        var data = level.Scope.Bytes.AsSpan(level.Start + at, Math.Max(length, 0));
-        int baseOffset = level.Start + at;
-        foreach (var f in spec)
+        while (true)
         {
-            int size = f.Length > 0 ? f.Length : SizeOf(f.Kind);
-            if (f.Offset + size > data.Length)
+            switch (_phase)
             {
-                if (spec.MinSize >= 0 && data.Length >= spec.MinSize) continue;
-                reason ??= $"{spec.Name} at offset {baseOffset} is {data.Length} bytes, too short for field {f.Name}";
-                continue;
+                case 0:
+                case 1:
+                {
+                    var spec = _phase == 0 ? _level.Struct! : _level.Struct2!;
+                    if (_field < spec.Count)
+                    {
+                        if (StructField(spec, spec[_field++], _phase == 0 ? 0 : _level.AfterStruct, out e)) return true;
+                        continue;
+                    }
+                    _field = 0;
+                    _phase = _phase == 0 && _level.Struct2 is not null ? 1 : _level.HasAttributes ? 2 : 3;
+                    continue;
+                }
+                case 2:
+                    if (Attribute(out e)) return true;
+                    _phase = 3;
+                    continue;
+                default:
+                    e = default;
+                    return false;
             }
-            int valueLength = size > 0 ? size : data.Length - f.Offset;
-            if (f.FamilyField is not null && valueLength == 16 && FamilyOf(spec, f.FamilyField, data, level.Scope.Order) switch
+        }
+    }
+
+    /// <summary>A struct field when it fits. A short buffer leaves the field out, and is a fault unless the
+    /// struct may be short (older kernels send shorter versions of growing structs).</summary>
+    private bool StructField(StructSpec spec, FieldSpec f, int at, out FieldEntry e)
+    {
+        e = default;
+        int baseOffset = _level.Start + at;
+        int available = Math.Max(_level.Length - at, 0);
+        int size = f.Length > 0 ? f.Length : FieldLevels.SizeOf(f.Kind);
+        if (f.Offset + size > available)
+        {
+            if (spec.MinSize >= 0 && available >= spec.MinSize) return false;
+            Fault ??= $"{spec.Name} at offset {baseOffset} is {available} bytes, too short for field {f.Name}";
+            return false;
+        }
+        int valueLength = size > 0 ? size : available - f.Offset;
+        if (f.FamilyField is not null && valueLength == 16)
+        {
+            var data = _level.Scope.Bytes.AsSpan(baseOffset, available);
+            if (FieldLevels.FamilyOf(spec, f.FamilyField, data, _level.Scope.Order) switch
                 {
                     2 => true,
                     // AF_UNSPEC (a larval SA's selector): an address whose last 12 bytes are zero reads as IPv4.
@@ -135,123 +159,92 @@ internal static class FieldLevels
                     _ => false,
                 })
                 valueLength = 4;
-            into.Add(new FieldEntry
-            {
-                Name = f.Name, Spec = f, Type = -1, Kind = f.Kind,
-                Offset = baseOffset + f.Offset, Length = valueLength,
-                ValueStart = baseOffset + f.Offset, ValueLength = valueLength,
-                Mode = f.Kind == ValueKind.Struct && f.Struct is not null ? EntryMode.Level : f.Kind == ValueKind.Secret ? EntryMode.Secret : EntryMode.Scalar,
-                Struct = f.Kind == ValueKind.Struct ? f.Struct : null,
-                BigEndian = f.NetworkOrder,
-            });
         }
-        return reason;
+        e.Spec = f;
+        e.Type = -1;
+        e.Kind = f.Kind;
+        e.ValueStart = baseOffset + f.Offset;
+        e.ValueLength = valueLength;
+        e.Mode = f.Kind == ValueKind.Struct && f.Struct is not null ? EntryMode.Nest : f.Kind == ValueKind.Secret ? EntryMode.Secret : EntryMode.Scalar;
+        e.BigEndian = f.NetworkOrder;
+        return true;
     }
 
-    /// <summary>An attribute stream (the one TLV walk), each attribute matched to its description.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? WalkAttributes(in FieldLevel level, AttributeTable? table, int at, List<FieldEntry> into)
+    /// <summary>The next attribute of the stream (the one TLV walk), matched to its description.</summary>
+    private bool Attribute(out FieldEntry e)
     {
-        var scope = level.Scope;
-        var order = scope.Order;
-        var span = scope.Bytes.AsSpan(level.Start + at, level.Length - at);
-        int baseOffset = level.Start + at;
-        int offset = 0;
-        while (offset < span.Length)
+        e = default;
+        var scope = _level.Scope;
+        int streamStart = _level.Start + _attributesAt;
+        int streamLength = _level.Length - _attributesAt;
+        if (_offset >= streamLength) return false;
+        var span = scope.Bytes.AsSpan(streamStart + _offset, streamLength - _offset);
+        int at = streamStart + _offset;
+        if (span.Length < Nl.AttributeHeaderLength)
         {
-            int left = span.Length - offset;
-            if (left < Nl.AttributeHeaderLength)
-                return $"{left} stray bytes at offset {baseOffset + offset} are too short for an attribute header";
-            ushort len = Endian.U16(span[offset..], order);
-            ushort rawType = Endian.U16(span[(offset + 2)..], order);
-            int type = rawType & Nl.NLA_TYPE_MASK;
-            if (len < Nl.AttributeHeaderLength)
-                return $"attribute type {type} at offset {baseOffset + offset} has length {len}, below its 4-byte header";
-            if (len > left)
-                return $"attribute type {type} at offset {baseOffset + offset} has length {len} but only {left} bytes remain";
-            var entry = new FieldEntry
-            {
-                Type = type, Offset = baseOffset + offset, Length = len,
-                ValueStart = baseOffset + offset + Nl.AttributeHeaderLength, ValueLength = len - Nl.AttributeHeaderLength,
-            };
-            bool nestedFlag = (rawType & Nl.NLA_F_NESTED) != 0;
-            var spec = table?[type];
-            if (spec is null)
-            {
-                entry.Name = UnknownName(type);
-                entry.Kind = nestedFlag ? ValueKind.Nested : ValueKind.Binary;
-                entry.Mode = nestedFlag ? EntryMode.Speculative : EntryMode.Bytes;
-            }
-            else
-            {
-                entry.Name = spec.Name;
-                entry.Spec = spec;
-                entry.Kind = spec.Kind;
-                entry.BigEndian = (rawType & Nl.NLA_F_NET_BYTEORDER) != 0 || spec.NetworkOrder;
-                Describe(ref entry, spec, span, level);
-            }
-            into.Add(entry);
-            offset += Math.Min(Nl.Align(len), left);
+            Fault ??= $"{span.Length} stray bytes at offset {at} are too short for an attribute header";
+            return false;
         }
-        return null;
-    }
+        ushort len = Endian.U16(span, scope.Order);
+        ushort rawType = Endian.U16(span[2..], scope.Order);
+        int type = rawType & Nl.NLA_TYPE_MASK;
+        if (len < Nl.AttributeHeaderLength)
+        {
+            Fault ??= $"attribute type {type} at offset {at} has length {len}, below its 4-byte header";
+            return false;
+        }
+        if (len > span.Length)
+        {
+            Fault ??= $"attribute type {type} at offset {at} has length {len} but only {span.Length} bytes remain";
+            return false;
+        }
+        _offset += Math.Min(Nl.Align(len), span.Length);
 
-    /// <summary>How an attribute of a known description decodes: its mode, and for nests the set or struct inside.</summary>
-    private static void Describe(ref FieldEntry entry, AttributeSpec spec, ReadOnlySpan<byte> siblings, in FieldLevel level)
+        e.Type = type;
+        e.ValueStart = at + Nl.AttributeHeaderLength;
+        e.ValueLength = len - Nl.AttributeHeaderLength;
+        var spec = _table?[type];
+        if (spec is null)
+        {
+            bool nested = (rawType & Nl.NLA_F_NESTED) != 0;
+            e.Kind = nested ? ValueKind.Nested : ValueKind.Binary;
+            e.Mode = nested ? EntryMode.Speculative : EntryMode.Bytes;
+            return true;
+        }
+        e.Spec = spec;
+        e.Kind = spec.Kind;
+        e.BigEndian = (rawType & Nl.NLA_F_NET_BYTEORDER) != 0 || spec.NetworkOrder;
+        bool tooDeep = _level.Depth >= FieldLevels.MaxDepth;
+        e.Mode = spec.Kind switch
+        {
+            ValueKind.Nested => tooDeep ? EntryMode.TooDeep : EntryMode.Nest,
+            ValueKind.StructArray => spec.Struct is null ? EntryMode.Bytes : EntryMode.LengthPrefixedArray,
+            ValueKind.NestedArray => tooDeep ? EntryMode.TooDeep : EntryMode.NestedArray,
+            ValueKind.Struct when spec.StructArray && spec.Struct is { Size: > 0 } => EntryMode.FixedStructArray,
+            ValueKind.Struct => spec.Struct is null ? EntryMode.Bytes : EntryMode.Nest,
+            ValueKind.Secret => EntryMode.Secret,
+            _ => EntryMode.Scalar,
+        };
+        return true;
+    }
+}
+
+/// <summary>
+/// What is done with walked levels: listing their entries (when the user reads them), checking the whole tree
+/// below them (the message's IsMalformed, exact, before anything is read), finding key material to zero, and
+/// opening the level a nested value holds. Fault texts are the decoder's contract: tests and users match them.
+/// </summary>
+internal static class FieldLevels
+{
+    public const int MaxDepth = 32;
+
+    /// <summary>The entries of a level, in order, and the level's own fault.</summary>
+    public static string? Walk(in FieldLevel level, List<FieldEntry> into)
     {
-        switch (spec.Kind)
-        {
-            case ValueKind.Nested:
-            {
-                if (level.Depth >= MaxDepth) { entry.Mode = EntryMode.TooDeep; return; }
-                var nested = spec.Nested;
-                if (spec.NestedByKind is not null || spec.StructByKind is not null)
-                {
-                    var kind = spec.HeaderSelector is not null ? NetlinkFields.Format(level.Scope.Header[spec.HeaderSelector])
-                        : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, level.Scope.Order)
-                        : SiblingString(siblings, spec.SelectorAttribute, level.Scope.Order);
-                    if (kind is not null && spec.StructByKind?.TryGetValue(kind, out var perKindStruct) == true)
-                    {
-                        entry.Mode = EntryMode.Level;
-                        entry.Struct = perKindStruct;
-                        return;
-                    }
-                    if (kind is not null && spec.NestedByKind?.TryGetValue(kind, out var perKind) == true) nested = perKind;
-                }
-                if (spec.Struct is null && nested is null) { entry.Mode = EntryMode.Speculative; return; }
-                entry.Mode = EntryMode.Level;
-                entry.Struct = spec.Struct;
-                entry.Table = nested;
-                entry.HasAttributes = true;
-                return;
-            }
-            case ValueKind.StructArray:
-                entry.Mode = spec.Struct is null ? EntryMode.Bytes : EntryMode.LengthPrefixedArray;
-                return;
-            case ValueKind.NestedArray:
-                entry.Mode = level.Depth >= MaxDepth ? EntryMode.TooDeep : EntryMode.NestedArray;
-                return;
-            case ValueKind.Struct when spec.StructArray && spec.Struct is { Size: > 0 }:
-                entry.Mode = EntryMode.FixedStructArray;
-                return;
-            case ValueKind.Struct:
-                if (spec.Struct is null) entry.Mode = EntryMode.Bytes;
-                else { entry.Mode = EntryMode.Level; entry.Struct = spec.Struct; }
-                return;
-            case ValueKind.Secret:
-                entry.Mode = EntryMode.Secret;
-                return;
-            default:
-                entry.Mode = EntryMode.Scalar;
-                return;
-        }
+        var cursor = new LevelCursor(level);
+        while (cursor.Next(out var e)) into.Add(e);
+        return cursor.Fault;
     }
-
-    /// <summary>The level an entry's value opens (for <see cref="EntryMode.Level"/> and speculative nests).</summary>
-    public static FieldLevel Child(in FieldLevel parent, in FieldEntry e) =>
-        e.IsStructField
-            ? new FieldLevel(parent.Scope, e.ValueStart, e.ValueLength, parent.Depth, Struct: e.Struct)
-            : new FieldLevel(parent.Scope, e.ValueStart, e.ValueLength, parent.Depth + 1, e.Struct, null, e.Table, e.HasAttributes);
 
     /// <summary>
     /// The fault of a level and everything below it, as a complete decode reports it: the level's own fault first
@@ -261,20 +254,15 @@ internal static class FieldLevels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? Check(in FieldLevel level, List<(int Offset, int Length)>? redactions)
     {
-        var entries = Rent();
-        try
+        var cursor = new LevelCursor(level);
+        string? first = null;
+        while (cursor.Next(out var e))
         {
-            var fault = Walk(level, entries);
-            string? first = null;
-            for (int i = 0; i < entries.Count; i++)
-            {
-                if (first is not null && redactions is null) break;
-                var reason = EntryFault(level, entries[i], redactions);
-                first ??= reason;
-            }
-            return fault ?? first;
+            if (first is not null && redactions is null) continue; // the rest of the walk may still find the level's own fault
+            if (e.Mode is EntryMode.Scalar or EntryMode.Bytes or EntryMode.Speculative && (e.IsStructField || e.Mode != EntryMode.Scalar)) continue;
+            first ??= EntryFault(level, e, redactions);
         }
-        finally { Return(entries); }
+        return cursor.Fault ?? first;
     }
 
     /// <summary>An entry's own fault, or the first fault inside its value. Struct fields never fault (the struct does).</summary>
@@ -293,45 +281,34 @@ internal static class FieldLevels
             case EntryMode.Secret:
                 if (redactions is not null && !scope.RevealSecrets && e.ValueLength > 0) redactions.Add((e.ValueStart, e.ValueLength));
                 return null;
-            case EntryMode.Level:
+            case EntryMode.Nest:
             {
                 if (e.IsStructField)
                 {
                     // A struct inside a struct: only its key material matters (its shortness is the outer struct's).
-                    if (redactions is not null && e.Struct!.HasSecrets) Check(Child(level, e), redactions);
+                    if (redactions is not null && ((FieldSpec)e.Spec!).Struct!.HasSecrets) Check(Child(level, e), redactions);
                     return null;
                 }
-                return Check(Child(level, e), redactions);
+                return TryOpen(level, e, out var child) ? Check(child, redactions) : null;
             }
             case EntryMode.TooDeep:
                 return $"nesting deeper than {MaxDepth} at offset {e.Offset}";
             case EntryMode.NestedArray:
             {
                 var spec = (AttributeSpec)e.Spec!;
-                var items = Rent();
-                try
-                {
-                    var fault = WalkAttributes(new FieldLevel(scope, e.ValueStart, e.ValueLength, level.Depth), null, 0, items);
-                    string? first = null;
-                    foreach (var item in items)
-                    {
-                        if (first is not null && redactions is null) break;
-                        first ??= Check(ArrayItem(level, spec, item), redactions);
-                    }
-                    return fault ?? first;
-                }
-                finally { Return(items); }
+                var items = new LevelCursor(FieldLevel.Attributes(scope, null, e.ValueStart, e.ValueLength, level.Depth));
+                string? first = null;
+                while (items.Next(out var item))
+                    if (first is null || redactions is not null) first ??= Check(ArrayItem(level, spec, item), redactions);
+                return items.Fault ?? first;
             }
             case EntryMode.FixedStructArray:
             {
                 var element = ((AttributeSpec)e.Spec!).Struct!;
                 string? first = null;
                 int count = e.ValueLength / element.Size;
-                for (int i = 0; i < count; i++)
-                {
-                    if (first is not null && redactions is null) break;
+                for (int i = 0; i < count && (first is null || redactions is not null); i++)
                     first ??= Check(FieldLevel.OfStruct(scope, element, e.ValueStart + i * element.Size, element.Size), redactions);
-                }
                 if (e.ValueLength % element.Size != 0)
                     first ??= $"attribute {e.Name} at offset {e.Offset}: {e.ValueLength} bytes is not a whole number of {element.Name} ({element.Size} bytes)";
                 return first;
@@ -341,6 +318,43 @@ internal static class FieldLevels
             default:
                 return null;
         }
+    }
+
+    /// <summary>The level a struct field's struct value is.</summary>
+    public static FieldLevel Child(in FieldLevel parent, in FieldEntry e) =>
+        new(parent.Scope, e.ValueStart, e.ValueLength, parent.Depth, Struct: ((FieldSpec)e.Spec!).Struct);
+
+    /// <summary>
+    /// The level a nested attribute holds: its set, its struct, or both (a struct then attributes); a selector
+    /// (a sibling's value, a family-header field) may choose them. False when no layout is known (speculative).
+    /// </summary>
+    public static bool TryOpen(in FieldLevel parent, in FieldEntry e, out FieldLevel child)
+    {
+        var scope = parent.Scope;
+        if (e.IsStructField) { child = Child(parent, e); return true; }
+        var spec = (AttributeSpec)e.Spec!;
+        int depth = parent.Depth + 1;
+        if (spec.Kind == ValueKind.Struct)
+        {
+            child = new FieldLevel(scope, e.ValueStart, e.ValueLength, depth, Struct: spec.Struct);
+            return true;
+        }
+        var nested = spec.Nested;
+        if (spec.NestedByKind is not null || spec.StructByKind is not null)
+        {
+            var siblings = scope.Bytes.AsSpan(parent.Start + parent.AfterStruct, parent.Length - parent.AfterStruct);
+            var kind = spec.HeaderSelector is not null ? NetlinkFields.Format(scope.Header[spec.HeaderSelector])
+                : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, scope.Order)
+                : SiblingString(siblings, spec.SelectorAttribute, scope.Order);
+            if (kind is not null && spec.StructByKind?.TryGetValue(kind, out var perKindStruct) == true)
+            {
+                child = new FieldLevel(scope, e.ValueStart, e.ValueLength, depth, Struct: perKindStruct);
+                return true;
+            }
+            if (kind is not null && spec.NestedByKind?.TryGetValue(kind, out var perKind) == true) nested = perKind;
+        }
+        child = new FieldLevel(scope, e.ValueStart, e.ValueLength, depth, spec.Struct, null, nested, true);
+        return spec.Struct is not null || nested is not null;
     }
 
     /// <summary>One numbered entry of a NestedArray: a struct, or a set of the array's table.</summary>
@@ -399,11 +413,12 @@ internal static class FieldLevels
         int size = f.Length > 0 ? f.Length : SizeOf(f.Kind);
         if (f.Offset + size > available) return 0;
         var p = scope.Bytes.AsSpan(at + f.Offset, size);
+        var order = f.NetworkOrder ? ByteOrder.BigEndian : scope.Order;
         return f.Kind switch
         {
             ValueKind.U8 => p[0],
-            ValueKind.U16 => Endian.U16(p, f.NetworkOrder ? ByteOrder.BigEndian : scope.Order),
-            ValueKind.U32 => (int)Math.Min(Endian.U32(p, f.NetworkOrder ? ByteOrder.BigEndian : scope.Order), int.MaxValue),
+            ValueKind.U16 => Endian.U16(p, order),
+            ValueKind.U32 => (int)Math.Min(Endian.U32(p, order), int.MaxValue),
             _ => 0,
         };
     }
@@ -436,7 +451,7 @@ internal static class FieldLevels
     }
 
     /// <summary>The AF_* value of the field a path names ("family", "sel.family"), read straight from the bytes.</summary>
-    private static int FamilyOf(StructSpec spec, string path, ReadOnlySpan<byte> data, ByteOrder order)
+    public static int FamilyOf(StructSpec spec, string path, ReadOnlySpan<byte> data, ByteOrder order)
     {
         int offset = 0;
         var current = spec;
@@ -458,7 +473,7 @@ internal static class FieldLevels
 
     private static readonly string[] UnknownNames = Enumerable.Range(0, 256).Select(i => $"unknown_{i}").ToArray();
 
-    private static string UnknownName(int type) => type < UnknownNames.Length ? UnknownNames[type] : $"unknown_{type}";
+    public static string UnknownName(int type) => (uint)type < (uint)UnknownNames.Length ? UnknownNames[type] : $"unknown_{type}";
 
     public static int SizeOf(ValueKind kind) => kind switch
     {

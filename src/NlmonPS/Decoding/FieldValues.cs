@@ -27,17 +27,14 @@ internal static class FieldValues
             case EntryMode.Secret:
                 return scope.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";
             case EntryMode.Speculative:
-                return level.Depth < FieldLevels.MaxDepth && AttributeWalker.LooksLikeAttributes(p, scope.Order)
-                    ? new NetlinkFields(FieldLevel.Attributes(scope, null, e.ValueStart, e.ValueLength, level.Depth + 1))
-                    : p.ToArray();
-            case EntryMode.Level:
-                return new NetlinkFields(FieldLevels.Child(level, e));
+                return Speculative(level, e, p);
+            case EntryMode.Nest:
+                return FieldLevels.TryOpen(level, e, out var child) ? new NetlinkFields(child) : Speculative(level, e, p);
             case EntryMode.NestedArray:
             {
                 var spec = (AttributeSpec)e.Spec!;
                 var items = new List<FieldEntry>();
-                var walked = new FieldLevel(scope, e.ValueStart, e.ValueLength, level.Depth, HasAttributes: true);
-                FieldLevels.Walk(walked, items);
+                FieldLevels.Walk(FieldLevel.Attributes(scope, null, e.ValueStart, e.ValueLength, level.Depth), items);
                 var array = new NetlinkFields[items.Count];
                 for (int i = 0; i < array.Length; i++) array[i] = new NetlinkFields(FieldLevels.ArrayItem(level, spec, items[i]));
                 return array;
@@ -60,4 +57,13 @@ internal static class FieldValues
                 return p.ToArray();
         }
     }
+
+    /// <summary>
+    /// A nest whose set is not known: numbered attributes when its bytes parse as attributes, else bytes. Never a
+    /// fault: not knowing the layout is not the sender's error.
+    /// </summary>
+    private static object Speculative(in FieldLevel level, in FieldEntry e, ReadOnlySpan<byte> p) =>
+        level.Depth < FieldLevels.MaxDepth && AttributeWalker.LooksLikeAttributes(p, level.Scope.Order)
+            ? new NetlinkFields(FieldLevel.Attributes(level.Scope, null, e.ValueStart, e.ValueLength, level.Depth + 1))
+            : p.ToArray();
 }

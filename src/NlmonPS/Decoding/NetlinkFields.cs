@@ -111,11 +111,12 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             Array.Resize(ref _values, size);
             Array.Resize(ref _fields, size);
         }
-        _entries[_count] = new FieldEntry { Name = field.Name, Type = field.Type, Offset = field.Offset, Length = field.Length, Kind = field.Kind };
         _values![_count] = field.Value;
         _fields![_count] = field;
         _count++;
     }
+
+    [ThreadStatic] private static List<FieldEntry>? t_walk;
 
     /// <summary>Lists the fields (the walk) on first use.</summary>
     private FieldEntry[] Entries
@@ -123,10 +124,12 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         get
         {
             if (_entries is { } entries) return entries;
-            var list = new List<FieldEntry>(8);
+            var list = t_walk ??= new List<FieldEntry>(64);
             FieldLevels.Walk(_level, list);
             _count = list.Count;
-            return _entries = list.ToArray();
+            entries = list.ToArray();
+            list.Clear();
+            return _entries = entries;
         }
     }
 
@@ -155,13 +158,34 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     /// <summary>The fault of the field at an index (its own, or the first inside its value).</summary>
     internal string? FaultAt(int index) => _lazy ? FieldLevels.EntryFault(_level, Entries[index], null) : null;
 
-    internal string NameAt(int index) => Entries[index].Name;
+    internal string NameAt(int index) => _lazy ? Entries[index].Name : _fields![index]!.Name;
 
+    /// <summary>
+    /// The next field of a name. Attributes are matched by type through their set's name index (a name lookup is
+    /// an integer scan, not string compares); struct fields and hand-made sets by name.
+    /// </summary>
     private int IndexOf(string name, int start = 0)
     {
         var entries = Entries;
+        if (!_lazy)
+        {
+            for (int i = start; i < _count; i++)
+                if (string.Equals(_fields![i]!.Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+            return -1;
+        }
+        var table = _level.EffectiveTable;
+        int[] types = table?.TypesNamed(name) ?? Array.Empty<int>();
+        int unknown = name.StartsWith("unknown_", StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(name.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
         for (int i = start; i < _count; i++)
-            if (string.Equals(entries[i].Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+        {
+            ref readonly var e = ref entries[i];
+            if (e.IsStructField)
+            {
+                if (string.Equals(((FieldSpec)e.Spec!).Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+            }
+            else if (e.Spec is null ? e.Type == unknown : Array.IndexOf(types, e.Type) >= 0) return i;
+        }
         return -1;
     }
 
@@ -192,7 +216,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         get
         {
             int count = Count;
-            for (int i = 0; i < count; i++) yield return _entries![i].Name;
+            for (int i = 0; i < count; i++) yield return NameAt(i);
         }
     }
 
@@ -238,15 +262,29 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private bool IsFirstOfName(int index)
     {
         var entries = Entries;
+        if (!_lazy || entries[index].IsStructField || entries[index].Spec is null)
+        {
+            var name = NameAt(index);
+            for (int j = 0; j < index; j++)
+                if (string.Equals(NameAt(j), name, StringComparison.OrdinalIgnoreCase)) return false;
+            return true;
+        }
+        // A known attribute: the same name means the same name group of its set (an unknown one is never named so).
+        var table = _level.EffectiveTable!;
+        int group = table.NameGroup(entries[index].Type);
         for (int j = 0; j < index; j++)
-            if (string.Equals(entries[j].Name, entries[index].Name, StringComparison.OrdinalIgnoreCase)) return false;
+        {
+            ref readonly var e = ref entries[j];
+            if (e.IsStructField ? string.Equals(((FieldSpec)e.Spec!).Name, NameAt(index), StringComparison.OrdinalIgnoreCase)
+                : e.Spec is not null && table.NameGroup(e.Type) == group) return false;
+        }
         return true;
     }
 
     private string[] DistinctNames()
     {
         var names = new List<string>(Count);
-        for (int i = 0; i < _count; i++) if (IsFirstOfName(i)) names.Add(_entries![i].Name);
+        for (int i = 0; i < _count; i++) if (IsFirstOfName(i)) names.Add(NameAt(i));
         return names.ToArray();
     }
 

@@ -122,8 +122,36 @@ public sealed class AttributeTable
         {
             if (type >= _byType.Length) Array.Resize(ref _byType, Math.Max(type + 1, _byType.Length * 2));
             _byType[type] = value;
+            _names = null;
         }
     }
+
+    // Lookups by name for decoded sets (built on first use, dropped when the table changes).
+    private NameIndex? _names;
+
+    private sealed record NameIndex(Dictionary<string, int[]> TypesByName, int[] Group);
+
+    private NameIndex Names => _names ??= BuildNames();
+
+    private NameIndex BuildNames()
+    {
+        var byName = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
+        var group = new int[_byType.Length];
+        for (int i = 0; i < _byType.Length; i++)
+        {
+            if (_byType[i] is not { } spec) { group[i] = -1; continue; }
+            if (!byName.TryGetValue(spec.Name, out var types)) byName[spec.Name] = types = new List<int>(1);
+            types.Add(i);
+            group[i] = types[0];
+        }
+        return new NameIndex(byName.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase), group);
+    }
+
+    /// <summary>The types whose attribute has this name (case-insensitive); empty when none.</summary>
+    internal int[] TypesNamed(string name) => Names.TypesByName.TryGetValue(name, out var types) ? types : Array.Empty<int>();
+
+    /// <summary>The first type named like this one: two known attributes of the set share a name exactly when these match.</summary>
+    internal int NameGroup(int type) => (uint)type < (uint)Names.Group.Length ? Names.Group[type] : -1;
 
     public IEnumerable<(int Type, AttributeSpec Spec)> Entries()
     {
