@@ -214,17 +214,7 @@ internal struct LevelCursor
         e.Spec = spec;
         e.Kind = spec.Kind;
         e.BigEndian = (rawType & Nl.NLA_F_NET_BYTEORDER) != 0 || spec.NetworkOrder;
-        bool tooDeep = _level.Depth >= FieldLevels.MaxDepth;
-        e.Mode = spec.Kind switch
-        {
-            ValueKind.Nested => tooDeep ? EntryMode.TooDeep : EntryMode.Nest,
-            ValueKind.StructArray => spec.Struct is null ? EntryMode.Bytes : EntryMode.LengthPrefixedArray,
-            ValueKind.NestedArray => tooDeep ? EntryMode.TooDeep : EntryMode.NestedArray,
-            ValueKind.Struct when spec.StructArray && spec.Struct is { Size: > 0 } => EntryMode.FixedStructArray,
-            ValueKind.Struct => spec.Struct is null ? EntryMode.Bytes : EntryMode.Nest,
-            ValueKind.Secret => EntryMode.Secret,
-            _ => EntryMode.Scalar,
-        };
+        e.Mode = FieldLevels.ModeOf(spec, _level.Depth);
         return true;
     }
 }
@@ -254,16 +244,86 @@ internal static class FieldLevels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? Check(in FieldLevel level, List<(int Offset, int Length)>? redactions)
     {
+        // The common shapes take a direct path: an attribute stream, a struct whose every field fits.
+        var scope = level.Scope;
+        if (level.Struct2 is null && (level.Struct is not { } s || StructFits(s, level.Length, scope, redactions)))
+        {
+            if (!level.HasAttributes) return null;
+            int at = level.AfterStruct;
+            return CheckAttributes(scope, level.EffectiveTable, level.Start + at, level.Length - at, level.Depth, redactions);
+        }
         var cursor = new LevelCursor(level);
         string? first = null;
         while (cursor.Next(out var e))
         {
             if (first is not null && redactions is null) continue; // the rest of the walk may still find the level's own fault
-            if (e.Mode is EntryMode.Scalar or EntryMode.Bytes or EntryMode.Speculative && (e.IsStructField || e.Mode != EntryMode.Scalar)) continue;
             first ??= EntryFault(level, e, redactions);
         }
         return cursor.Fault ?? first;
     }
+
+    /// <summary>Whether a struct has nothing to report: every field fits, and no key material to zero.</summary>
+    private static bool StructFits(StructSpec spec, int length, DecodeScope scope, List<(int Offset, int Length)>? redactions) =>
+        length >= spec.RequiredLength && (redactions is null || scope.RevealSecrets || !spec.HasSecrets);
+
+    /// <summary>
+    /// <see cref="Check"/> for an attribute stream: the same walk as <see cref="LevelCursor"/>, with the faults a
+    /// fixed-size value can have tested in place and everything else handed to <see cref="EntryFault"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string? CheckAttributes(DecodeScope scope, AttributeTable? table, int start, int length, int depth, List<(int Offset, int Length)>? redactions)
+    {
+        var bytes = scope.Bytes.AsSpan(start, length);
+        var order = scope.Order;
+        string? first = null;
+        int offset = 0;
+        while (offset < bytes.Length)
+        {
+            int left = bytes.Length - offset;
+            if (left < Nl.AttributeHeaderLength)
+                return $"{left} stray bytes at offset {start + offset} are too short for an attribute header";
+            ushort len = Endian.U16(bytes[offset..], order);
+            ushort rawType = Endian.U16(bytes[(offset + 2)..], order);
+            int type = rawType & Nl.NLA_TYPE_MASK;
+            if (len < Nl.AttributeHeaderLength)
+                return $"attribute type {type} at offset {start + offset} has length {len}, below its 4-byte header";
+            if (len > left)
+                return $"attribute type {type} at offset {start + offset} has length {len} but only {left} bytes remain";
+            if ((first is null || redactions is not null) && table?[type] is { } spec)
+            {
+                int valueLength = len - Nl.AttributeHeaderLength;
+                int need = SizeOf(spec.Kind);
+                if (need > 0)
+                {
+                    if (valueLength < need) first ??= $"attribute {spec.Name} at offset {start + offset}: {valueLength} bytes where {spec.Kind} needs {need}";
+                }
+                else if (spec.Kind is not (ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
+                             or ValueKind.HardwareAddress or ValueKind.U32Array))
+                {
+                    var e = new FieldEntry
+                    {
+                        Spec = spec, Type = type, Kind = spec.Kind, Mode = ModeOf(spec, depth),
+                        ValueStart = start + offset + Nl.AttributeHeaderLength, ValueLength = valueLength,
+                    };
+                    first ??= EntryFault(new FieldLevel(scope, start, length, depth, Table: table, HasAttributes: true), e, redactions);
+                }
+            }
+            offset += Math.Min(Nl.Align(len), left);
+        }
+        return first;
+    }
+
+    /// <summary>How an attribute of a known description decodes.</summary>
+    public static EntryMode ModeOf(AttributeSpec spec, int depth) => spec.Kind switch
+    {
+        ValueKind.Nested => depth >= MaxDepth ? EntryMode.TooDeep : EntryMode.Nest,
+        ValueKind.StructArray => spec.Struct is null ? EntryMode.Bytes : EntryMode.LengthPrefixedArray,
+        ValueKind.NestedArray => depth >= MaxDepth ? EntryMode.TooDeep : EntryMode.NestedArray,
+        ValueKind.Struct when spec.StructArray && spec.Struct is { Size: > 0 } => EntryMode.FixedStructArray,
+        ValueKind.Struct => spec.Struct is null ? EntryMode.Bytes : EntryMode.Nest,
+        ValueKind.Secret => EntryMode.Secret,
+        _ => EntryMode.Scalar,
+    };
 
     /// <summary>An entry's own fault, or the first fault inside its value. Struct fields never fault (the struct does).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -189,6 +189,10 @@ public sealed class StructSpec : List<FieldSpec>
     /// <summary>Whether key material (a Secret field) is anywhere in it: only then must a check walk into it to zero it.</summary>
     internal bool HasSecrets => _hasSecrets ??= this.Any(f => f.Kind == ValueKind.Secret || f.Struct is { HasSecrets: true });
     private bool? _hasSecrets;
+
+    /// <summary>The length from which every field fits (a shorter buffer leaves some out, maybe a fault).</summary>
+    internal int RequiredLength => _required ??= this.Select(f => f.Offset + (f.Length > 0 ? f.Length : FieldLevels.SizeOf(f.Kind))).DefaultIfEmpty(0).Max();
+    private int? _required;
 }
 
 /// <summary>What a request does, which decides how the flags' high byte reads (GET, NEW, DEL).</summary>

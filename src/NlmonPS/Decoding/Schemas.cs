@@ -6,16 +6,17 @@ namespace NlmonPS.Decoding;
 /// <summary>The decoding tables of every protocol, by protocol number.</summary>
 public static class Schemas
 {
-    private static readonly Dictionary<NetlinkProtocol, IProtocolSchema> ByProtocol = new();
+    // By protocol number (netlink has 32): an array, since every message looks its protocol up.
+    private static readonly IProtocolSchema?[] ByProtocol = new IProtocolSchema?[32];
 
     static Schemas()
     {
-        foreach (var schema in ProtocolCatalog.All) ByProtocol[schema.Protocol] = schema;
+        foreach (var schema in ProtocolCatalog.All) ByProtocol[(int)schema.Protocol] = schema;
     }
 
-    public static IProtocolSchema? For(NetlinkProtocol protocol) => ByProtocol.TryGetValue(protocol, out var s) ? s : null;
+    public static IProtocolSchema? For(NetlinkProtocol protocol) => (uint)protocol < (uint)ByProtocol.Length ? ByProtocol[(int)protocol] : null;
 
-    public static IEnumerable<IProtocolSchema> All => ByProtocol.Values;
+    public static IEnumerable<IProtocolSchema> All => ByProtocol.OfType<IProtocolSchema>();
 
     /// <summary>enum nlmsgerr_attrs (netlink.h): the extended ACK.</summary>
     public static readonly AttributeTable ExtendedAck = new("nlmsgerr", "NLMSGERR_ATTR_")
