@@ -88,6 +88,9 @@ switch (args.FirstOrDefault())
             if (args.Length > 2 && !args[2..].Contains(name)) continue;
             for (int i = 0; i < 3; i++) run();
             double best = double.MaxValue;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            run();
+            long perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / messages;
             for (int rep = 0; rep < 10; rep++)
             {
                 self.Refresh();
@@ -96,7 +99,7 @@ switch (args.FirstOrDefault())
                 self.Refresh();
                 best = Math.Min(best, (self.TotalProcessorTime - cpu).TotalSeconds);
             }
-            Console.WriteLine($"{name,-26} {best * 1e9 / (messages * rounds),8:F0} ns/message CPU  ({messages * rounds / best / 1e6:F2} M messages/s)");
+            Console.WriteLine($"{name,-26} {best * 1e9 / (messages * rounds),8:F0} ns/message CPU  ({messages * rounds / best / 1e6:F2} M messages/s, {perMessage} B allocated/message)");
         }
         return 0;
     }

@@ -22,7 +22,22 @@ public sealed class DecodeScope
     public bool RevealSecrets { get; }
 
     /// <summary>The family header, for attribute sets chosen by one of its fields (IFLA_PROTINFO by ifi_family).</summary>
-    public NetlinkFields Header { get; internal set; } = NetlinkFields.Empty;
+    public NetlinkFields Header => _header ??= HeaderLevel is { } level ? new NetlinkFields(level, HeaderFault, reasonKnown: true) : NetlinkFields.Empty;
+    private NetlinkFields? _header;
+
+    /// <summary>The message's attributes, walked when first read.</summary>
+    public NetlinkFields Attributes => _attributes ??= AttributesLevel is { } level ? new NetlinkFields(level, AttributesFault, reasonKnown: true) : NetlinkFields.Empty;
+    private NetlinkFields? _attributes;
+
+    // Where the family header and the attributes are (set by the decoder; the sets are made when first read).
+    internal FieldLevel? HeaderLevel;
+    internal string? HeaderFault;
+    internal FieldLevel? AttributesLevel;
+    internal string? AttributesFault;
+
+    /// <summary>Sets made eagerly (bodies that are not attribute streams).</summary>
+    internal void SetAttributes(NetlinkFields attributes) => _attributes = attributes;
+    internal void SetHeader(NetlinkFields header) => _header = header;
 
     /// <summary>The attribute set a request carries instead of the reply's, where they differ.</summary>
     internal AttributeTable? ForDirection(AttributeTable? table)

@@ -14,23 +14,22 @@ public sealed class NetlinkDecoder
     public DecodeContext Context { get; }
 
     /// <summary>Splits a record into its messages and decodes each, in order.</summary>
-    public List<NetlinkMessage> Decode(NetlinkRecord record)
-    {
-        var order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
-        var raws = NetlinkMessageSplitter.Split(record.Data, order);
-        var messages = new List<NetlinkMessage>(raws.Count);
-        for (int i = 0; i < raws.Count; i++) messages.Add(DecodeMessage(raws[i], record, order, i));
-        return messages;
-    }
+    public List<NetlinkMessage> Decode(NetlinkRecord record) => Decode(record, null);
+
+    // The split of the record being decoded, reused from record to record.
+    private readonly List<RawMessage> _raws = new();
 
     /// <summary>Decodes only the messages of a record that <paramref name="wanted"/> lets through (by protocol and type).</summary>
-    public List<NetlinkMessage> Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool> wanted)
+    public List<NetlinkMessage> Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted)
     {
         var order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
-        var raws = NetlinkMessageSplitter.Split(record.Data, order);
+        var raws = _raws;
+        raws.Clear();
+        NetlinkMessageSplitter.Split(record.Data, order, raws);
         var messages = new List<NetlinkMessage>(raws.Count);
         for (int i = 0; i < raws.Count; i++)
-            if (raws[i].IsMalformed || wanted(record.Protocol, raws[i].Header.Type)) messages.Add(DecodeMessage(raws[i], record, order, i));
+            if (wanted is null || raws[i].IsMalformed || wanted(record.Protocol, raws[i].Header.Type)) messages.Add(DecodeMessage(raws[i], record, order, i));
+        raws.Clear();
         return messages;
     }
 
@@ -65,7 +64,6 @@ public sealed class NetlinkDecoder
             malformed += $" (the capture cut this record to {record.Data.Length} of its {original} bytes: snaplen too small)";
         string typeName;
         string? family = null, command = null;
-        NetlinkFields header = NetlinkFields.Empty, attributes = NetlinkFields.Empty;
         NetlinkError? error = null;
         Func<NetlinkMessage, string?>? summary = null;
         ResolvedMessage? resolved = null;
@@ -91,11 +89,11 @@ public sealed class NetlinkDecoder
         var scope = new DecodeScope(bytes, order, direction, kind, Context.Options.RevealSecrets);
         int mark = redactions.Count;
         if (resolved is not null)
-            (header, attributes) = DecodeBody(resolved, scope, redactions, ref malformed);
+            DecodeBody(resolved, scope, redactions, ref malformed);
         else if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)
             error = DecodeError(raw, record, scope, ref malformed);
         else if (h.Type == Nl.NLMSG_DONE && raw.Payload.Length >= 4)
-            header = DoneHeader(raw, order);
+            scope.SetHeader(DoneHeader(raw, order));
         for (int i = mark; i < redactions.Count; i++)
         {
             var (offset, length) = redactions[i];
@@ -117,8 +115,7 @@ public sealed class NetlinkDecoder
             Sequence = h.Sequence,
             PortId = h.PortId,
             Length = h.Length,
-            Header = header,
-            Attributes = attributes,
+            Scope = scope,
             Error = error,
             Summarizer = summary,
             Bytes = bytes,
@@ -155,44 +152,46 @@ public sealed class NetlinkDecoder
         return NetlinkDirection.ToKernel;
     }
 
-    /// <summary>The family header (and generic/netfilter pre-header) and the attributes, checked now, decoded when read.</summary>
+    /// <summary>The family header (and generic/netfilter pre-header) and the attributes: checked now, walked when read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (NetlinkFields Header, NetlinkFields Attributes) DecodeBody(ResolvedMessage resolved, DecodeScope scope,
-        List<(int Offset, int Length)> redactions, ref string? malformed)
+    private static void DecodeBody(ResolvedMessage resolved, DecodeScope scope, List<(int Offset, int Length)> redactions, ref string? malformed)
     {
         int payloadLength = scope.Bytes.Length - Nl.HeaderLength;
         int offset = 0;
-        string? headerFault = null;
-        foreach (var structSpec in new[] { resolved.PreHeader, resolved.Spec.Header })
-        {
-            if (structSpec is null) continue;
-            int at = Math.Min(offset, payloadLength);
-            var reason = FieldLevels.Check(FieldLevel.OfStruct(scope, structSpec, Nl.HeaderLength + at, payloadLength - at), redactions);
-            headerFault ??= reason;
-            // A short header is legal in some requests (the 1-byte rtgenmsg of legacy dumps): say so, keep going.
-            int avail = payloadLength - at;
-            if (reason is not null && avail > 0 && avail < structSpec.Size && resolved.Spec.Kind != MessageKind.Get)
-                malformed ??= reason;
-            offset += Nl.Align(structSpec.Size);
-        }
-        var first = resolved.PreHeader ?? resolved.Spec.Header;
-        var header = first is null ? NetlinkFields.Empty
-            : new NetlinkFields(new FieldLevel(scope, Nl.HeaderLength, payloadLength, 0, first,
-                resolved.PreHeader is null ? null : resolved.Spec.Header), headerFault, reasonKnown: true);
-        scope.Header = header;
+        CheckHeader(resolved.PreHeader, resolved.Spec.Kind, scope, ref offset, redactions, ref malformed);
+        CheckHeader(resolved.Spec.Header, resolved.Spec.Kind, scope, ref offset, redactions, ref malformed);
+        if ((resolved.PreHeader ?? resolved.Spec.Header) is { } first)
+            scope.HeaderLevel = new FieldLevel(scope, Nl.HeaderLength, payloadLength, 0, first, resolved.PreHeader is null ? null : resolved.Spec.Header);
 
         offset += resolved.HeaderOffset;
-        if (offset >= payloadLength) return (header, NetlinkFields.Empty);
+        if (offset >= payloadLength) return;
         if (resolved.Spec.Body is { } body)
         {
             var decodedBody = body(scope, Nl.HeaderLength + offset, payloadLength - offset);
             malformed ??= decodedBody.MalformedReason;
-            return (header, decodedBody);
+            scope.SetAttributes(decodedBody);
+            return;
         }
         var level = FieldLevel.Attributes(scope, resolved.Spec.Attributes, Nl.HeaderLength + offset, payloadLength - offset, 0);
-        var fault = FieldLevels.Check(level, redactions);
-        malformed ??= fault;
-        return (header, new NetlinkFields(level, fault, reasonKnown: true));
+        scope.AttributesLevel = level;
+        scope.AttributesFault = FieldLevels.Check(level, redactions);
+        malformed ??= scope.AttributesFault;
+    }
+
+    /// <summary>One header struct: its fault, and the offset past it.</summary>
+    private static void CheckHeader(StructSpec? spec, MessageKind kind, DecodeScope scope, ref int offset,
+        List<(int Offset, int Length)> redactions, ref string? malformed)
+    {
+        if (spec is null) return;
+        int payloadLength = scope.Bytes.Length - Nl.HeaderLength;
+        int at = Math.Min(offset, payloadLength);
+        int avail = payloadLength - at;
+        var reason = FieldLevels.Check(FieldLevel.OfStruct(scope, spec, Nl.HeaderLength + at, avail), redactions);
+        scope.HeaderFault ??= reason;
+        // A short header is legal in some requests (the 1-byte rtgenmsg of legacy dumps): say so, keep going.
+        if (reason is not null && avail > 0 && avail < spec.Size && kind != MessageKind.Get)
+            malformed ??= reason;
+        offset += Nl.Align(spec.Size);
     }
 
     private static NetlinkFields DoneHeader(RawMessage raw, ByteOrder order)

@@ -36,9 +36,21 @@ public sealed class NetlinkMessage
     public uint Length { get; init; }
 
     /// <summary>The family header (ifinfomsg, ifaddrmsg, genlmsghdr...) field by field.</summary>
-    public NetlinkFields Header { get; init; } = NetlinkFields.Empty;
+    public NetlinkFields Header
+    {
+        get => _header ?? Scope?.Header ?? NetlinkFields.Empty;
+        init => _header = value;
+    }
+    private readonly NetlinkFields? _header;
     /// <summary>The attributes, in order, by name: <c>$_.Attributes.ifname</c>.</summary>
-    public NetlinkFields Attributes { get; init; } = NetlinkFields.Empty;
+    public NetlinkFields Attributes
+    {
+        get => _attributes ?? Scope?.Attributes ?? NetlinkFields.Empty;
+        init => _attributes = value;
+    }
+    private readonly NetlinkFields? _attributes;
+    /// <summary>Where the decoder left the family header and attributes, made into sets when first read.</summary>
+    internal DecodeScope? Scope { get; init; }
     /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>
     public NetlinkError? Error { get; init; }
 
