@@ -8,16 +8,18 @@ using NlmonPS.Decoding;
 // NlmonPS.Bench engine [BenchmarkDotNet args]            BenchmarkDotNet engine benchmarks (mix of every fixture)
 // NlmonPS.Bench make-capture <target> <n> [source...]     a capture of at least n messages repeating real records
 //                                                         (default sources: every fixture, interleaved)
-// NlmonPS.Bench decode [--reader] [--all] <file>          reads the file into memory, then decodes every message to a
+// NlmonPS.Bench decode [--reader] [--all] [--no-summary] [--passes N] <file>          reads the file into memory, then decodes every message to a
 //                                                         complete object and builds its Summary; prints the engine's
 //                                                         rates and, last, "wall S cpu S" of that phase. --reader
 //                                                         streams through NetlinkCaptureReader (libpcap) as
 //                                                         Get-NetlinkMessage does; --all also reads every value at
-//                                                         every depth (what a JSON dump of the object would)
+//                                                         every depth (what a JSON dump of the object would);
+//                                                         --no-summary leaves the Summary line unbuilt; --passes N
+//                                                         decodes the file N-1 times first (warm-up, timed to stderr)
 // NlmonPS.Bench read <file>                               reading alone, through NetlinkCaptureReader
 // NlmonPS.Bench phases [rounds] [phase...]                CPU per message of split / decode / summary / read-all
 // NlmonPS.Bench stats [file]                              what the workload is made of
-// NlmonPS.Bench allocations [--all]                       which types the decode allocates
+// NlmonPS.Bench allocations [--all] [--no-summary]      which types the decode allocates
 
 switch (args.FirstOrDefault())
 {
@@ -110,10 +112,10 @@ switch (args.FirstOrDefault())
         var decoder = new NetlinkDecoder();
         for (int warm = 0; warm < 3; warm++) foreach (var r in records) foreach (var m in decoder.Decode(r)) _ = m.Summary;
         using var listener = new AllocationListener();
-        bool all = args.Contains("--all");
+        bool all = args.Contains("--all"), bare = args.Contains("--no-summary");
         for (int round = 0; round < 20; round++)
             foreach (var r in records)
-                foreach (var m in decoder.Decode(r)) { _ = m.Summary; if (all) Workload.Touch(m); }
+                foreach (var m in decoder.Decode(r)) { if (!bare) _ = m.Summary; if (all) Workload.Touch(m); }
         long total = listener.Bytes.Values.Sum();
         foreach (var (type, bytes) in listener.Bytes.OrderByDescending(x => x.Value).Take(30))
             Console.WriteLine($"{bytes * 100.0 / total,6:F1}%  {type}");
@@ -132,7 +134,7 @@ switch (args.FirstOrDefault())
     case "decode":
     {
         // decode [--reader] [--all] <file>
-        bool streaming = args.Contains("--reader"), all = args.Contains("--all");
+        bool streaming = args.Contains("--reader"), all = args.Contains("--all"), summary = !args.Contains("--no-summary");
         string file = args[^1];
         long messages = 0, records = 0, malformed = 0;
         var decoder = new NetlinkDecoder();
@@ -162,7 +164,7 @@ switch (args.FirstOrDefault())
                 self.Refresh();
                 var passCpu = self.TotalProcessorTime;
                 var warm = new NetlinkDecoder();
-                foreach (var r in PcapFile.Records(held, file)) foreach (var m in warm.Decode(r)) { _ = m.Summary; if (all) Workload.Touch(m); }
+                foreach (var r in PcapFile.Records(held, file)) foreach (var m in warm.Decode(r)) { if (summary) _ = m.Summary; if (all) Workload.Touch(m); }
                 self.Refresh();
                 Console.Error.WriteLine($"pass {pass}: wall {passClock.Elapsed.TotalSeconds:F3} cpu {(self.TotalProcessorTime - passCpu).TotalSeconds:F3}");
             }
@@ -180,7 +182,7 @@ switch (args.FirstOrDefault())
         self.Refresh();
         var cpuSeconds = (self.TotalProcessorTime - cpu).TotalSeconds;
         allocated = GC.GetTotalAllocatedBytes(true) - allocated;
-        string what = (streaming ? "read (libpcap) + decode" : "decode (records in memory)") + (all ? " + summary + every value read" : " + summary");
+        string what = (streaming ? "read (libpcap) + decode" : "decode (records in memory)") + (summary ? " + summary" : "") + (all ? " + every value read" : "");
         Console.WriteLine($"records {records} messages {messages} malformed {malformed}: {what}");
         Console.WriteLine($"messages/s {messages / wall:F0} (cpu: {messages / cpuSeconds:F0}), records/s {records / wall:F0}, allocated/message {allocated / Math.Max(1, messages)} B");
         if (held is not null)
@@ -198,7 +200,7 @@ switch (args.FirstOrDefault())
         {
             messages++;
             if (m.IsMalformed) malformed++;
-            _ = m.Summary;
+            if (summary) _ = m.Summary;
             if (all) Workload.Touch(m);
         }
     }
