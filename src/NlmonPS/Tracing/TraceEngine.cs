@@ -25,6 +25,7 @@ internal sealed unsafe class TraceEngine
     private readonly IReadOnlyList<string> _arguments;
     private readonly string? _workingDirectory;
     private readonly int _attachPid;
+    private readonly bool _wantSeccomp;
 
     // Touched by other threads.
     private readonly object _sync = new();
@@ -45,6 +46,8 @@ internal sealed unsafe class TraceEngine
     private readonly NetlinkSocketResolver _resolver = new();
     private Bootstrap _bootstrap;
     private bool _probed;
+    private bool _seccomp; // the filter is in place: resume with PTRACE_CONT, stops come from PTRACE_EVENT_SECCOMP
+    private volatile string _modeDescription = "";
     private bool _detaching;
     private bool _killedAll;
     private int _sentinelPid;
@@ -63,6 +66,7 @@ internal sealed unsafe class TraceEngine
     {
         Done,
         AwaitingStop,
+        AwaitingSyscall, // stopped once; resumed with PTRACE_SYSCALL to get the entry stop of its exec, where the seccomp filter goes
         AwaitingExec,
     }
 
@@ -107,8 +111,9 @@ internal sealed unsafe class TraceEngine
     private const ulong CLONE_THREAD = 0x10000;
 
     private TraceEngine(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
-        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid)
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp)
     {
+        _wantSeccomp = spawned && seccomp;
         _events = events;
         _spawned = spawned;
         _resolvedPath = resolvedPath;
@@ -124,10 +129,17 @@ internal sealed unsafe class TraceEngine
     public TraceException? Error => _error;
     public bool IsSpawned => _spawned;
 
+    /// <summary>True when the seccomp filter is in place (final once Launch has returned).</summary>
+    public bool UsesSeccomp => Volatile.Read(ref _seccomp);
+
+    /// <summary>Which stops the tracee makes, and why, in words (final once Launch has returned).</summary>
+    public string ModeDescription => _modeDescription;
+
+    /// <param name="seccomp">Started commands: try the seccomp filter (false forces a stop at every syscall).</param>
     public static TraceEngine Launch(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
-        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid)
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp = true)
     {
-        var engine = new TraceEngine(events, spawned, resolvedPath, arguments, workingDirectory, attachPid);
+        var engine = new TraceEngine(events, spawned, resolvedPath, arguments, workingDirectory, attachPid, seccomp);
         engine._thread = new Thread(engine.Run)
         {
             IsBackground = true, // never keeps the host alive; on host exit EXITKILL/auto-detach clean up
@@ -225,14 +237,19 @@ internal sealed unsafe class TraceEngine
     private const int CommonOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                                       PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
 
+    private const string EverySyscall = "every syscall stops twice (PTRACE_SYSCALL)";
+    private const string FilteredSyscalls = "seccomp filter: only socket I/O, read/write, close/dup and clone/fork syscalls stop";
+
     private void SetupSpawn()
     {
         int pid = Spawner.SpawnStopped(_resolvedPath!, _arguments, _workingDirectory);
         Volatile.Write(ref _mainPid, pid);
         _bootstrap = Bootstrap.AwaitingStop;
+        _modeDescription = _wantSeccomp ? EverySyscall : EverySyscall + ": seccomp filter turned off";
 
         // EXITKILL: if this thread (or the host) dies, the kernel kills the whole traced tree.
-        if (ptrace(PTRACE_SEIZE, pid, 0, CommonOptions | PTRACE_O_EXITKILL) != 0)
+        // TRACESECCOMP: without it SECCOMP_RET_TRACE fails the syscall with ENOSYS (inherited by children).
+        if (ptrace(PTRACE_SEIZE, pid, 0, CommonOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL) != 0)
         {
             int errno = LastErrno;
             kill(pid, SIGKILL);
@@ -259,6 +276,7 @@ internal sealed unsafe class TraceEngine
                 "Start-Process, native commands) and would take the stop reports ptrace needs, leaving the process stopped. " +
                 "Let the tracer start it instead (Trace-NetlinkCommand { ... } or -FilePath), or start it detached from a shell: sh -c 'command &'.");
         Volatile.Write(ref _mainPid, tgid);
+        _modeDescription = EverySyscall + ": no seccomp filter for an attached process (it could not be removed at detach)";
 
         _sentinelPid = Spawner.SpawnSentinel(out int wakeFd);
         lock (_sync)
@@ -429,14 +447,19 @@ internal sealed unsafe class TraceEngine
                     $"This kernel ({Environment.OSVersion.Version}) lacks PTRACE_GET_SYSCALL_INFO; Linux 5.3 or later is required.", EIO);
                 _stopRequested = true; // kill (spawned) or detach (attached), then Start/Attach throws
             }
-            else
+            else if (!_wantSeccomp)
             {
-                _started.Set();
+                _started.Set(); // else once the filter is in place or not (InstallFilter)
             }
         }
 
         if (sig == (SIGTRAP | 0x80))
         {
+            if (_bootstrap == Bootstrap.AwaitingSyscall && pid == _mainPid)
+            {
+                InstallFilter(t);
+                return;
+            }
             SyscallStop(t);
             Continue(t, 0);
             return;
@@ -460,6 +483,10 @@ internal sealed unsafe class TraceEngine
                     Exec(t);
                     Continue(t, 0);
                     return;
+                case PTRACE_EVENT_SECCOMP:
+                    SyscallStop(t); // the filter's stop at syscall entry
+                    Continue(t, 0);
+                    return;
                 case PTRACE_EVENT_STOP:
                     if (sig is SIGSTOP or SIGTSTP or SIGTTIN or SIGTTOU)
                         GroupStop(t);
@@ -476,7 +503,7 @@ internal sealed unsafe class TraceEngine
         if (_bootstrap == Bootstrap.AwaitingStop && pid == _mainPid && sig == SIGSTOP)
         {
             sig = 0;
-            _bootstrap = Bootstrap.AwaitingExec;
+            _bootstrap = AfterBootstrapStop;
         }
         Continue(t, sig);
     }
@@ -489,7 +516,8 @@ internal sealed unsafe class TraceEngine
         }
         else if (_bootstrap != Bootstrap.Done && t.Tid == _mainPid)
         {
-            _bootstrap = Bootstrap.AwaitingExec;
+            if (_bootstrap == Bootstrap.AwaitingStop)
+                _bootstrap = AfterBootstrapStop;
             // The bootstrap shell stopped itself before we seized it: undo the job-control stop.
             kill(t.Tid, SIGCONT);
             Continue(t, 0);
@@ -510,9 +538,63 @@ internal sealed unsafe class TraceEngine
             Detach(t, sig);
             return;
         }
-        // The bootstrap shell runs with PTRACE_CONT: no syscall stops until it has exec'ed the command.
-        int request = _bootstrap != Bootstrap.Done && t.Tid == _mainPid ? PTRACE_CONT : PTRACE_SYSCALL;
+        int request;
+        if (_bootstrap != Bootstrap.Done && t.Tid == _mainPid)
+        {
+            // The bootstrap shell runs with PTRACE_CONT (its syscalls are not traced), except for the
+            // one syscall stop where the seccomp filter is put in.
+            request = _bootstrap == Bootstrap.AwaitingSyscall ? PTRACE_SYSCALL : PTRACE_CONT;
+        }
+        else if (_seccomp)
+        {
+            // The filter stops the thread at the syscalls of interest; the exit stop is only asked for
+            // when the result is needed (an I/O on a netlink socket in progress).
+            request = t.Call != IoCall.None ? PTRACE_SYSCALL : PTRACE_CONT;
+        }
+        else
+        {
+            request = PTRACE_SYSCALL;
+        }
         ptrace(request, t.Tid, 0, sig); // ESRCH: killed meanwhile; its exit status follows
+    }
+
+    private Bootstrap AfterBootstrapStop => _wantSeccomp ? Bootstrap.AwaitingSyscall : Bootstrap.AwaitingExec;
+
+    /// <summary>
+    /// The bootstrap shell's first syscall stop after its SIGSTOP: the entry of its exec of the command.
+    /// The seccomp filter goes in there (<see cref="SeccompFilter"/>); either way the shell then runs on
+    /// with PTRACE_CONT and re-issues the exec, and Launch returns knowing the mode.
+    /// </summary>
+    private void InstallFilter(ThreadState t)
+    {
+        PtraceSyscallInfo info;
+        if (ptrace(PTRACE_GET_SYSCALL_INFO, t.Tid, sizeof(PtraceSyscallInfo), (nint)(&info)) <= 0 || info.Op != PTRACE_SYSCALL_INFO_ENTRY)
+        {
+            Continue(t, 0); // an exit stop (not expected): the entry of the next syscall will do
+            return;
+        }
+        var deferred = new List<int>();
+        SeccompFilter.Outcome outcome = SeccompFilter.TryInstall(t.Tid, info, deferred, out string reason, out int goneStatus);
+        DebugLog?.Invoke($"seccomp filter: {outcome} {reason}");
+        _bootstrap = Bootstrap.AwaitingExec;
+        if (outcome == SeccompFilter.Outcome.Installed)
+        {
+            Volatile.Write(ref _seccomp, true);
+            _modeDescription = FilteredSyscalls;
+        }
+        else
+        {
+            _modeDescription = EverySyscall + ": " + reason;
+        }
+        _started.Set();
+        if (outcome == SeccompFilter.Outcome.Gone)
+        {
+            ThreadGone(t.Tid, goneStatus);
+            return;
+        }
+        Continue(t, 0);
+        foreach (int sig in deferred)
+            kill(t.Tid, sig);
     }
 
     private void Detach(ThreadState t, int sig)
@@ -629,7 +711,12 @@ internal sealed unsafe class TraceEngine
         t.Socket = null;
         t.Proc.Fds.Clear(); // O_CLOEXEC fds are gone
         t.Proc.Comm = null; // new program name
-        if (t.Tid == _mainPid && _bootstrap == Bootstrap.AwaitingExec)
+        if (t.Tid == _mainPid && _bootstrap == Bootstrap.AwaitingSyscall)
+        {
+            _modeDescription = EverySyscall + ": the bootstrap shell made no syscall stop before its exec";
+            _started.Set();
+        }
+        if (t.Tid == _mainPid && _bootstrap is Bootstrap.AwaitingExec or Bootstrap.AwaitingSyscall)
             _bootstrap = Bootstrap.Done; // the command proper starts now: trace its syscalls
     }
 
@@ -723,7 +810,7 @@ internal sealed unsafe class TraceEngine
         if (ptrace(PTRACE_GET_SYSCALL_INFO, t.Tid, sizeof(PtraceSyscallInfo), (nint)(&info)) <= 0)
             return;
 
-        if (info.Op == PTRACE_SYSCALL_INFO_ENTRY)
+        if (info.Op is PTRACE_SYSCALL_INFO_ENTRY or PTRACE_SYSCALL_INFO_SECCOMP)
         {
             t.Call = IoCall.None;
             t.Socket = null;
@@ -735,7 +822,11 @@ internal sealed unsafe class TraceEngine
                     return;
                 case IoCall.FdClose:
                     t.Proc.Fds.Clear();
-                    t.Call = call; // and again at exit
+                    // And again at exit when that stop comes anyway. With the seccomp filter, clearing at
+                    // entry is enough: the cache is only used by a single-threaded process with its own fd
+                    // table, which makes no other syscall before this one returns.
+                    if (!_seccomp)
+                        t.Call = call;
                     return;
                 case IoCall.Fork:
                     t.CloneFlags = 0;
@@ -753,6 +844,9 @@ internal sealed unsafe class TraceEngine
                         return;
                     }
             }
+
+            if (IsPeek(call, info))
+                return; // a peek (iproute2 sizes its buffer with MSG_PEEK|MSG_TRUNC) is not reported: no exit stop needed
 
             int fd = (int)info.Arg0;
             NetlinkSocket? sock = ResolveFd(t, fd);
@@ -788,6 +882,13 @@ internal sealed unsafe class TraceEngine
             }
         }
     }
+
+    private static bool IsPeek(IoCall call, in PtraceSyscallInfo entry) => call switch
+    {
+        IoCall.RecvFrom or IoCall.RecvMmsg => ((int)entry.Arg3 & MSG_PEEK) != 0,
+        IoCall.RecvMsg => ((int)entry.Arg2 & MSG_PEEK) != 0,
+        _ => false,
+    };
 
     private NetlinkSocket? ResolveFd(ThreadState t, int fd)
     {
