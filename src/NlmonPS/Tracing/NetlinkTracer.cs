@@ -83,6 +83,9 @@ public sealed class NetlinkTracer : IDisposable
     /// </summary>
     public bool UsesSeccompFilter => _engine.UsesSeccomp;
 
+    /// <summary>Wait statuses handled so far (ptrace stops and exits): what tracing costs the command.</summary>
+    internal long StopCount => _engine.StopCount;
+
     /// <summary>The tracing mode in words, with the reason when the seccomp filter is not used.</summary>
     public string ModeDescription => _engine.ModeDescription;
 

@@ -46,6 +46,7 @@ internal sealed unsafe class TraceEngine
     private readonly NetlinkSocketResolver _resolver = new();
     private Bootstrap _bootstrap;
     private bool _probed;
+    private long _stops;
     private bool _seccomp; // the filter is in place: resume with PTRACE_CONT, stops come from PTRACE_EVENT_SECCOMP
     private volatile string _modeDescription = "";
     private bool _detaching;
@@ -131,6 +132,9 @@ internal sealed unsafe class TraceEngine
 
     /// <summary>True when the seccomp filter is in place (final once Launch has returned).</summary>
     public bool UsesSeccomp => Volatile.Read(ref _seccomp);
+
+    /// <summary>ptrace stops handled so far (wait statuses of tracees).</summary>
+    public long StopCount => Volatile.Read(ref _stops);
 
     /// <summary>Which stops the tracee makes, and why, in words (final once Launch has returned).</summary>
     public string ModeDescription => _modeDescription;
@@ -427,6 +431,7 @@ internal sealed unsafe class TraceEngine
     private void HandleStatus(int pid, int status)
     {
         DebugLog?.Invoke($"pid {pid} status 0x{status:x} boot={_bootstrap} detaching={_detaching}");
+        Volatile.Write(ref _stops, _stops + 1);
         if (!WIFSTOPPED(status))
         {
             if (WIFEXITED(status) || WIFSIGNALED(status))
