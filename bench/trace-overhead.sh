@@ -8,7 +8,8 @@
 #   cmdlet     Trace-NetlinkCommand -FilePath sh -ArgumentList -c, LOOP | ForEach-Object { $n++ }
 #              through src/NlmonPS.Host's nlmonps-host: every message decoded and passed down the pipeline.
 #              Timed inside the host (a Stopwatch and /proc/self/stat around the pipeline, after a warm-up
-#              trace), so the host's own start-up (loading PowerShell) is not counted; it is printed separately.
+#              trace of the same pipeline over 20 iterations), so the host's own start-up (loading PowerShell)
+#              and first-call JIT are not counted; they are printed separately.
 #   cmdlet, every syscall   the same with NLMONPS_TRACE_SECCOMP=0: the engine's fallback (and attach) mode, where
 #              every syscall stops at entry and exit instead of only those the seccomp filter selects.
 # Wall time, and CPU time (user + system of the whole traced tree: for strace and the cmdlet the tracer's own CPU
@@ -33,6 +34,7 @@ done
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
 loop="i=0; while [ \$i -lt $n ]; do ip -d link show >/dev/null; i=\$((i+1)); done"
+warm="i=0; while [ \$i -lt 20 ]; do ip -d link show >/dev/null; i=\$((i+1)); done"
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 
@@ -52,8 +54,9 @@ timed() {
 cmdlet() {
     local t0 t1 took cpu count
     t0=$(now)
-    read -r took cpu count < <(env "$@" NLMONPS_BENCH_LOOP="$loop" "$host" '
-        $null = Trace-NetlinkCommand -FilePath ip -ArgumentList link, show   # warm-up: JIT, family list
+    read -r took cpu count < <(env "$@" NLMONPS_BENCH_LOOP="$loop" NLMONPS_BENCH_WARM="$warm" "$host" '
+        # warm-up: the same pipeline on a short loop (JIT of the decoder paths and the script block, family list)
+        Trace-NetlinkCommand -FilePath sh -ArgumentList "-c", $env:NLMONPS_BENCH_WARM | ForEach-Object { $n++ }
         function Ticks { $f = [System.IO.File]::ReadAllText("/proc/self/stat").Split(")")[1].Split(" ")
                          [long]$f[12] + [long]$f[13] + [long]$f[14] + [long]$f[15] }   # utime stime cutime cstime
         $n = 0

@@ -939,7 +939,8 @@ internal sealed unsafe class TraceEngine
             case IoCall.Writev:
             case IoCall.Readv:
                 {
-                    Native.IoVec[] iov = ReadIov(tid, t.Arg1, t.Arg2);
+                    Span<Native.IoVec> iov = t.Arg2 <= SmallIov ? stackalloc Native.IoVec[SmallIov] : new Native.IoVec[Math.Min(t.Arg2, MaxIov)];
+                    iov = ReadIov(tid, t.Arg1, t.Arg2, iov);
                     Emit(t, call, sock, Gather(tid, iov, rval, out bool capped), capped);
                     return;
                 }
@@ -980,7 +981,8 @@ internal sealed unsafe class TraceEngine
         ulong iovPtr = *(ulong*)(hdr + 16);
         ulong iovLen = *(ulong*)(hdr + 24);
         int flags = *(int*)(hdr + 48);
-        Native.IoVec[] iov = ReadIov(t.Tid, iovPtr, iovLen);
+        Span<Native.IoVec> iov = iovLen <= SmallIov ? stackalloc Native.IoVec[SmallIov] : new Native.IoVec[Math.Min(iovLen, MaxIov)];
+        iov = ReadIov(t.Tid, iovPtr, iovLen, iov);
         byte[] data = Gather(t.Tid, iov, length, out bool capped);
         bool truncated = capped || (!SyscallTable.IsSend(call) && ((flags & MSG_TRUNC) != 0 || length > data.Length));
         Emit(t, call, sock, data, truncated);
@@ -1017,30 +1019,33 @@ internal sealed unsafe class TraceEngine
 
     private static byte[] ReadRange(int tid, ulong addr, long len, out bool capped)
     {
-        Native.IoVec[] one = [new Native.IoVec { Base = addr, Len = (ulong)Math.Max(len, 0) }];
+        Span<Native.IoVec> one = [new Native.IoVec { Base = addr, Len = (ulong)Math.Max(len, 0) }];
         return Gather(tid, one, len, out capped);
     }
 
-    private static Native.IoVec[] ReadIov(int tid, ulong addr, ulong count)
+    private const int SmallIov = 8; // iovec arrays up to this size are read onto the stack
+
+    /// <summary>The tracee's iovec array (at most UIO_MAXIOV entries) into <paramref name="buffer"/>; empty if unreadable.</summary>
+    private static Span<Native.IoVec> ReadIov(int tid, ulong addr, ulong count, Span<Native.IoVec> buffer)
     {
         if (addr == 0 || count == 0)
             return [];
-        int n = (int)Math.Min(count, MaxIov);
-        var iov = new Native.IoVec[n];
-        fixed (Native.IoVec* p = iov)
+        int n = (int)Math.Min(count, (ulong)buffer.Length);
+        fixed (Native.IoVec* p = buffer)
         {
             if (!ReadExact(tid, addr, (byte*)p, n * sizeof(Native.IoVec)))
                 return [];
         }
-        return iov;
+        return buffer[..n];
     }
 
     /// <summary>The first <paramref name="total"/> bytes spread over the tracee's iovecs, in one process_vm_readv.</summary>
-    private static byte[] Gather(int tid, Native.IoVec[] iov, long total, out bool capped)
+    private static byte[] Gather(int tid, Span<Native.IoVec> iov, long total, out bool capped)
     {
         capped = total > MaxCapture;
         long want = Math.Min(total, MaxCapture);
-        var remote = new List<Native.IoVec>(iov.Length);
+        // The wanted prefix of the iovecs, compacted in place (empty entries dropped, the last one cut).
+        int count = 0;
         long sum = 0;
         foreach (Native.IoVec v in iov)
         {
@@ -1049,20 +1054,19 @@ internal sealed unsafe class TraceEngine
             if (v.Len == 0)
                 continue;
             ulong take = Math.Min(v.Len, (ulong)(want - sum));
-            remote.Add(new Native.IoVec { Base = v.Base, Len = take });
+            iov[count++] = new Native.IoVec { Base = v.Base, Len = take };
             sum += (long)take;
         }
         if (sum == 0)
             return [];
 
         var data = new byte[sum];
-        Native.IoVec[] remoteArr = remote.ToArray();
         nint got;
         fixed (byte* d = data)
-        fixed (Native.IoVec* r = remoteArr)
+        fixed (Native.IoVec* r = iov)
         {
             var local = new Native.IoVec { Base = (ulong)d, Len = (ulong)sum };
-            got = process_vm_readv(tid, &local, 1, r, (nuint)remoteArr.Length, 0);
+            got = process_vm_readv(tid, &local, 1, r, (nuint)count, 0);
         }
         if (got <= 0)
             return [];

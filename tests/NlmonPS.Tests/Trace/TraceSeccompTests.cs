@@ -44,6 +44,19 @@ public sealed class TraceSeccompTests : IDisposable
         return $"{io.ProcessName} {io.Direction} {io.Syscall} {(NetlinkProtocol)io.NetlinkProtocol} [{string.Join(' ', parts)}]";
     }
 
+    /// <summary>The buffer is a run of complete netlink messages, the last one ending exactly at its end.</summary>
+    private static bool WholeMessages(byte[] data)
+    {
+        int off = 0;
+        while (off + 16 <= data.Length)
+        {
+            int len = (int)BitConverter.ToUInt32(data, off);
+            if (len < 16 || off + len > data.Length) return false;
+            off += (len + 3) & ~3;
+        }
+        return off == data.Length;
+    }
+
     [Fact]
     public void FilterTracesExactlyTheSyscallsTheEngineClassifies()
     {
@@ -130,6 +143,36 @@ public sealed class TraceSeccompTests : IDisposable
         var ip = t.Events.Where(e => e.ProcessName == "ip").ToList();
         Assert.NotEmpty(ip);
         Assert.NotEqual(pid, ip[0].ProcessId);
+    }
+
+    [Fact]
+    public void BuffersSplitOverIovecsAreGatheredInBothModes()
+    {
+        // sendmsg over two iovecs, recvmsg into three (16 + 100 + 64k bytes), then the same with writev/readv.
+        foreach (bool seccomp in new[] { true, false })
+        {
+            var t = Run(seccomp, NetlinkTestProgram.Path, "iov");
+            Assert.Equal(0, t.ExitCode);
+            var sends = t.Events.Where(e => e.Direction == NetlinkDirection.ToKernel).ToList();
+            Assert.Equal(new[] { "sendmsg", "writev" }, sends.Select(e => e.Syscall));
+            for (int i = 0; i < 2; i++)
+            {
+                Assert.Equal(20, sends[i].Data.Length); // nlmsghdr + rtgenmsg, from both iovecs
+                Assert.Equal(18, BitConverter.ToUInt16(sends[i].Data, 4)); // RTM_GETLINK
+                Assert.Equal(42u + (uint)i, BitConverter.ToUInt32(sends[i].Data, 8));
+            }
+            foreach (string call in new[] { "recvmsg", "readv" })
+            {
+                var replies = t.Events.Where(e => e.Syscall == call).ToList();
+                Assert.NotEmpty(replies);
+                Assert.All(replies, e => Assert.Equal(NetlinkDirection.FromKernel, e.Direction));
+                // Every buffer is a whole run of messages across the iovec boundaries; the last one ends the dump.
+                Assert.All(replies, e => Assert.True(WholeMessages(e.Data), Shape(e)));
+                Assert.Contains(replies, e => e.Data.Length > 116); // spans all three iovecs
+                Assert.Contains("3/20", Shape(replies[^1])); // NLMSG_DONE
+                Assert.All(replies, e => Assert.False(e.Truncated));
+            }
+        }
     }
 
     [Fact]
