@@ -139,6 +139,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         WriteVerbose(program is null
             ? $"Attached to process {tracer.ProcessId}; Ctrl+C, -Duration or -Count detaches and leaves it running."
             : $"Tracing '{target}' as process {tracer.ProcessId}.");
+        WriteVerbose("Tracing mode: " + tracer.ModeDescription + ".");
 
         var ending = Pump(tracer);
         Report(tracer, target, ending);

@@ -20,14 +20,19 @@ internal static unsafe class Native
     public const int PTRACE_INTERRUPT = 0x4207;
     public const int PTRACE_LISTEN = 0x4208;
     public const int PTRACE_GET_SYSCALL_INFO = 0x420e;
+    public const int PTRACE_GETREGSET = 0x4204;
+    public const int PTRACE_SETREGSET = 0x4205;
+    public const int NT_PRSTATUS = 1;
 
     public const byte PTRACE_SYSCALL_INFO_ENTRY = 1;
     public const byte PTRACE_SYSCALL_INFO_EXIT = 2;
+    public const byte PTRACE_SYSCALL_INFO_SECCOMP = 3;
 
     public const int PTRACE_EVENT_FORK = 1;
     public const int PTRACE_EVENT_VFORK = 2;
     public const int PTRACE_EVENT_CLONE = 3;
     public const int PTRACE_EVENT_EXEC = 4;
+    public const int PTRACE_EVENT_SECCOMP = 7;
     public const int PTRACE_EVENT_STOP = 128;
 
     public const int PTRACE_O_TRACESYSGOOD = 1;
@@ -35,6 +40,7 @@ internal static unsafe class Native
     public const int PTRACE_O_TRACEVFORK = 1 << PTRACE_EVENT_VFORK;
     public const int PTRACE_O_TRACECLONE = 1 << PTRACE_EVENT_CLONE;
     public const int PTRACE_O_TRACEEXEC = 1 << PTRACE_EVENT_EXEC;
+    public const int PTRACE_O_TRACESECCOMP = 1 << PTRACE_EVENT_SECCOMP;
     public const int PTRACE_O_EXITKILL = 1 << 20;
 
     // wait options
@@ -57,6 +63,7 @@ internal static unsafe class Native
     public const int EINTR = 4;
     public const int EIO = 5;
     public const int ECHILD = 10;
+    public const int EACCES = 13;
 
     public const int X_OK = 1;
     public const int O_WRONLY = 1;
@@ -97,6 +104,7 @@ internal static unsafe class Native
         [FieldOffset(56)] public ulong Arg3;
         [FieldOffset(64)] public ulong Arg4;
         [FieldOffset(72)] public ulong Arg5;
+        // seccomp { u64 nr; u64 args[6]; u32 ret_data; }: nr and args at the entry offsets
         // exit { s64 rval; u8 is_error; }
         [FieldOffset(24)] public long RVal;
         [FieldOffset(32)] public byte IsError;
@@ -119,6 +127,9 @@ internal static unsafe class Native
 
     [DllImport(Libc, SetLastError = true)]
     public static extern nint process_vm_readv(int pid, IoVec* localIov, nuint liovcnt, IoVec* remoteIov, nuint riovcnt, nuint flags);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern nint process_vm_writev(int pid, IoVec* localIov, nuint liovcnt, IoVec* remoteIov, nuint riovcnt, nuint flags);
 
     [DllImport(Libc, SetLastError = true)]
     public static extern int kill(int pid, int sig);

@@ -33,7 +33,15 @@ public sealed class NetlinkTracer : IDisposable
     /// When the tracer goes away the whole traced tree is killed (PTRACE_O_EXITKILL).
     /// </summary>
     /// <exception cref="TraceException">CommandNotFound, PtraceNotPermitted, UnsupportedKernel, Other.</exception>
-    public static NetlinkTracer Start(string fileName, IReadOnlyList<string> arguments, string? workingDirectory = null)
+    public static NetlinkTracer Start(string fileName, IReadOnlyList<string> arguments, string? workingDirectory = null) =>
+        Start(fileName, arguments, workingDirectory, seccomp: Environment.GetEnvironmentVariable("NLMONPS_TRACE_SECCOMP") != "0");
+
+    /// <param name="seccomp">
+    /// Try the seccomp-bpf filter (only the syscalls the tracer decodes stop). False forces the stop at
+    /// every syscall entry and exit, as for an attached process (also NLMONPS_TRACE_SECCOMP=0 in the
+    /// environment, for comparisons).
+    /// </param>
+    internal static NetlinkTracer Start(string fileName, IReadOnlyList<string> arguments, string? workingDirectory, bool seccomp)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -45,7 +53,7 @@ public sealed class NetlinkTracer : IDisposable
         }
         string path = Spawner.ResolveCommand(fileName, workingDirectory);
         var events = new BlockingCollection<TracedNetlinkIo>();
-        TraceEngine engine = TraceEngine.Launch(events, spawned: true, path, arguments.ToArray(), workingDirectory, 0);
+        TraceEngine engine = TraceEngine.Launch(events, spawned: true, path, arguments.ToArray(), workingDirectory, 0, seccomp);
         return new NetlinkTracer(events, engine);
     }
 
@@ -68,6 +76,18 @@ public sealed class NetlinkTracer : IDisposable
 
     /// <summary>True for <see cref="Attach"/>, false for <see cref="Start"/>.</summary>
     public bool IsAttached => !_engine.IsSpawned;
+
+    /// <summary>
+    /// True when a seccomp-bpf filter limits the stops to the syscalls that can move netlink data or change
+    /// what an fd is (started commands on x86-64 when the kernel allows it); false when every syscall stops.
+    /// </summary>
+    public bool UsesSeccompFilter => _engine.UsesSeccomp;
+
+    /// <summary>Wait statuses handled so far (ptrace stops and exits): what tracing costs the command.</summary>
+    internal long StopCount => _engine.StopCount;
+
+    /// <summary>The tracing mode in words, with the reason when the seccomp filter is not used.</summary>
+    public string ModeDescription => _engine.ModeDescription;
 
     /// <summary>
     /// Waits up to <paramref name="timeout"/> for the next event. False on timeout, and (at once) when

@@ -78,6 +78,29 @@ internal static class SyscallTable
         }
     }
 
+    private static readonly uint[] TracedX86_64 = Collect(AUDIT_ARCH_X86_64);
+    private static readonly uint[] TracedAarch64 = Collect(AUDIT_ARCH_AARCH64);
+
+    /// <summary>
+    /// The syscall numbers the seccomp filter sends to the tracer: exactly those <see cref="Classify"/>
+    /// knows (netlink I/O, fd-identity changes, clone/fork), so the table stays the one source.
+    /// </summary>
+    public static uint[] Traced(uint arch) => arch switch
+    {
+        AUDIT_ARCH_X86_64 => TracedX86_64,
+        AUDIT_ARCH_AARCH64 => TracedAarch64,
+        _ => [],
+    };
+
+    private static uint[] Collect(uint arch)
+    {
+        var nrs = new List<uint>();
+        for (uint nr = 0; nr < 1024; nr++)
+            if (Classify(arch, nr) != IoCall.None)
+                nrs.Add(nr);
+        return nrs.ToArray();
+    }
+
     public static bool IsNetlinkIo(IoCall c) => c is >= IoCall.Write and <= IoCall.RecvMmsg;
 
     public static bool IsSend(IoCall c) => c is IoCall.Write or IoCall.Writev or IoCall.SendTo or IoCall.SendMsg or IoCall.SendMmsg;

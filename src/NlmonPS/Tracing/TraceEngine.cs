@@ -25,6 +25,7 @@ internal sealed unsafe class TraceEngine
     private readonly IReadOnlyList<string> _arguments;
     private readonly string? _workingDirectory;
     private readonly int _attachPid;
+    private readonly bool _wantSeccomp;
 
     // Touched by other threads.
     private readonly object _sync = new();
@@ -45,6 +46,9 @@ internal sealed unsafe class TraceEngine
     private readonly NetlinkSocketResolver _resolver = new();
     private Bootstrap _bootstrap;
     private bool _probed;
+    private long _stops;
+    private bool _seccomp; // the filter is in place: resume with PTRACE_CONT, stops come from PTRACE_EVENT_SECCOMP
+    private volatile string _modeDescription = "";
     private bool _detaching;
     private bool _killedAll;
     private int _sentinelPid;
@@ -63,6 +67,7 @@ internal sealed unsafe class TraceEngine
     {
         Done,
         AwaitingStop,
+        AwaitingSyscall, // stopped once; resumed with PTRACE_SYSCALL to get the entry stop of its exec, where the seccomp filter goes
         AwaitingExec,
     }
 
@@ -107,8 +112,9 @@ internal sealed unsafe class TraceEngine
     private const ulong CLONE_THREAD = 0x10000;
 
     private TraceEngine(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
-        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid)
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp)
     {
+        _wantSeccomp = spawned && seccomp;
         _events = events;
         _spawned = spawned;
         _resolvedPath = resolvedPath;
@@ -124,10 +130,20 @@ internal sealed unsafe class TraceEngine
     public TraceException? Error => _error;
     public bool IsSpawned => _spawned;
 
+    /// <summary>True when the seccomp filter is in place (final once Launch has returned).</summary>
+    public bool UsesSeccomp => Volatile.Read(ref _seccomp);
+
+    /// <summary>ptrace stops handled so far (wait statuses of tracees).</summary>
+    public long StopCount => Volatile.Read(ref _stops);
+
+    /// <summary>Which stops the tracee makes, and why, in words (final once Launch has returned).</summary>
+    public string ModeDescription => _modeDescription;
+
+    /// <param name="seccomp">Started commands: try the seccomp filter (false forces a stop at every syscall).</param>
     public static TraceEngine Launch(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
-        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid)
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp = true)
     {
-        var engine = new TraceEngine(events, spawned, resolvedPath, arguments, workingDirectory, attachPid);
+        var engine = new TraceEngine(events, spawned, resolvedPath, arguments, workingDirectory, attachPid, seccomp);
         engine._thread = new Thread(engine.Run)
         {
             IsBackground = true, // never keeps the host alive; on host exit EXITKILL/auto-detach clean up
@@ -225,14 +241,19 @@ internal sealed unsafe class TraceEngine
     private const int CommonOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                                       PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
 
+    private const string EverySyscall = "every syscall stops twice (PTRACE_SYSCALL)";
+    private const string FilteredSyscalls = "seccomp filter: only socket I/O, read/write, close/dup and clone/fork syscalls stop";
+
     private void SetupSpawn()
     {
         int pid = Spawner.SpawnStopped(_resolvedPath!, _arguments, _workingDirectory);
         Volatile.Write(ref _mainPid, pid);
         _bootstrap = Bootstrap.AwaitingStop;
+        _modeDescription = _wantSeccomp ? EverySyscall : EverySyscall + ": seccomp filter turned off";
 
         // EXITKILL: if this thread (or the host) dies, the kernel kills the whole traced tree.
-        if (ptrace(PTRACE_SEIZE, pid, 0, CommonOptions | PTRACE_O_EXITKILL) != 0)
+        // TRACESECCOMP: without it SECCOMP_RET_TRACE fails the syscall with ENOSYS (inherited by children).
+        if (ptrace(PTRACE_SEIZE, pid, 0, CommonOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL) != 0)
         {
             int errno = LastErrno;
             kill(pid, SIGKILL);
@@ -259,6 +280,7 @@ internal sealed unsafe class TraceEngine
                 "Start-Process, native commands) and would take the stop reports ptrace needs, leaving the process stopped. " +
                 "Let the tracer start it instead (Trace-NetlinkCommand { ... } or -FilePath), or start it detached from a shell: sh -c 'command &'.");
         Volatile.Write(ref _mainPid, tgid);
+        _modeDescription = EverySyscall + ": no seccomp filter for an attached process (it could not be removed at detach)";
 
         _sentinelPid = Spawner.SpawnSentinel(out int wakeFd);
         lock (_sync)
@@ -409,6 +431,7 @@ internal sealed unsafe class TraceEngine
     private void HandleStatus(int pid, int status)
     {
         DebugLog?.Invoke($"pid {pid} status 0x{status:x} boot={_bootstrap} detaching={_detaching}");
+        Volatile.Write(ref _stops, _stops + 1);
         if (!WIFSTOPPED(status))
         {
             if (WIFEXITED(status) || WIFSIGNALED(status))
@@ -429,14 +452,19 @@ internal sealed unsafe class TraceEngine
                     $"This kernel ({Environment.OSVersion.Version}) lacks PTRACE_GET_SYSCALL_INFO; Linux 5.3 or later is required.", EIO);
                 _stopRequested = true; // kill (spawned) or detach (attached), then Start/Attach throws
             }
-            else
+            else if (!_wantSeccomp)
             {
-                _started.Set();
+                _started.Set(); // else once the filter is in place or not (InstallFilter)
             }
         }
 
         if (sig == (SIGTRAP | 0x80))
         {
+            if (_bootstrap == Bootstrap.AwaitingSyscall && pid == _mainPid)
+            {
+                InstallFilter(t);
+                return;
+            }
             SyscallStop(t);
             Continue(t, 0);
             return;
@@ -460,6 +488,10 @@ internal sealed unsafe class TraceEngine
                     Exec(t);
                     Continue(t, 0);
                     return;
+                case PTRACE_EVENT_SECCOMP:
+                    SyscallStop(t); // the filter's stop at syscall entry
+                    Continue(t, 0);
+                    return;
                 case PTRACE_EVENT_STOP:
                     if (sig is SIGSTOP or SIGTSTP or SIGTTIN or SIGTTOU)
                         GroupStop(t);
@@ -476,7 +508,7 @@ internal sealed unsafe class TraceEngine
         if (_bootstrap == Bootstrap.AwaitingStop && pid == _mainPid && sig == SIGSTOP)
         {
             sig = 0;
-            _bootstrap = Bootstrap.AwaitingExec;
+            _bootstrap = AfterBootstrapStop;
         }
         Continue(t, sig);
     }
@@ -489,7 +521,8 @@ internal sealed unsafe class TraceEngine
         }
         else if (_bootstrap != Bootstrap.Done && t.Tid == _mainPid)
         {
-            _bootstrap = Bootstrap.AwaitingExec;
+            if (_bootstrap == Bootstrap.AwaitingStop)
+                _bootstrap = AfterBootstrapStop;
             // The bootstrap shell stopped itself before we seized it: undo the job-control stop.
             kill(t.Tid, SIGCONT);
             Continue(t, 0);
@@ -510,9 +543,63 @@ internal sealed unsafe class TraceEngine
             Detach(t, sig);
             return;
         }
-        // The bootstrap shell runs with PTRACE_CONT: no syscall stops until it has exec'ed the command.
-        int request = _bootstrap != Bootstrap.Done && t.Tid == _mainPid ? PTRACE_CONT : PTRACE_SYSCALL;
+        int request;
+        if (_bootstrap != Bootstrap.Done && t.Tid == _mainPid)
+        {
+            // The bootstrap shell runs with PTRACE_CONT (its syscalls are not traced), except for the
+            // one syscall stop where the seccomp filter is put in.
+            request = _bootstrap == Bootstrap.AwaitingSyscall ? PTRACE_SYSCALL : PTRACE_CONT;
+        }
+        else if (_seccomp)
+        {
+            // The filter stops the thread at the syscalls of interest; the exit stop is only asked for
+            // when the result is needed (an I/O on a netlink socket in progress).
+            request = t.Call != IoCall.None ? PTRACE_SYSCALL : PTRACE_CONT;
+        }
+        else
+        {
+            request = PTRACE_SYSCALL;
+        }
         ptrace(request, t.Tid, 0, sig); // ESRCH: killed meanwhile; its exit status follows
+    }
+
+    private Bootstrap AfterBootstrapStop => _wantSeccomp ? Bootstrap.AwaitingSyscall : Bootstrap.AwaitingExec;
+
+    /// <summary>
+    /// The bootstrap shell's first syscall stop after its SIGSTOP: the entry of its exec of the command.
+    /// The seccomp filter goes in there (<see cref="SeccompFilter"/>); either way the shell then runs on
+    /// with PTRACE_CONT and re-issues the exec, and Launch returns knowing the mode.
+    /// </summary>
+    private void InstallFilter(ThreadState t)
+    {
+        PtraceSyscallInfo info;
+        if (ptrace(PTRACE_GET_SYSCALL_INFO, t.Tid, sizeof(PtraceSyscallInfo), (nint)(&info)) <= 0 || info.Op != PTRACE_SYSCALL_INFO_ENTRY)
+        {
+            Continue(t, 0); // an exit stop (not expected): the entry of the next syscall will do
+            return;
+        }
+        var deferred = new List<int>();
+        SeccompFilter.Outcome outcome = SeccompFilter.TryInstall(t.Tid, info, deferred, out string reason, out int goneStatus);
+        DebugLog?.Invoke($"seccomp filter: {outcome} {reason}");
+        _bootstrap = Bootstrap.AwaitingExec;
+        if (outcome == SeccompFilter.Outcome.Installed)
+        {
+            Volatile.Write(ref _seccomp, true);
+            _modeDescription = FilteredSyscalls;
+        }
+        else
+        {
+            _modeDescription = EverySyscall + ": " + reason;
+        }
+        _started.Set();
+        if (outcome == SeccompFilter.Outcome.Gone)
+        {
+            ThreadGone(t.Tid, goneStatus);
+            return;
+        }
+        Continue(t, 0);
+        foreach (int sig in deferred)
+            kill(t.Tid, sig);
     }
 
     private void Detach(ThreadState t, int sig)
@@ -629,7 +716,12 @@ internal sealed unsafe class TraceEngine
         t.Socket = null;
         t.Proc.Fds.Clear(); // O_CLOEXEC fds are gone
         t.Proc.Comm = null; // new program name
-        if (t.Tid == _mainPid && _bootstrap == Bootstrap.AwaitingExec)
+        if (t.Tid == _mainPid && _bootstrap == Bootstrap.AwaitingSyscall)
+        {
+            _modeDescription = EverySyscall + ": the bootstrap shell made no syscall stop before its exec";
+            _started.Set();
+        }
+        if (t.Tid == _mainPid && _bootstrap is Bootstrap.AwaitingExec or Bootstrap.AwaitingSyscall)
             _bootstrap = Bootstrap.Done; // the command proper starts now: trace its syscalls
     }
 
@@ -723,7 +815,7 @@ internal sealed unsafe class TraceEngine
         if (ptrace(PTRACE_GET_SYSCALL_INFO, t.Tid, sizeof(PtraceSyscallInfo), (nint)(&info)) <= 0)
             return;
 
-        if (info.Op == PTRACE_SYSCALL_INFO_ENTRY)
+        if (info.Op is PTRACE_SYSCALL_INFO_ENTRY or PTRACE_SYSCALL_INFO_SECCOMP)
         {
             t.Call = IoCall.None;
             t.Socket = null;
@@ -735,7 +827,11 @@ internal sealed unsafe class TraceEngine
                     return;
                 case IoCall.FdClose:
                     t.Proc.Fds.Clear();
-                    t.Call = call; // and again at exit
+                    // And again at exit when that stop comes anyway. With the seccomp filter, clearing at
+                    // entry is enough: the cache is only used by a single-threaded process with its own fd
+                    // table, which makes no other syscall before this one returns.
+                    if (!_seccomp)
+                        t.Call = call;
                     return;
                 case IoCall.Fork:
                     t.CloneFlags = 0;
@@ -753,6 +849,9 @@ internal sealed unsafe class TraceEngine
                         return;
                     }
             }
+
+            if (IsPeek(call, info))
+                return; // a peek (iproute2 sizes its buffer with MSG_PEEK|MSG_TRUNC) is not reported: no exit stop needed
 
             int fd = (int)info.Arg0;
             NetlinkSocket? sock = ResolveFd(t, fd);
@@ -788,6 +887,13 @@ internal sealed unsafe class TraceEngine
             }
         }
     }
+
+    private static bool IsPeek(IoCall call, in PtraceSyscallInfo entry) => call switch
+    {
+        IoCall.RecvFrom or IoCall.RecvMmsg => ((int)entry.Arg3 & MSG_PEEK) != 0,
+        IoCall.RecvMsg => ((int)entry.Arg2 & MSG_PEEK) != 0,
+        _ => false,
+    };
 
     private NetlinkSocket? ResolveFd(ThreadState t, int fd)
     {
@@ -833,7 +939,8 @@ internal sealed unsafe class TraceEngine
             case IoCall.Writev:
             case IoCall.Readv:
                 {
-                    Native.IoVec[] iov = ReadIov(tid, t.Arg1, t.Arg2);
+                    Span<Native.IoVec> iov = t.Arg2 <= SmallIov ? stackalloc Native.IoVec[SmallIov] : new Native.IoVec[Math.Min(t.Arg2, MaxIov)];
+                    iov = ReadIov(tid, t.Arg1, t.Arg2, iov);
                     Emit(t, call, sock, Gather(tid, iov, rval, out bool capped), capped);
                     return;
                 }
@@ -874,7 +981,8 @@ internal sealed unsafe class TraceEngine
         ulong iovPtr = *(ulong*)(hdr + 16);
         ulong iovLen = *(ulong*)(hdr + 24);
         int flags = *(int*)(hdr + 48);
-        Native.IoVec[] iov = ReadIov(t.Tid, iovPtr, iovLen);
+        Span<Native.IoVec> iov = iovLen <= SmallIov ? stackalloc Native.IoVec[SmallIov] : new Native.IoVec[Math.Min(iovLen, MaxIov)];
+        iov = ReadIov(t.Tid, iovPtr, iovLen, iov);
         byte[] data = Gather(t.Tid, iov, length, out bool capped);
         bool truncated = capped || (!SyscallTable.IsSend(call) && ((flags & MSG_TRUNC) != 0 || length > data.Length));
         Emit(t, call, sock, data, truncated);
@@ -911,30 +1019,33 @@ internal sealed unsafe class TraceEngine
 
     private static byte[] ReadRange(int tid, ulong addr, long len, out bool capped)
     {
-        Native.IoVec[] one = [new Native.IoVec { Base = addr, Len = (ulong)Math.Max(len, 0) }];
+        Span<Native.IoVec> one = [new Native.IoVec { Base = addr, Len = (ulong)Math.Max(len, 0) }];
         return Gather(tid, one, len, out capped);
     }
 
-    private static Native.IoVec[] ReadIov(int tid, ulong addr, ulong count)
+    private const int SmallIov = 8; // iovec arrays up to this size are read onto the stack
+
+    /// <summary>The tracee's iovec array (at most UIO_MAXIOV entries) into <paramref name="buffer"/>; empty if unreadable.</summary>
+    private static Span<Native.IoVec> ReadIov(int tid, ulong addr, ulong count, Span<Native.IoVec> buffer)
     {
         if (addr == 0 || count == 0)
             return [];
-        int n = (int)Math.Min(count, MaxIov);
-        var iov = new Native.IoVec[n];
-        fixed (Native.IoVec* p = iov)
+        int n = (int)Math.Min(count, (ulong)buffer.Length);
+        fixed (Native.IoVec* p = buffer)
         {
             if (!ReadExact(tid, addr, (byte*)p, n * sizeof(Native.IoVec)))
                 return [];
         }
-        return iov;
+        return buffer[..n];
     }
 
     /// <summary>The first <paramref name="total"/> bytes spread over the tracee's iovecs, in one process_vm_readv.</summary>
-    private static byte[] Gather(int tid, Native.IoVec[] iov, long total, out bool capped)
+    private static byte[] Gather(int tid, Span<Native.IoVec> iov, long total, out bool capped)
     {
         capped = total > MaxCapture;
         long want = Math.Min(total, MaxCapture);
-        var remote = new List<Native.IoVec>(iov.Length);
+        // The wanted prefix of the iovecs, compacted in place (empty entries dropped, the last one cut).
+        int count = 0;
         long sum = 0;
         foreach (Native.IoVec v in iov)
         {
@@ -943,20 +1054,19 @@ internal sealed unsafe class TraceEngine
             if (v.Len == 0)
                 continue;
             ulong take = Math.Min(v.Len, (ulong)(want - sum));
-            remote.Add(new Native.IoVec { Base = v.Base, Len = take });
+            iov[count++] = new Native.IoVec { Base = v.Base, Len = take };
             sum += (long)take;
         }
         if (sum == 0)
             return [];
 
         var data = new byte[sum];
-        Native.IoVec[] remoteArr = remote.ToArray();
         nint got;
         fixed (byte* d = data)
-        fixed (Native.IoVec* r = remoteArr)
+        fixed (Native.IoVec* r = iov)
         {
             var local = new Native.IoVec { Base = (ulong)d, Len = (ulong)sum };
-            got = process_vm_readv(tid, &local, 1, r, (nuint)remoteArr.Length, 0);
+            got = process_vm_readv(tid, &local, 1, r, (nuint)count, 0);
         }
         if (got <= 0)
             return [];

@@ -58,6 +58,8 @@ public sealed class TraceAttachTests : IDisposable
         Assert.Contains(m, x => x.TypeName == "RTM_NEWLINK" && x.Direction == NetlinkDirection.FromKernel);
         // The netlink traffic is the forked ip children's, never the shell's own.
         Assert.All(m, x => Assert.Equal("ip", x.ProcessName));
+        // No seccomp filter for an attached process: it could not be taken away again at the detach.
+        Assert.Contains(r.Verbose, v => v.StartsWith("Tracing mode: every syscall stops", StringComparison.Ordinal) && v.Contains("attached process"));
         Assert.All(m, x => Assert.NotEqual(pid, x.ProcessId));
         Assert.True(m.Select(x => x.ProcessId).Distinct().Count() >= 2, "several loop iterations in 2 s");
         Assert.Contains(r.Verbose, v => v.Contains("keeps running", StringComparison.Ordinal));

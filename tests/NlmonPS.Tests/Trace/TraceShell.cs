@@ -165,6 +165,7 @@ public static class NetlinkTestProgram
         #include <stdlib.h>
         #include <string.h>
         #include <sys/socket.h>
+        #include <sys/uio.h>
         #include <unistd.h>
 
         /* One dump (or, for generic netlink, one request) on a fresh unbound socket; reads to DONE or the ACK. */
@@ -209,6 +210,33 @@ public static class NetlinkTestProgram
                 for (long i = 0; i < n; i++) pthread_create(&t[i], 0, worker, (void *)i);
                 for (int i = 0; i < n; i++) { void *r; pthread_join(t[i], &r); rc |= (int)(long)r; }
                 return rc;
+            }
+            if (argc >= 2 && !strcmp(argv[1], "iov")) {   /* a link dump by sendmsg/recvmsg, then by writev/readv, split over iovecs */
+                int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+                if (fd < 0) return 1;
+                for (int round = 0; round < 2; round++) {
+                    struct { struct nlmsghdr h; struct rtgenmsg g; } req;
+                    memset(&req, 0, sizeof req);
+                    req.h.nlmsg_len = sizeof req;
+                    req.h.nlmsg_type = RTM_GETLINK;
+                    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+                    req.h.nlmsg_seq = 42 + round;
+                    struct iovec out[2] = { { &req.h, sizeof req.h }, { &req.g, sizeof req - sizeof req.h } };
+                    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+                    struct msghdr m = { .msg_name = &kernel, .msg_namelen = sizeof kernel, .msg_iov = out, .msg_iovlen = 2 };
+                    if ((round ? writev(fd, out, 2) : sendmsg(fd, &m, 0)) != (ssize_t)sizeof req) return 2;
+                    static char a[16], b[100], c[65536], all[sizeof a + sizeof b + sizeof c];
+                    for (int done = 0; !done; ) {
+                        struct iovec in[3] = { { a, sizeof a }, { b, sizeof b }, { c, sizeof c } };
+                        struct msghdr r = { .msg_iov = in, .msg_iovlen = 3 };
+                        int n = round ? readv(fd, in, 3) : recvmsg(fd, &r, 0);
+                        if (n <= 0) return 3;
+                        memcpy(all, a, sizeof a); memcpy(all + sizeof a, b, sizeof b); memcpy(all + sizeof a + sizeof b, c, sizeof c);
+                        for (struct nlmsghdr *h = (struct nlmsghdr *)all; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n))
+                            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) done = 1;
+                    }
+                }
+                return 0;
             }
             if (argc >= 3 && !strcmp(argv[1], "genl"))   /* genl FAMILY-ID: a dump of command 1, family never resolved */
                 return dump(NETLINK_GENERIC, atoi(argv[2]), 7, 1, NLM_F_DUMP);
