@@ -20,8 +20,12 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
 {
     /// <summary>Largest block: the frame limit too (a frame is cut to fit a block), like libpcap's 256 KiB snaplen.</summary>
     public const int MaxBlockSize = 256 << 10;
-    /// <summary>How long the kernel keeps a partly filled block before handing it over (bounds the latency).</summary>
-    public const int BlockTimeoutMs = 20;
+    /// <summary>
+    /// How long the kernel keeps a partly filled block before handing it over: bounds the latency, and, since a
+    /// block handed over is used up however little it holds, how long a stalled reader can be away at low rates
+    /// (blocks x timeout: 6.4 s for the default ring).
+    /// </summary>
+    public const int BlockTimeoutMs = 50;
 
     private const int TpacketV3HeaderLength = 48;   // TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
     private int _fd;
