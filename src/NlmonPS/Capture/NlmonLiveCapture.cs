@@ -13,8 +13,9 @@ public sealed class LiveCaptureOptions
     public string? InterfaceName { get; init; }
     /// <summary>Protocols the kernel filter passes; null or empty for all.</summary>
     public IReadOnlyCollection<NetlinkProtocol>? Protocols { get; init; }
-    /// <summary>The capture socket's receive buffer in bytes.</summary>
-    public int BufferSize { get; init; } = 4 << 20;
+    /// <summary>The size in bytes of the ring the kernel fills (TPACKET_V3): what absorbs a burst while the reading thread is not running.</summary>
+    public int BufferSize { get; init; } = DefaultBufferSize;
+    public const int DefaultBufferSize = 32 << 20;
     /// <summary>A namespace file (/run/netns/NAME, /proc/PID/ns/net); null for the caller's namespace.</summary>
     public string? NetNamespacePath { get; init; }
     /// <summary>Find the process behind each port id (sock_diag + /proc).</summary>
@@ -40,17 +41,23 @@ public sealed class NlmonDeviceDownException : Exception
 /// <summary>
 /// A live capture from an nlmon device through an AF_PACKET socket. A dedicated thread (inside the wanted network
 /// namespace) picks or creates the device, learns the kernel's generic netlink families, opens the socket with the
-/// kernel-side protocol filter, then reads frames, finds the process behind each port id as soon as its first
-/// frame arrives, and queues records for the pipeline thread. Stopping closes the socket, removes a temporary
-/// device, and returns the kernel's drop count. Nothing is left behind, whichever way the capture ends.
+/// kernel-side protocol filter and a TPACKET_V3 ring, then reads frames out of the ring, finds the process behind
+/// each port id as soon as its first frame arrives, and queues records for the pipeline thread. The queue holds up
+/// to <see cref="BacklogLimit"/> bytes, so a slow pipeline (formatting, a script block) does not make the kernel
+/// drop: only when the queue is full does the reader stop emptying the ring, and then what the kernel drops is
+/// counted (PACKET_STATISTICS). Stopping closes the socket, removes a temporary device, and returns the kernel's
+/// drop count. Nothing is left behind, whichever way the capture ends.
 /// </summary>
 public sealed class NlmonLiveCapture : IDisposable
 {
-    private const int QueueCapacity = 50_000;
+    /// <summary>Bytes of frames (plus <see cref="RecordOverhead"/> each) queued for the pipeline at most.</summary>
+    public const long BacklogLimit = 256L << 20;
+    private const int RecordOverhead = 128;
     private const int HoldMs = 200;
 
     private readonly LiveCaptureOptions _options;
-    private readonly BlockingCollection<NetlinkRecord> _queue = new(QueueCapacity);
+    private readonly BlockingCollection<NetlinkRecord> _queue = new();
+    private long _backlogBytes;
     private readonly ManualResetEventSlim _ready = new();
     private readonly object _gate = new();
     private readonly ConcurrentQueue<string> _notes = new();
@@ -72,8 +79,17 @@ public sealed class NlmonLiveCapture : IDisposable
     public string NetNamespace { get; private set; } = "";
     /// <summary>Generic netlink families the kernel reported at start (id to name).</summary>
     public IReadOnlyDictionary<int, string> GenericFamilies { get; private set; } = new Dictionary<int, string>();
-    /// <summary>The receive buffer the kernel granted.</summary>
+    /// <summary>The ring's size in bytes (whole blocks: the request rounded up).</summary>
     public int BufferSize { get; private set; }
+    /// <summary>The ring's blocks and their size.</summary>
+    public int BlockCount { get; private set; }
+    public int BlockSize { get; private set; }
+    /// <summary>Frames the kernel filter passed (dropped ones included) and frames the kernel dropped because the ring
+    /// was full, so far: read every second while capturing, exact once stopped.</summary>
+    public ulong KernelPackets { get; private set; }
+    public ulong KernelDrops { get; private set; }
+    /// <summary>The most bytes that waited in the queue for the pipeline at one time.</summary>
+    public long PeakBacklogBytes { get; private set; }
     /// <summary>Why the reading thread stopped early (device gone...), or null.</summary>
     public Exception? Fault { get; private set; }
     /// <summary>True once the reading thread has ended and every queued record was taken.</summary>
@@ -116,7 +132,9 @@ public sealed class NlmonLiveCapture : IDisposable
     {
         try
         {
-            return _queue.TryTake(out record!, timeoutMs);
+            if (!_queue.TryTake(out record!, timeoutMs)) return false;
+            Interlocked.Add(ref _backlogBytes, -(record.Data.Length + RecordOverhead));
+            return true;
         }
         catch (ObjectDisposedException)
         {
@@ -202,8 +220,10 @@ public sealed class NlmonLiveCapture : IDisposable
             throw NlmonKernelModule.PermissionDenied(NlmonDevices.ReadRelease(), $"capturing from {device.Name} needs CAP_NET_RAW: {ex.Message}");
         }
         BufferSize = _socket.BufferSize;
+        BlockCount = _socket.BlockCount;
+        BlockSize = _socket.BlockSize;
         _notes.Enqueue($"Kernel filter: {(_options.Protocols is { Count: > 0 } p ? string.Join(", ", p) : "all protocols")}" +
-            $"{(exclude.Count > 0 ? "; the capture's own sock_diag queries left out" : "")}; receive buffer {BufferSize} bytes.");
+            $"{(exclude.Count > 0 ? "; the capture's own sock_diag queries left out" : "")}; ring buffer {BufferSize} bytes ({BlockCount} blocks of {BlockSize}).");
     }
 
     private NlmonDevice CreateTemporary()
@@ -224,27 +244,53 @@ public sealed class NlmonLiveCapture : IDisposable
 
     private void Read()
     {
-        var buffer = new byte[1 << 18];
         var held = new List<Held>();
-        long number = 0;
+        long number = 0, nextStatistics = Environment.TickCount64 + 1000;
         while (!_stop)
         {
-            if (_socket!.Receive(buffer, held.Count > 0 ? 20 : 100, out var info))
+            if (Interlocked.Read(ref _backlogBytes) >= BacklogLimit)
             {
-                var data = buffer.AsSpan(0, info.Length).ToArray();
-                var record = new NetlinkRecord(data, (NetlinkProtocol)info.Protocol)
-                {
-                    Timestamp = info.Timestamp,
-                    Source = InterfaceName,
-                    RecordNumber = ++number,
-                    OriginalLength = info.OriginalLength > info.Length ? info.OriginalLength : null,
-                };
-                RecordsRead = number;
-                held.Add(Attribute(record, held));
+                // The pipeline is this far behind: leave the frames in the ring (the kernel drops, and counts, when it is full).
+                Release(held, force: false);
+                Thread.Sleep(5);
+            }
+            else if (_socket!.Next(held.Count > 0 ? 20 : 100, out var info, out var frame))
+            {
+                // No system call while the block the kernel handed over still has frames.
+                Take(frame, info, held, ++number);
             }
             Release(held, force: false);
+            if (Environment.TickCount64 >= nextStatistics)
+            {
+                (KernelPackets, KernelDrops) = _socket!.ReadStatistics();
+                nextStatistics = Environment.TickCount64 + 1000;
+            }
+        }
+        if (_drain)
+        {
+            // Stopped in time (-Duration): frames the kernel has not handed over yet sit in a partly filled block,
+            // which it hands over after BlockTimeoutMs; take those too.
+            int wait = NlmonPacketSocket.BlockTimeoutMs * 3;
+            while (_socket!.Next(wait, out var info, out var frame))
+            {
+                Take(frame, info, held, ++number);
+                wait = 0;
+            }
         }
         Release(held, force: true);
+    }
+
+    private void Take(ReadOnlySpan<byte> frame, in PacketInfo info, List<Held> held, long number)
+    {
+        var record = new NetlinkRecord(frame.ToArray(), (NetlinkProtocol)info.Protocol)
+        {
+            Timestamp = info.Timestamp,
+            Source = InterfaceName,
+            RecordNumber = number,
+            OriginalLength = info.OriginalLength > info.Length ? info.OriginalLength : null,
+        };
+        RecordsRead = number;
+        held.Add(Attribute(record, held));
     }
 
     /// <summary>
@@ -287,9 +333,10 @@ public sealed class NlmonLiveCapture : IDisposable
         long now = Environment.TickCount64;
         while (n < held.Count && (force || !held[n].AwaitsOwner || now - held[n].Since >= HoldMs))
         {
-            while (!_queue.TryAdd(held[n].Record, 100))
-                if (_stop && !_drain) { held.Clear(); return; }
-            n++;
+            var record = held[n++].Record;
+            _queue.Add(record);
+            long backlog = Interlocked.Add(ref _backlogBytes, record.Data.Length + RecordOverhead);
+            if (backlog > PeakBacklogBytes) PeakBacklogBytes = backlog;
         }
         held.RemoveRange(0, n);
     }
@@ -309,7 +356,7 @@ public sealed class NlmonLiveCapture : IDisposable
 
     /// <summary>
     /// Ends the capture: stops the thread, closes the socket, removes a temporary device. Returns the frames the
-    /// kernel filter passed and how many of them the kernel dropped because the socket buffer was full. Safe to
+    /// kernel filter passed and how many of them the kernel dropped because the ring was full. Safe to
     /// call more than once and from any thread.
     /// </summary>
     public (ulong Packets, ulong Drops) Stop()
@@ -324,6 +371,7 @@ public sealed class NlmonLiveCapture : IDisposable
             {
                 _socket.Dispose();
                 _statistics = (_socket.Packets, _socket.Drops);
+                (KernelPackets, KernelDrops) = _statistics;
             }
             if (_temporary is not null && _devices is not null)
             {

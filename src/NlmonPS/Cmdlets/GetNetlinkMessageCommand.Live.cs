@@ -26,7 +26,7 @@ public sealed partial class GetNetlinkMessageCommand
 
     [Parameter(ParameterSetName = LiveSet)]
     [ValidateRange(1, 1 << 30)]
-    public int BufferSize { get; set; } = 4 << 20;
+    public int BufferSize { get; set; } = LiveCaptureOptions.DefaultBufferSize;
 
     [Parameter(ParameterSetName = LiveSet)]
     [Alias("Netns")]
@@ -131,10 +131,13 @@ public sealed partial class GetNetlinkMessageCommand
             FlushNotes(live);
             if (live.RemoveFailure is { } failure)
                 WriteError(NlmonErrorRecords.From(failure, live.InterfaceName));
-            WriteVerbose($"Read {live.RecordsRead} frames from {live.InterfaceName}; the kernel filter passed {packets}, dropped {drops}.");
+            WriteVerbose($"Read {live.RecordsRead} frames from {live.InterfaceName}; the kernel filter passed {packets}, dropped {drops}; " +
+                $"at most {live.PeakBacklogBytes / 1024} KiB waited for the pipeline.");
             if (drops > 0)
-                WriteWarning($"The kernel dropped {drops} of {packets} netlink frames on {live.InterfaceName}: the capture socket's receive buffer " +
-                    $"({live.BufferSize} bytes, -BufferSize {BufferSize}) was full. Those messages are missing from the output. " +
+                WriteWarning($"The kernel dropped {drops} of {packets} netlink frames on {live.InterfaceName}: the capture's ring buffer " +
+                    $"({live.BufferSize} bytes, -BufferSize {BufferSize}) was full" +
+                    (live.PeakBacklogBytes >= NlmonLiveCapture.BacklogLimit ? $" because {NlmonLiveCapture.BacklogLimit >> 20} MiB of messages were waiting for the pipeline" : "") +
+                    ". Those messages are missing from the output. " +
                     "Use a larger -BufferSize, capture fewer protocols with -Protocol, or write to a file (| Export-NetlinkPcap) instead of formatting to the screen.");
         }
         catch (PipelineStoppedException)

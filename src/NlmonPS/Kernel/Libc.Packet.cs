@@ -5,19 +5,26 @@ using NlmonPS.Decoding;
 namespace NlmonPS.Kernel;
 
 /// <summary>
-/// The libc calls live capture adds: packet sockets (.NET's Socket cannot bind sockaddr_ll or attach a classic
-/// BPF program), recvmsg with kernel timestamps, setns, finit_module.
+/// The libc calls live capture adds: packet sockets (.NET's Socket cannot bind sockaddr_ll, attach a classic
+/// BPF program or map a TPACKET_V3 ring), setns, finit_module.
 /// </summary>
 internal static unsafe partial class Libc
 {
     public const int AF_PACKET = 17;
     public const int SOL_PACKET = 263;
     public const int SO_ATTACH_FILTER = 26;
-    public const int SO_TIMESTAMPNS = 35;
-    public const int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
     public const int PACKET_STATISTICS = 6;
+    public const int PACKET_RX_RING = 5;
+    public const int PACKET_VERSION = 10;
+    public const int TPACKET_V3 = 2;
+    public const uint TP_STATUS_KERNEL = 0;
+    public const uint TP_STATUS_USER = 1;
+    public const int SO_ERROR = 4;
+    public const short POLLERR = 0x8;
+    public const int PROT_READ = 1;
+    public const int PROT_WRITE = 2;
+    public const int MAP_SHARED = 1;
     public const ushort ETH_P_ALL = 0x0003;
-    public const int MSG_TRUNC = 0x20;
     public const int CLONE_NEWNET = 0x40000000;
 
     public const int EPERM = 1;
@@ -57,65 +64,42 @@ internal static unsafe partial class Libc
         public SockFilter* Filter;
     }
 
+    /// <summary>struct tpacket_stats_v3 (PACKET_STATISTICS on a TPACKET_V3 socket).</summary>
     [StructLayout(LayoutKind.Sequential)]
-    public struct TpacketStats
+    public struct TpacketStatsV3
     {
         public uint Packets;
         public uint Drops;
+        public uint FreezeQueueCount;
     }
 
+    /// <summary>struct tpacket_req3 (PACKET_RX_RING for TPACKET_V3).</summary>
     [StructLayout(LayoutKind.Sequential)]
-    public struct IoVec
+    public struct TpacketReq3
     {
-        public void* Base;
-        public nuint Length;
+        public uint BlockSize;
+        public uint BlockCount;
+        public uint FrameSize;
+        public uint FrameCount;
+        public uint RetireBlockTimeoutMs;
+        public uint SizeofPriv;
+        public uint FeatureReqWord;
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct CmsgHdr
-    {
-        public nuint Length;
-        public int Level;
-        public int Type;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-
-
-
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int getsockopt(int fd, int level, int name, void* value, int* len);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial nint recvmsg(int fd, MsgHdr* msg, int flags);
+    public static partial void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
 
-
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int munmap(void* addr, nuint length);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setns(int fd, int nstype);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial long syscall(long number, int fd, byte* args, int flags);
-
 
     /// <summary>finit_module(2) by syscall number (glibc has no wrapper): x86-64 313, arm64 273.</summary>
     public static int FinitModule(SafeHandle file, int flags)

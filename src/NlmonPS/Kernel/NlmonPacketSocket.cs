@@ -4,23 +4,46 @@ using NlmonPS.Wire;
 
 namespace NlmonPS.Kernel;
 
-/// <summary>What recvmsg said about one frame.</summary>
+/// <summary>What the kernel said about one frame (its TPACKET_V3 header and address).</summary>
 public readonly record struct PacketInfo(int Length, int OriginalLength, ushort Protocol, byte PacketType, int IfIndex, DateTimeOffset Timestamp);
 
 /// <summary>
-/// An AF_PACKET socket bound to one device, with an optional classic BPF program attached before the bind (so
-/// nothing unfiltered is ever queued), a receive buffer of a chosen size, kernel timestamps (SO_TIMESTAMPNS) and
-/// the kernel's drop counter (PACKET_STATISTICS). Create it on a thread in the device's namespace.
+/// An AF_PACKET socket bound to one device that receives into a TPACKET_V3 ring shared with the kernel (as
+/// libpcap/tcpdump do): the kernel packs frames into fixed-size blocks of a mapped buffer and hands over a block
+/// when it is full or after <see cref="BlockTimeoutMs"/>; we read frames in place and give the block back. No
+/// system call per frame, one copy per frame (out of the ring), and the whole ring is usable for frames (a socket
+/// receive buffer is charged the skb overhead, ~1 KiB per small netlink frame). An optional classic BPF program is
+/// attached before the bind (so nothing unfiltered is ever queued); when no block is free the kernel drops the
+/// frame and counts it (PACKET_STATISTICS). Create it on a thread in the device's namespace; one reading thread.
 /// </summary>
 internal sealed unsafe class NlmonPacketSocket : IDisposable
 {
+    /// <summary>Largest block: the frame limit too (a frame is cut to fit a block), like libpcap's 256 KiB snaplen.</summary>
+    public const int MaxBlockSize = 256 << 10;
+    /// <summary>
+    /// How long the kernel keeps a partly filled block before handing it over: bounds the latency, and, since a
+    /// block handed over is used up however little it holds, how long a stalled reader can be away at low rates
+    /// (blocks x timeout: 6.4 s for the default ring).
+    /// </summary>
+    public const int BlockTimeoutMs = 50;
+
+    private const int TpacketV3HeaderLength = 48;   // TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
     private int _fd;
-    private readonly byte[] _control = new byte[128];
+    private byte* _ring;
+    private nuint _ringLength;
+    private readonly int _blockSize;
+    private readonly int _blockCount;
+    // Reading position: the block being read (owned by us while _framesLeft > 0 or until released), the next frame.
+    private int _block;
+    private bool _holding;
+    private int _framesLeft;
+    private byte* _frame;
 
     public NlmonPacketSocket(int ifIndex, Libc.SockFilter[]? filter, int bufferSize)
     {
         IfIndex = ifIndex;
-        // Protocol 0: the socket receives nothing until bind, so the filter is in place for the first frame.
+        (_blockSize, _blockCount) = RingGeometry(bufferSize);
+        // Protocol 0: the socket receives nothing until bind, so the filter and the ring are in place for the first frame.
         _fd = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 0);
         if (_fd < 0) throw Libc.Error("socket(AF_PACKET, SOCK_RAW)");
         try
@@ -34,12 +57,24 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
                         throw Libc.Error("setsockopt(SO_ATTACH_FILTER)");
                 }
             }
-            int size = bufferSize;
-            if (Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, &size, sizeof(int)) < 0 &&
-                Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &size, sizeof(int)) < 0)
-                throw Libc.Error("setsockopt(SO_RCVBUF)");
-            int one = 1;
-            Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_TIMESTAMPNS, &one, sizeof(int));
+            int version = Libc.TPACKET_V3;
+            if (Libc.setsockopt(_fd, Libc.SOL_PACKET, Libc.PACKET_VERSION, &version, sizeof(int)) < 0)
+                throw Libc.Error("setsockopt(PACKET_VERSION, TPACKET_V3)");
+            var req = new Libc.TpacketReq3
+            {
+                BlockSize = (uint)_blockSize,
+                BlockCount = (uint)_blockCount,
+                // V3 packs frames of any size into a block; the frame size only has to divide the block.
+                FrameSize = (uint)_blockSize,
+                FrameCount = (uint)_blockCount,
+                RetireBlockTimeoutMs = BlockTimeoutMs,
+            };
+            if (Libc.setsockopt(_fd, Libc.SOL_PACKET, Libc.PACKET_RX_RING, &req, sizeof(Libc.TpacketReq3)) < 0)
+                throw Libc.Error($"setsockopt(PACKET_RX_RING, {_blockCount} blocks of {_blockSize} bytes)");
+            _ringLength = (nuint)_blockSize * (nuint)_blockCount;
+            var mapped = Libc.mmap(null, _ringLength, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, _fd, 0);
+            if (mapped == (void*)-1) throw Libc.Error($"mmap of the packet ring ({_ringLength} bytes)");
+            _ring = (byte*)mapped;
             var addr = new Libc.SockaddrLl
             {
                 Family = Libc.AF_PACKET,
@@ -47,32 +82,103 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
                 IfIndex = ifIndex,
             };
             if (Libc.bind(_fd, &addr, sizeof(Libc.SockaddrLl)) < 0) throw Libc.Error($"bind(AF_PACKET, ifindex {ifIndex})");
-            int actual = 0, len = sizeof(int);
-            Libc.getsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &actual, &len);
-            BufferSize = actual;
         }
         catch
         {
-            Libc.close(_fd);
-            _fd = -1;
+            Close();
             throw;
         }
     }
 
+    /// <summary>
+    /// The ring for a wanted size in bytes: blocks of <see cref="MaxBlockSize"/> (smaller, a power of two pages,
+    /// for a smaller size), as many as it takes to reach the size.
+    /// </summary>
+    public static (int BlockSize, int BlockCount) RingGeometry(int bufferSize)
+    {
+        int page = Environment.SystemPageSize;
+        long wanted = Math.Max(1, bufferSize);
+        int block = page;
+        while (block < MaxBlockSize && block < wanted) block <<= 1;
+        return (block, (int)((wanted + block - 1) / block));
+    }
+
     public int IfIndex { get; }
-    /// <summary>The receive buffer the kernel granted (it doubles the request and enforces a minimum).</summary>
-    public int BufferSize { get; }
+    /// <summary>The ring's size in bytes (whole blocks).</summary>
+    public int BufferSize => _blockSize * _blockCount;
+    public int BlockSize => _blockSize;
+    public int BlockCount => _blockCount;
     /// <summary>Frames the filter passed and dropped frames, summed over every <see cref="ReadStatistics"/>.</summary>
     public ulong Packets { get; private set; }
     public ulong Drops { get; private set; }
 
+    private byte* Block(int i) => _ring + (nuint)i * (nuint)_blockSize;
+
+    // struct tpacket_block_desc: version, offset_to_priv, then tpacket_hdr_v1: block_status, num_pkts, offset_to_first_pkt...
+    private static ref uint BlockStatus(byte* block) => ref *(uint*)(block + 8);
+
     /// <summary>
-    /// Waits up to <paramref name="timeoutMs"/> for a frame and copies it into <paramref name="buffer"/>;
-    /// false on timeout. A frame longer than the buffer is cut (OriginalLength says by how much).
+    /// The next frame, waiting up to <paramref name="timeoutMs"/> for the kernel to hand over a block; false on
+    /// timeout. <paramref name="frame"/> points into the ring and is valid until the next call (which may give
+    /// its block back to the kernel).
+    /// </summary>
+    public bool Next(int timeoutMs, out PacketInfo info, out ReadOnlySpan<byte> frame)
+    {
+        info = default;
+        frame = default;
+        if (_fd < 0) throw new ObjectDisposedException(nameof(NlmonPacketSocket));
+        while (_framesLeft == 0)
+        {
+            if (_holding)
+            {
+                // Done with this block: give it back (the release orders our reads before the kernel's writes).
+                Volatile.Write(ref BlockStatus(Block(_block)), Libc.TP_STATUS_KERNEL);
+                _holding = false;
+                _block = (_block + 1) % _blockCount;
+            }
+            var block = Block(_block);
+            if ((Volatile.Read(ref BlockStatus(block)) & Libc.TP_STATUS_USER) == 0)
+            {
+                if (!Wait(timeoutMs)) return false;
+                timeoutMs = 0;
+                if ((Volatile.Read(ref BlockStatus(block)) & Libc.TP_STATUS_USER) == 0) return false;
+            }
+            _holding = true;
+            _framesLeft = (int)*(uint*)(block + 12);
+            _frame = block + *(uint*)(block + 16);
+        }
+
+        // struct tpacket3_hdr: next_offset, sec, nsec, snaplen, len, status, mac (u16), net (u16); sockaddr_ll after it.
+        var h = _frame;
+        uint next = *(uint*)h;
+        uint sec = *(uint*)(h + 4), nsec = *(uint*)(h + 8);
+        int snaplen = (int)*(uint*)(h + 12), length = (int)*(uint*)(h + 16);
+        ushort mac = *(ushort*)(h + 24);
+        var ll = (Libc.SockaddrLl*)(h + TpacketV3HeaderLength);
+        frame = new ReadOnlySpan<byte>(h + mac, snaplen);
+        info = new PacketInfo(snaplen, length, (ushort)System.Net.IPAddress.NetworkToHostOrder((short)ll->Protocol), ll->PktType, ll->IfIndex,
+            DateTimeOffset.FromUnixTimeSeconds(sec).AddTicks(nsec / 100));
+        _framesLeft--;
+        _frame = next != 0 ? h + next : null;
+        if (next == 0) _framesLeft = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// Copies the next frame into <paramref name="buffer"/> (cut to its length; OriginalLength says how long it
+    /// was); false on timeout.
     /// </summary>
     public bool Receive(byte[] buffer, int timeoutMs, out PacketInfo info)
     {
-        info = default;
+        if (!Next(timeoutMs, out info, out var frame)) return false;
+        int length = Math.Min(frame.Length, buffer.Length);
+        frame[..length].CopyTo(buffer);
+        if (length < info.Length) info = info with { Length = length, OriginalLength = Math.Max(info.OriginalLength, info.Length) };
+        return true;
+    }
+
+    private bool Wait(int timeoutMs)
+    {
         var pfd = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
         int ready = Libc.poll(&pfd, 1, timeoutMs);
         if (ready < 0)
@@ -80,54 +186,25 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
             if (Marshal.GetLastPInvokeError() == Libc.EINTR) return false;
             throw Libc.Error("poll on the packet socket");
         }
-        if (ready == 0) return false;
-        Libc.SockaddrLl from;
-        fixed (byte* data = buffer)
-        fixed (byte* control = _control)
+        if (ready > 0 && (pfd.Revents & Libc.POLLERR) != 0)
         {
-            var iov = new Libc.IoVec { Base = data, Length = (nuint)buffer.Length };
-            var msg = new Libc.MsgHdr
-            {
-                Name = &from, NameLength = (uint)sizeof(Libc.SockaddrLl),
-                Iov = &iov, IovLength = 1,
-                Control = control, ControlLength = (nuint)_control.Length,
-            };
-            nint n = Libc.recvmsg(_fd, &msg, Libc.MSG_TRUNC | Libc.MSG_DONTWAIT);
-            if (n < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno is Libc.EINTR or Libc.EAGAIN) return false;
-                throw new Win32Exception(errno, errno == Libc.ENETDOWN
+            // The kernel sets ENETDOWN on the socket when its device goes down or away.
+            int error = 0, len = sizeof(int);
+            Libc.getsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &error, &len);
+            if (error != 0)
+                throw new Win32Exception(error, error == Libc.ENETDOWN
                     ? "The nlmon device went away or down during the capture (ENETDOWN)."
-                    : $"recvmsg on the packet socket: {Decoding.Errno.NameOf(errno)} {Decoding.Errno.TextOf(errno)}");
-            }
-            var time = DateTimeOffset.UtcNow;
-            // Walk the control messages for SCM_TIMESTAMPNS (struct timespec).
-            int header = sizeof(Libc.CmsgHdr);
-            nuint offset = 0;
-            while (offset + (nuint)header <= msg.ControlLength)
-            {
-                var c = (Libc.CmsgHdr*)(control + offset);
-                if (c->Length < (nuint)header) break;
-                if (c->Level == Libc.SOL_SOCKET && c->Type == Libc.SCM_TIMESTAMPNS && c->Length >= (nuint)(header + sizeof(Libc.Timespec)))
-                {
-                    var ts = (Libc.Timespec*)((byte*)c + header);
-                    time = DateTimeOffset.FromUnixTimeSeconds(ts->Seconds).AddTicks(ts->Nanoseconds / 100);
-                }
-                offset += (c->Length + (nuint)(sizeof(nuint) - 1)) & ~(nuint)(sizeof(nuint) - 1);
-            }
-            int length = (int)Math.Min(n, buffer.Length);
-            info = new PacketInfo(length, (int)n, (ushort)System.Net.IPAddress.NetworkToHostOrder((short)from.Protocol), from.PktType, from.IfIndex, time);
-            return true;
+                    : $"The packet socket reported {Decoding.Errno.NameOf(error)} {Decoding.Errno.TextOf(error)}");
         }
+        return ready > 0;
     }
 
     /// <summary>Reads PACKET_STATISTICS (which the kernel resets on every read) and adds it to the totals.</summary>
     public (ulong Packets, ulong Drops) ReadStatistics()
     {
         if (_fd < 0) return (Packets, Drops);
-        var stats = new Libc.TpacketStats();
-        int len = sizeof(Libc.TpacketStats);
+        var stats = new Libc.TpacketStatsV3();
+        int len = sizeof(Libc.TpacketStatsV3);
         if (Libc.getsockopt(_fd, Libc.SOL_PACKET, Libc.PACKET_STATISTICS, &stats, &len) == 0)
         {
             // tp_packets counts every frame the filter passed, dropped ones included.
@@ -137,12 +214,25 @@ internal sealed unsafe class NlmonPacketSocket : IDisposable
         return (Packets, Drops);
     }
 
+    private void Close()
+    {
+        if (_ring is not null)
+        {
+            Libc.munmap(_ring, _ringLength);
+            _ring = null;
+        }
+        if (_fd >= 0)
+        {
+            Libc.close(_fd);
+            _fd = -1;
+        }
+    }
+
     public void Dispose()
     {
         if (_fd < 0) return;
         ReadStatistics();
-        Libc.close(_fd);
-        _fd = -1;
+        Close();
     }
 }
 
