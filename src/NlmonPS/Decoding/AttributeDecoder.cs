@@ -87,10 +87,25 @@ public static class AttributeDecoder
 
     private static object Named<T>(ulong raw, T value, EnumTable? enums, FlagTable? flags) where T : notnull
     {
-        if (enums is not null) return enums.TryGetValue(raw, out var name) ? name : value;
+        if (enums is not null) return enums.TryGetValue(raw, out var name) ? name : Box(value);
         if (flags is not null) return flags.Names(raw);
-        return value;
+        return Box(value);
     }
+
+    // Small numbers (indexes, lengths, counts, booleans as u8) are most of the values: boxed once, shared.
+    private static readonly object[] SmallU32 = Enumerable.Range(0, 1024).Select(i => (object)(uint)i).ToArray();
+    private static readonly object[] SmallU16 = Enumerable.Range(0, 1024).Select(i => (object)(ushort)i).ToArray();
+    private static readonly object[] SmallU8 = Enumerable.Range(0, 256).Select(i => (object)(byte)i).ToArray();
+    private static readonly object[] SmallU64 = Enumerable.Range(0, 1024).Select(i => (object)(ulong)i).ToArray();
+
+    private static object Box<T>(T value) where T : notnull => value switch
+    {
+        uint u when u < 1024 => SmallU32[u],
+        ushort u when u < 1024 => SmallU16[u],
+        byte b => SmallU8[b],
+        ulong u when u < 1024 => SmallU64[u],
+        _ => value,
+    };
 
     public static string CString(ReadOnlySpan<byte> p)
     {

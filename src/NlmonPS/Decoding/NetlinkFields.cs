@@ -160,46 +160,61 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
 
     internal string NameAt(int index) => _lazy ? Entries[index].Name : _fields![index]!.Name;
 
+    /// <summary>What a name matches in this set: attribute types (through the set's name index), or an unknown type.</summary>
+    private readonly struct NameMatch
+    {
+        public readonly string Name;
+        public readonly int[] Types;
+        public readonly int Unknown;
+
+        public NameMatch(NetlinkFields set, string name)
+        {
+            Name = name;
+            Types = set._lazy ? set._level.EffectiveTable?.TypesNamed(name) ?? Array.Empty<int>() : Array.Empty<int>();
+            Unknown = name.StartsWith("unknown_", StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(name.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+        }
+    }
+
     /// <summary>
-    /// The next field of a name. Attributes are matched by type through their set's name index (a name lookup is
-    /// an integer scan, not string compares); struct fields and hand-made sets by name.
+    /// The next field a name matches. Attributes match by type (an integer scan, not string compares); struct
+    /// fields and hand-made sets by name.
     /// </summary>
-    private int IndexOf(string name, int start = 0)
+    private int IndexOf(in NameMatch match, int start)
     {
         var entries = Entries;
         if (!_lazy)
         {
             for (int i = start; i < _count; i++)
-                if (string.Equals(_fields![i]!.Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+                if (string.Equals(_fields![i]!.Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
             return -1;
         }
-        var table = _level.EffectiveTable;
-        int[] types = table?.TypesNamed(name) ?? Array.Empty<int>();
-        int unknown = name.StartsWith("unknown_", StringComparison.OrdinalIgnoreCase)
-            && int.TryParse(name.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
         for (int i = start; i < _count; i++)
         {
             ref readonly var e = ref entries[i];
             if (e.IsStructField)
             {
-                if (string.Equals(((FieldSpec)e.Spec!).Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+                if (string.Equals(((FieldSpec)e.Spec!).Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
             }
-            else if (e.Spec is null ? e.Type == unknown : Array.IndexOf(types, e.Type) >= 0) return i;
+            else if (e.Spec is null ? e.Type == match.Unknown : Array.IndexOf(match.Types, e.Type) >= 0) return i;
         }
         return -1;
     }
+
+    private int IndexOf(string name, int start = 0) => IndexOf(new NameMatch(this, name), start);
 
     /// <summary>The value of a field by name (an array when it repeats), or null.</summary>
     public object? this[string name]
     {
         get
         {
-            int first = IndexOf(name);
+            var match = new NameMatch(this, name);
+            int first = IndexOf(match, 0);
             if (first < 0) return null;
-            int next = IndexOf(name, first + 1);
+            int next = IndexOf(match, first + 1);
             if (next < 0) return ValueAt(first);
             var all = new List<object?> { ValueAt(first) };
-            for (; next >= 0; next = IndexOf(name, next + 1)) all.Add(ValueAt(next));
+            for (; next >= 0; next = IndexOf(match, next + 1)) all.Add(ValueAt(next));
             return all.ToArray();
         }
     }
@@ -258,26 +273,51 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         return n < bytes.Length ? s + $"...({bytes.Length} bytes)" : s;
     }
 
-    /// <summary>Whether the field at an index is the first of its name (a repeated name is one key).</summary>
-    private bool IsFirstOfName(int index)
+    // Whether any name repeats: 0 not known yet, 1 no, 2 yes. Most sets have none, and then every field is a key.
+    private byte _repeats;
+
+    private bool HasRepeatedNames
+    {
+        get
+        {
+            if (_repeats == 0) _repeats = FindRepeats() ? (byte)2 : (byte)1;
+            return _repeats == 2;
+        }
+    }
+
+    /// <summary>Looks for a repeated name in one pass when the set is one struct or one attribute stream.</summary>
+    private bool FindRepeats()
     {
         var entries = Entries;
-        if (!_lazy || entries[index].IsStructField || entries[index].Spec is null)
+        if (_count < 2) return false;
+        bool structOnly = _lazy && _level.Struct2 is null && !_level.HasAttributes;
+        if (structOnly) return _level.Struct!.HasRepeatedNames;
+        bool attributesOnly = _lazy && _level.Struct is null;
+        if (!attributesOnly)
         {
-            var name = NameAt(index);
-            for (int j = 0; j < index; j++)
-                if (string.Equals(NameAt(j), name, StringComparison.OrdinalIgnoreCase)) return false;
-            return true;
+            for (int i = 1; i < _count; i++) if (!IsFirstOfNameSlow(i)) return true;
+            return false;
         }
-        // A known attribute: the same name means the same name group of its set (an unknown one is never named so).
-        var table = _level.EffectiveTable!;
-        int group = table.NameGroup(entries[index].Type);
+        var table = _level.EffectiveTable;
+        var seen = new HashSet<int>();
+        for (int i = 0; i < _count; i++)
+        {
+            ref readonly var e = ref entries[i];
+            // Known attributes by their name group, unknown ones (their own names) by type, kept apart.
+            int key = e.Spec is null ? -1 - e.Type : table!.NameGroup(e.Type);
+            if (!seen.Add(key)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Whether the field at an index is the first of its name (a repeated name is one key).</summary>
+    private bool IsFirstOfName(int index) => !HasRepeatedNames || IsFirstOfNameSlow(index);
+
+    private bool IsFirstOfNameSlow(int index)
+    {
+        var name = NameAt(index);
         for (int j = 0; j < index; j++)
-        {
-            ref readonly var e = ref entries[j];
-            if (e.IsStructField ? string.Equals(((FieldSpec)e.Spec!).Name, NameAt(index), StringComparison.OrdinalIgnoreCase)
-                : e.Spec is not null && table.NameGroup(e.Type) == group) return false;
-        }
+            if (string.Equals(NameAt(j), name, StringComparison.OrdinalIgnoreCase)) return false;
         return true;
     }
 
@@ -330,7 +370,8 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         public void Reset() => _index = -1;
         public DictionaryEntry Entry => new(Key, Value);
         public object Key => _set.NameAt(_index);
-        public object? Value => _set.IndexOf(_set.NameAt(_index), _index + 1) < 0 ? _set.ValueAt(_index) : _set[_set.NameAt(_index)];
+        public object? Value => !_set.HasRepeatedNames || _set.IndexOf(_set.NameAt(_index), _index + 1) < 0
+            ? _set.ValueAt(_index) : _set[_set.NameAt(_index)];
         public object Current => Entry;
     }
 }

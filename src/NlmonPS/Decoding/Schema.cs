@@ -54,15 +54,19 @@ public sealed class FlagTable : List<KeyValuePair<ulong, string>>
 
     public string[] Names(ulong value)
     {
-        var names = new List<string>();
+        if (value == 0) return Array.Empty<string>();
+        // Two passes (count, then fill) so a flags word costs one array.
+        int count = 0;
         ulong known = 0;
-        foreach (var (bit, name) in this)
-        {
-            if (bit != 0 && (value & bit) == bit) { names.Add(name); known |= bit; }
-        }
+        foreach (var (bit, _) in this)
+            if (bit != 0 && (value & bit) == bit) { count++; known |= bit; }
         ulong rest = value & ~known;
-        if (rest != 0) names.Add("0x" + rest.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-        return names.ToArray();
+        var names = new string[count + (rest != 0 ? 1 : 0)];
+        int i = 0;
+        foreach (var (bit, name) in this)
+            if (bit != 0 && (value & bit) == bit) names[i++] = name;
+        if (rest != 0) names[i] = "0x" + rest.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        return names;
     }
 }
 
@@ -189,6 +193,10 @@ public sealed class StructSpec : List<FieldSpec>
     /// <summary>Whether key material (a Secret field) is anywhere in it: only then must a check walk into it to zero it.</summary>
     internal bool HasSecrets => _hasSecrets ??= this.Any(f => f.Kind == ValueKind.Secret || f.Struct is { HasSecrets: true });
     private bool? _hasSecrets;
+
+    /// <summary>Whether two fields share a name (then a decoded struct lists that name once, with both values).</summary>
+    internal bool HasRepeatedNames => _repeated ??= this.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1);
+    private bool? _repeated;
 
     /// <summary>The length from which every field fits (a shorter buffer leaves some out, maybe a fault).</summary>
     internal int RequiredLength => _required ??= this.Select(f => f.Offset + (f.Length > 0 ? f.Length : FieldLevels.SizeOf(f.Kind))).DefaultIfEmpty(0).Max();
