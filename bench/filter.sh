@@ -10,9 +10,9 @@
 # timestamp, as classic pcap (tshark writes pcapng unless told -F pcap). Export-NetlinkPcap writes the messages it
 # is given, those of one record together in one record, so a record that also holds other messages goes out with
 # only the wanted ones, where tshark copies the whole record. The display filter selects records by their
-# top-level messages: netlink-route.nltype is the type of a NETLINK_ROUTE message (TShark 4.0), where
-# netlink.hdr_type is set only for the messages the netlink dissector decodes itself (NLMSG_ERROR, and the request
-# header an error echoes). The outputs are checked to hold the same number of records at the same timestamps;
+# top-level messages: netlink-route.nltype is the type of a NETLINK_ROUTE message (TShark 4.0); in NETLINK_ROUTE
+# records netlink.hdr_type appears only in NLMSG_ERROR messages, for the request header they echo (an ACK of an
+# RTM_NEWADDR request would match netlink.hdr_type == 20). The outputs are checked to hold the same number of records at the same timestamps;
 # the script fails when they do not.
 # Everything runs again on a 100k capture: the difference between the two sizes is the cost of 900k more
 # messages, without either tool's start-up (PowerShell's is ~0.9 CPU-seconds, tshark's ~0.2), reported as the
