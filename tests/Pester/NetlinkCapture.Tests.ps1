@@ -1,10 +1,15 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 
+# -Skip conditions are read at discovery, before BeforeAll runs: the shared captures' folder is known here.
+BeforeDiscovery {
+    $script:Shared = Join-Path $PSScriptRoot '../../../shared/captures'
+}
+
 BeforeAll {
     $script:Root = Resolve-Path "$PSScriptRoot/../.."
     Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
     $script:Kernel = "$Root/tests/fixtures/native/kernel-link-addr.pcap"
-    $script:Shared = Join-Path $Root '../shared/captures'
+    $script:Shared = Join-Path $PSScriptRoot '../../../shared/captures'
 }
 
 Describe 'Get-NetlinkMessage -Path' {

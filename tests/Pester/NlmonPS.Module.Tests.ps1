@@ -1,6 +1,12 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # Pester 5 suite for real pwsh 7.4+: run with ./build.ps1 Test, or Invoke-Pester tests/Pester after dotnet build.
 
+# -ForEach data is read at discovery, before any BeforeAll runs: the cmdlet list comes from BeforeDiscovery.
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/../../out/NlmonPS/NlmonPS.psd1" -Force
+    $script:Cmdlets = @((Get-Module NlmonPS).ExportedCmdlets.Keys)
+}
+
 BeforeAll {
     $script:Root = Resolve-Path "$PSScriptRoot/../.."
     Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
@@ -17,7 +23,7 @@ Describe 'NlmonPS module' {
         foreach ($name in $listed) { $exported | Should -Contain $name }
     }
 
-    Context 'help of <_>' -ForEach @((Get-Module NlmonPS).ExportedCmdlets.Keys) {
+    Context 'help of <_>' -ForEach $Cmdlets {
         BeforeAll {
             $script:Help = Get-Help $_ -Full
             $script:Command = Get-Command $_
