@@ -65,7 +65,11 @@ public sealed class NetlinkCaptureReader : IDisposable
         return new NetlinkCaptureReader(path, device, linkType);
     }
 
-    /// <summary>The next netlink record, or null at the end of the file.</summary>
+    // One buffer for every record: the decoder copies each message out, so a record's bytes need to live only until
+    // the next read (a copy per record would be garbage the size of the file).
+    private byte[] _buffer = new byte[65536];
+
+    /// <summary>The next netlink record, or null at the end of the file. Its bytes are valid until the next call.</summary>
     public NetlinkRecord? ReadNext()
     {
         while (true)
@@ -84,7 +88,10 @@ public sealed class NetlinkCaptureReader : IDisposable
             if (status != GetPacketStatus.PacketRead) throw Fault(_device.LastError);
 
             _recordNumber++;
-            var frame = capture.Data.ToArray();
+            var data = capture.Data;
+            if (data.Length > _buffer.Length) _buffer = new byte[Math.Max(data.Length, _buffer.Length * 2)];
+            data.CopyTo(_buffer);
+            var frame = _buffer.AsMemory(0, data.Length);
             var header = (PcapHeader)capture.Header;
             BytesRead += 16 + frame.Length;
             if (!LinkTypes.TryGetNetlink(LinkType, frame, out var protocol, out var messages))

@@ -34,18 +34,34 @@ internal sealed class MessageFilter
     {
         if (!WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return false;
         if (_types is null) return true;
+        // Decided once per protocol and type: wildcard matching costs more than decoding a small message.
+        if (_mayMatch.TryGetValue((protocol, type), out var known)) return known;
         string? name = type < Nl.NLMSG_MIN_TYPE ? NetlinkDecoder.ControlTypeName(type)
             : protocol == NetlinkProtocol.Generic ? null
             : Schemas.For(protocol)?.TypeName(type);
-        return name is null || _types.Any(p => p.IsMatch(name));
+        return _mayMatch[(protocol, type)] = name is null || Matches(name);
+    }
+
+    private readonly Dictionary<(NetlinkProtocol, ushort), bool> _mayMatch = new();
+    private readonly Dictionary<(string, string?), bool> _accepts = new();
+
+    private bool Matches(string name)
+    {
+        foreach (var pattern in _types!) if (pattern.IsMatch(name)) return true;
+        return false;
     }
 
     /// <summary>Whether to emit the message; counts it when so.</summary>
     public bool Accept(NetlinkMessage m)
     {
         if (IsComplete || !WantsProtocol(m.Protocol)) return false;
-        if (_types is not null && !_types.Any(p => p.IsMatch(m.TypeName) || (m.Command is not null && p.IsMatch(m.Command))))
-            return false;
+        if (_types is not null)
+        {
+            var key = (m.TypeName, m.Command);
+            if (!_accepts.TryGetValue(key, out var accepted))
+                _accepts[key] = accepted = Matches(m.TypeName) || (m.Command is not null && Matches(m.Command));
+            if (!accepted) return false;
+        }
         Emitted++;
         return true;
     }

@@ -60,10 +60,11 @@ internal struct FieldEntry
     public int Type;
     /// <summary>Where the value's bytes are in the message.</summary>
     public int ValueStart, ValueLength;
-    public ValueKind Kind;
+    private byte _kind;
     public EntryMode Mode;
     public bool BigEndian;
 
+    public ValueKind Kind { readonly get => (ValueKind)_kind; set => _kind = (byte)value; }
     public readonly bool IsStructField => Type < 0;
     public readonly string Name => Spec switch
     {

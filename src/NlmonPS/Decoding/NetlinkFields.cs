@@ -299,14 +299,16 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             return false;
         }
         var table = _level.EffectiveTable;
-        var seen = new HashSet<int>();
+        // Known attributes by their name group, unknown ones (their own names) by type, kept apart.
+        Span<int> keys = _count <= 128 ? stackalloc int[_count] : new int[_count];
         for (int i = 0; i < _count; i++)
         {
             ref readonly var e = ref entries[i];
-            // Known attributes by their name group, unknown ones (their own names) by type, kept apart.
-            int key = e.Spec is null ? -1 - e.Type : table!.NameGroup(e.Type);
-            if (!seen.Add(key)) return true;
+            keys[i] = e.Spec is null ? -1 - e.Type : table!.NameGroup(e.Type);
         }
+        if (_count > 64) return new HashSet<int>(keys.ToArray()).Count < _count;
+        for (int i = 1; i < keys.Length; i++)
+            if (keys[..i].Contains(keys[i])) return true;
         return false;
     }
 
