@@ -536,7 +536,10 @@ internal static class FieldLevels
 
     public static string UnknownName(int type) => (uint)type < (uint)UnknownNames.Length ? UnknownNames[type] : $"unknown_{type}";
 
-    public static int SizeOf(ValueKind kind) => kind switch
+    /// <summary>The fixed size of a value kind (0 when it has none).</summary>
+    public static int SizeOf(ValueKind kind) => (uint)kind < (uint)Sizes.Length ? Sizes[(int)kind] : 0;
+
+    private static readonly byte[] Sizes = Enumerable.Range(0, (int)Enum.GetValues<ValueKind>().Max() + 1).Select(i => (byte)((ValueKind)i switch
     {
         ValueKind.U8 or ValueKind.S8 => 1,
         ValueKind.U16 or ValueKind.S16 => 2,
@@ -544,5 +547,5 @@ internal static class FieldLevels
         ValueKind.U64 or ValueKind.S64 => 8,
         ValueKind.IPv6 => 16,
         _ => 0,
-    };
+    })).ToArray();
 }

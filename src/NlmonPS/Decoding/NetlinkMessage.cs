@@ -51,6 +51,8 @@ public sealed class NetlinkMessage
     private readonly NetlinkFields? _attributes;
     /// <summary>Where the decoder left the family header and attributes, made into sets when first read.</summary>
     internal DecodeScope? Scope { get; init; }
+    /// <summary>Set by a protocol that tells replies from notifications by the request they answer (nfnetlink GETs).</summary>
+    internal bool AnswersRequest { get; set; }
     /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>
     public NetlinkError? Error { get; init; }
 

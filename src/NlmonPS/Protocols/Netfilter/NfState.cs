@@ -13,7 +13,6 @@ internal sealed class NfState
     private readonly Dictionary<ResolvedMessage, ResolvedMessage> _bound = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string? Family, string? Table, string? Name), NftSetInfo> _sets = new();
     private readonly HashSet<(int Subsystem, uint Sequence)> _pendingGets = new();
-    private readonly ConditionalWeakTable<NetlinkMessage, object> _replies = new();
 
     /// <summary>The message layout with a summary that can read this state.</summary>
     public ResolvedMessage Bind(ResolvedMessage resolved, Func<NetlinkMessage, NfState?, string?> summary)
@@ -31,7 +30,7 @@ internal sealed class NfState
     {
         if (m.Type < Nl.NLMSG_MIN_TYPE)
         {
-            if (m.Direction != NetlinkDirection.ToKernel) _pendingGets.RemoveWhere(p => p.Sequence == m.Sequence);
+            if (m.Direction != NetlinkDirection.ToKernel && _pendingGets.Count > 0) ClosePending(m.Sequence);
             return;
         }
         var key = (m.Type >> 8, m.Sequence);
@@ -41,11 +40,13 @@ internal sealed class NfState
             if (get && (m.Flags & Nl.NLM_F_DUMP) != Nl.NLM_F_DUMP) _pendingGets.Add(key);
             return;
         }
-        if ((m.Flags & Nl.NLM_F_MULTI) == 0 && _pendingGets.Contains(key)) _replies.AddOrUpdate(m, this);
+        if ((m.Flags & Nl.NLM_F_MULTI) == 0 && _pendingGets.Contains(key)) m.AnswersRequest = true;
     }
 
+    private void ClosePending(uint sequence) => _pendingGets.RemoveWhere(p => p.Sequence == sequence);
+
     /// <summary>Whether a kernel message answers a request rather than notifies: dump parts, and GET replies.</summary>
-    public bool IsReply(NetlinkMessage m) => (m.Flags & Nl.NLM_F_MULTI) != 0 || _replies.TryGetValue(m, out _);
+    public bool IsReply(NetlinkMessage m) => (m.Flags & Nl.NLM_F_MULTI) != 0 || m.AnswersRequest;
 
     public void LearnSet(NetlinkMessage m)
     {
