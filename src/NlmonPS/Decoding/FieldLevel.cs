@@ -537,6 +537,7 @@ internal static class FieldLevels
     public static string UnknownName(int type) => (uint)type < (uint)UnknownNames.Length ? UnknownNames[type] : $"unknown_{type}";
 
     /// <summary>The fixed size of a value kind (0 when it has none).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int SizeOf(ValueKind kind) => (uint)kind < (uint)Sizes.Length ? Sizes[(int)kind] : 0;
 
     private static readonly byte[] Sizes = Enumerable.Range(0, (int)Enum.GetValues<ValueKind>().Max() + 1).Select(i => (byte)((ValueKind)i switch

@@ -37,10 +37,13 @@ internal sealed class NfState
         if (m.Direction == NetlinkDirection.ToKernel)
         {
             bool get = m.TypeName.Contains("_GET", StringComparison.Ordinal) && !m.TypeName.EndsWith("GEN", StringComparison.Ordinal);
+            // Bounded: a GET whose answer the capture missed must not pile up over a long capture.
+            if (_pendingGets.Count >= 1024) _pendingGets.Clear();
             if (get && (m.Flags & Nl.NLM_F_DUMP) != Nl.NLM_F_DUMP) _pendingGets.Add(key);
             return;
         }
-        if ((m.Flags & Nl.NLM_F_MULTI) == 0 && _pendingGets.Contains(key)) m.AnswersRequest = true;
+        // A plain GET has one answer (without NLM_F_ACK, no ACK follows it to close the request).
+        if ((m.Flags & Nl.NLM_F_MULTI) == 0 && _pendingGets.Remove(key)) m.AnswersRequest = true;
     }
 
     private void ClosePending(uint sequence) => _pendingGets.RemoveWhere(p => p.Sequence == sequence);
