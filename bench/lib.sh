@@ -91,7 +91,7 @@ measure() {
 measure_phase() {
     local name=$1 i wall cpu best_wall="" best_cpu="" line; shift 2
     for ((i = 0; i < runs; i++)); do
-        line=$("$@" | tail -1)
+        line=$("$@" 2>/dev/null | tail -1)
         wall=$(awk '{print $2}' <<<"$line"); cpu=$(awk '{print $4}' <<<"$line")
         best_wall=$(awk -v a="$wall" -v b="${best_wall:-$wall}" 'BEGIN { print (a < b ? a : b) }')
         best_cpu=$(awk -v a="$cpu" -v b="${best_cpu:-$cpu}" 'BEGIN { print (a < b ? a : b) }')
