@@ -177,44 +177,27 @@ internal struct LevelCursor
         e = default;
         var scope = _level.Scope;
         int streamStart = _level.Start + _attributesAt;
-        int streamLength = _level.Length - _attributesAt;
-        if (_offset >= streamLength) return false;
-        var span = scope.Bytes.AsSpan(streamStart + _offset, streamLength - _offset);
-        int at = streamStart + _offset;
-        if (span.Length < Nl.AttributeHeaderLength)
+        var stream = scope.Bytes.AsSpan(streamStart, _level.Length - _attributesAt);
+        if (!AttributeWalker.TryNext(stream, ref _offset, streamStart, scope.Order, out var a, out var fault))
         {
-            Fault ??= $"{span.Length} stray bytes at offset {at} are too short for an attribute header";
+            Fault ??= fault;
             return false;
         }
-        ushort len = Endian.U16(span, scope.Order);
-        ushort rawType = Endian.U16(span[2..], scope.Order);
-        int type = rawType & Nl.NLA_TYPE_MASK;
-        if (len < Nl.AttributeHeaderLength)
-        {
-            Fault ??= $"attribute type {type} at offset {at} has length {len}, below its 4-byte header";
-            return false;
-        }
-        if (len > span.Length)
-        {
-            Fault ??= $"attribute type {type} at offset {at} has length {len} but only {span.Length} bytes remain";
-            return false;
-        }
-        _offset += Math.Min(Nl.Align(len), span.Length);
-
+        int type = a.Type;
         e.Type = type;
-        e.ValueStart = at + Nl.AttributeHeaderLength;
-        e.ValueLength = len - Nl.AttributeHeaderLength;
+        e.ValueStart = streamStart + a.PayloadOffset;
+        e.ValueLength = a.PayloadLength;
         var spec = _table?[type];
         if (spec is null)
         {
-            bool nested = (rawType & Nl.NLA_F_NESTED) != 0;
+            bool nested = a.IsNested;
             e.Kind = nested ? ValueKind.Nested : ValueKind.Binary;
             e.Mode = nested ? EntryMode.Speculative : EntryMode.Bytes;
             return true;
         }
         e.Spec = spec;
         e.Kind = spec.Kind;
-        e.BigEndian = (rawType & Nl.NLA_F_NET_BYTEORDER) != 0 || spec.NetworkOrder;
+        e.BigEndian = a.IsNetByteOrder || spec.NetworkOrder;
         e.Mode = FieldLevels.ModeOf(spec, _level.Depth);
         return true;
     }
@@ -274,44 +257,31 @@ internal static class FieldLevels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? CheckAttributes(DecodeScope scope, AttributeTable? table, int start, int length, int depth, List<(int Offset, int Length)>? redactions)
     {
-        var bytes = scope.Bytes.AsSpan(start, length);
-        var order = scope.Order;
+        var stream = scope.Bytes.AsSpan(start, length);
         string? first = null;
         int offset = 0;
-        while (offset < bytes.Length)
+        string? fault;
+        while (AttributeWalker.TryNext(stream, ref offset, start, scope.Order, out var a, out fault))
         {
-            int left = bytes.Length - offset;
-            if (left < Nl.AttributeHeaderLength)
-                return $"{left} stray bytes at offset {start + offset} are too short for an attribute header";
-            ushort len = Endian.U16(bytes[offset..], order);
-            ushort rawType = Endian.U16(bytes[(offset + 2)..], order);
-            int type = rawType & Nl.NLA_TYPE_MASK;
-            if (len < Nl.AttributeHeaderLength)
-                return $"attribute type {type} at offset {start + offset} has length {len}, below its 4-byte header";
-            if (len > left)
-                return $"attribute type {type} at offset {start + offset} has length {len} but only {left} bytes remain";
-            if ((first is null || redactions is not null) && table?[type] is { } spec)
+            if ((first is not null && redactions is null) || table?[a.Type] is not { } spec) continue;
+            int need = SizeOf(spec.Kind);
+            if (need > 0)
             {
-                int valueLength = len - Nl.AttributeHeaderLength;
-                int need = SizeOf(spec.Kind);
-                if (need > 0)
-                {
-                    if (valueLength < need) first ??= $"attribute {spec.Name} at offset {start + offset}: {valueLength} bytes where {spec.Kind} needs {need}";
-                }
-                else if (spec.Kind is not (ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
-                             or ValueKind.HardwareAddress or ValueKind.U32Array))
-                {
-                    var e = new FieldEntry
-                    {
-                        Spec = spec, Type = type, Kind = spec.Kind, Mode = ModeOf(spec, depth),
-                        ValueStart = start + offset + Nl.AttributeHeaderLength, ValueLength = valueLength,
-                    };
-                    first ??= EntryFault(new FieldLevel(scope, start, length, depth, Table: table, HasAttributes: true), e, redactions);
-                }
+                if (a.PayloadLength < need) first ??= $"attribute {spec.Name} at offset {start + a.Offset}: {a.PayloadLength} bytes where {spec.Kind} needs {need}";
             }
-            offset += Math.Min(Nl.Align(len), left);
+            else if (spec.Kind is not (ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
+                         or ValueKind.HardwareAddress or ValueKind.U32Array))
+            {
+                var e = new FieldEntry
+                {
+                    Spec = spec, Type = a.Type, Kind = spec.Kind, Mode = ModeOf(spec, depth),
+                    ValueStart = start + a.PayloadOffset, ValueLength = a.PayloadLength,
+                };
+                first ??= EntryFault(new FieldLevel(scope, start, length, depth, Table: table, HasAttributes: true), e, redactions);
+            }
         }
-        return first;
+        // The stream's own fault comes first: nothing after a bad length can be trusted.
+        return fault ?? first;
     }
 
     /// <summary>How an attribute of a known description decodes.</summary>
@@ -485,30 +455,14 @@ internal static class FieldLevels
     }
 
     private static string? SiblingString(ReadOnlySpan<byte> stream, ushort type, ByteOrder order) =>
-        FindSibling(stream, type, order, out var payload) ? AttributeDecoder.CString(payload) : null;
+        AttributeWalker.TryFind(stream, type, order, out var payload) ? AttributeDecoder.CString(payload) : null;
 
     /// <summary>A numeric selector (u8, u16 or u32 by length) by its name in <paramref name="names"/>.</summary>
     private static string? SiblingNumberName(ReadOnlySpan<byte> stream, ushort type, EnumTable names, ByteOrder order)
     {
-        if (!FindSibling(stream, type, order, out var p)) return null;
+        if (!AttributeWalker.TryFind(stream, type, order, out var p)) return null;
         ulong? n = p.Length switch { 1 => p[0], 2 => Endian.U16(p, order), 4 => Endian.U32(p, order), _ => null };
         return n is { } v && names.TryGetValue(v, out var name) ? name : null;
-    }
-
-    /// <summary>The first attribute of a type in a stream, as far as the stream is well formed.</summary>
-    private static bool FindSibling(ReadOnlySpan<byte> stream, ushort type, ByteOrder order, out ReadOnlySpan<byte> payload)
-    {
-        int offset = 0;
-        while (stream.Length - offset >= Nl.AttributeHeaderLength)
-        {
-            int len = Endian.U16(stream[offset..], order);
-            int t = Endian.U16(stream[(offset + 2)..], order) & Nl.NLA_TYPE_MASK;
-            if (len < Nl.AttributeHeaderLength || len > stream.Length - offset) break;
-            if (t == type) { payload = stream.Slice(offset + Nl.AttributeHeaderLength, len - Nl.AttributeHeaderLength); return true; }
-            offset += Math.Min(Nl.Align(len), stream.Length - offset);
-        }
-        payload = default;
-        return false;
     }
 
     /// <summary>The AF_* value of the field a path names ("family", "sel.family"), read straight from the bytes.</summary>
