@@ -246,9 +246,10 @@ internal static class FieldLevels
         return cursor.Fault ?? first;
     }
 
-    /// <summary>Whether a struct has nothing to report: every field fits, and no key material to zero.</summary>
+    /// <summary>Whether a struct has nothing to report: every field fits (or may be absent), and no key material to zero.</summary>
     private static bool StructFits(StructSpec spec, int length, DecodeScope scope, List<(int Offset, int Length)>? redactions) =>
-        length >= spec.RequiredLength && (redactions is null || scope.RevealSecrets || !spec.HasSecrets);
+        (length >= spec.RequiredLength || spec.MinSize >= 0 && length >= spec.MinSize) // a shorter growing struct is no fault
+        && (redactions is null || scope.RevealSecrets || !spec.HasSecrets);
 
     /// <summary>
     /// <see cref="Check"/> for an attribute stream: the same walk as <see cref="LevelCursor"/>, with the faults a
