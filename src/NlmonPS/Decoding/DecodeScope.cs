@@ -22,17 +22,23 @@ public sealed class DecodeScope
     public bool RevealSecrets { get; }
 
     /// <summary>The family header, for attribute sets chosen by one of its fields (IFLA_PROTINFO by ifi_family).</summary>
-    public NetlinkFields Header => _header ??= HeaderLevel is { } level ? new NetlinkFields(level, HeaderFault, reasonKnown: true) : NetlinkFields.Empty;
+    public NetlinkFields Header => _header ??= HeaderStruct is { } first
+        ? new NetlinkFields(new FieldLevel(this, Nl.HeaderLength, Bytes.Length - Nl.HeaderLength, 0, first, HeaderStruct2), HeaderFault, reasonKnown: true)
+        : NetlinkFields.Empty;
     private NetlinkFields? _header;
 
     /// <summary>The message's attributes, walked when first read.</summary>
-    public NetlinkFields Attributes => _attributes ??= AttributesLevel is { } level ? new NetlinkFields(level, AttributesFault, reasonKnown: true) : NetlinkFields.Empty;
+    public NetlinkFields Attributes => _attributes ??= AttributesLength >= 0
+        ? new NetlinkFields(FieldLevel.Attributes(this, AttributeTable, AttributesStart, AttributesLength, 0), AttributesFault, reasonKnown: true)
+        : NetlinkFields.Empty;
     private NetlinkFields? _attributes;
 
-    // Where the family header and the attributes are (set by the decoder; the sets are made when first read).
-    internal FieldLevel? HeaderLevel;
+    // Where the family header (one or two structs after the netlink header) and the attributes are, set by the
+    // decoder; the sets are made when first read. Kept as plain fields: every message has one scope.
+    internal StructSpec? HeaderStruct, HeaderStruct2;
     internal string? HeaderFault;
-    internal FieldLevel? AttributesLevel;
+    internal AttributeTable? AttributeTable;
+    internal int AttributesStart, AttributesLength = -1;
     internal string? AttributesFault;
 
     /// <summary>Sets made eagerly (bodies that are not attribute streams).</summary>

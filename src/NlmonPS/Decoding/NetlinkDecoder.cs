@@ -160,8 +160,8 @@ public sealed class NetlinkDecoder
         int offset = 0;
         CheckHeader(resolved.PreHeader, resolved.Spec.Kind, scope, ref offset, redactions, ref malformed);
         CheckHeader(resolved.Spec.Header, resolved.Spec.Kind, scope, ref offset, redactions, ref malformed);
-        if ((resolved.PreHeader ?? resolved.Spec.Header) is { } first)
-            scope.HeaderLevel = new FieldLevel(scope, Nl.HeaderLength, payloadLength, 0, first, resolved.PreHeader is null ? null : resolved.Spec.Header);
+        scope.HeaderStruct = resolved.PreHeader ?? resolved.Spec.Header;
+        scope.HeaderStruct2 = resolved.PreHeader is null ? null : resolved.Spec.Header;
 
         offset += resolved.HeaderOffset;
         if (offset >= payloadLength) return;
@@ -173,7 +173,7 @@ public sealed class NetlinkDecoder
             return;
         }
         var level = FieldLevel.Attributes(scope, resolved.Spec.Attributes, Nl.HeaderLength + offset, payloadLength - offset, 0);
-        scope.AttributesLevel = level;
+        (scope.AttributeTable, scope.AttributesStart, scope.AttributesLength) = (level.Table, level.Start, level.Length);
         scope.AttributesFault = FieldLevels.Check(level, redactions);
         malformed ??= scope.AttributesFault;
     }
