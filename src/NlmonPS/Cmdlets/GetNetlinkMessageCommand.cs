@@ -80,12 +80,13 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         {
             using var reader = _reader = NetlinkCaptureReader.Open(file);
             var decoder = new NetlinkDecoder(_options);
+            _filter.GenericFamilies = decoder.Context.GenericFamilies;
             var progress = new ProgressRecord(1, "Get-NetlinkMessage", $"Reading {file}");
             var clock = Stopwatch.StartNew();
             long nextProgress = 500;
             while (!_filter.IsComplete && reader.ReadNext() is { } record)
             {
-                // Generic netlink must always be decoded: its nlctrl messages teach family ids for later records.
+                // Generic netlink records are always looked at: their nlctrl messages teach family ids for later records.
                 if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
                 foreach (var message in decoder.Decode(record, _filter.MayMatch))
                 {

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NlmonPS.Decoding;
+using NlmonPS.Protocols.Generic;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Cmdlets;
@@ -9,13 +10,17 @@ internal sealed class MessageFilter
 {
     private readonly HashSet<NetlinkProtocol>? _protocols;
     private readonly WildcardPattern[]? _types;
+    private readonly string[]? _typePatterns;
     private readonly int _limit;
 
     public MessageFilter(NetlinkProtocol[]? protocols, string[]? messageTypes, int count)
     {
         if (protocols is { Length: > 0 }) _protocols = new HashSet<NetlinkProtocol>(protocols);
         if (messageTypes is { Length: > 0 })
+        {
             _types = messageTypes.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToArray();
+            _typePatterns = messageTypes;
+        }
         _limit = count;
     }
 
@@ -32,6 +37,7 @@ internal sealed class MessageFilter
     /// </summary>
     public bool MayMatch(NetlinkProtocol protocol, ushort type)
     {
+        if (protocol == NetlinkProtocol.Generic && type != NlctrlId) return MayMatchGeneric(type);
         if (!WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return false;
         if (_types is null) return true;
         // Decided once per protocol and type: wildcard matching costs more than decoding a small message.
@@ -43,6 +49,32 @@ internal sealed class MessageFilter
     }
 
     private readonly Dictionary<(NetlinkProtocol, ushort), bool> _mayMatch = new();
+
+    private const ushort NlctrlId = 16;
+
+    /// <summary>The family ids the stream has taught so far (the decoder's), to judge generic messages by family.</summary>
+    public GenericFamilyRegistry? GenericFamilies { get; set; }
+
+    /// <summary>
+    /// A generic netlink message other than nlctrl (which is always decoded: it teaches family ids) may match when
+    /// generic is wanted and a pattern can match its family's name, a command name of the family, or "family command".
+    /// Undecided (true) for families without tables and patterns about unknown commands.
+    /// </summary>
+    private bool MayMatchGeneric(ushort type)
+    {
+        if (!WantsProtocol(NetlinkProtocol.Generic)) return false;
+        if (_types is null) return true;
+        var name = GenericFamilies?.NameOf(type);
+        if (name is null || !GenericSchema.Instance.Families.TryGetValue(name, out var family)) return true;
+        if (_genericMayMatch.TryGetValue(name, out var known)) return known;
+        bool may = _typePatterns!.Any(p => p.Contains("unknown", StringComparison.OrdinalIgnoreCase)) || Matches(name);
+        foreach (var commands in new[] { family.Commands, family.ReplyCommands, family.EventCommands })
+            foreach (var command in commands?.Values ?? Enumerable.Empty<string>())
+                may = may || Matches(command) || Matches($"{name} {command}");
+        return _genericMayMatch[name] = may;
+    }
+
+    private readonly Dictionary<string, bool> _genericMayMatch = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string?), bool> _accepts = new();
 
     private bool Matches(string name)

@@ -76,6 +76,24 @@ public sealed class PipelineTests : IDisposable
         Assert.Empty(Run("Get-NetlinkMessage -Path $src -Protocol Xfrm").Output);
     }
 
+    [Theory]
+    [InlineData("ETHTOOL_MSG_*")]
+    [InlineData("devlink*")]
+    [InlineData("CTRL_CMD_NEWFAMILY")]
+    [InlineData("RTM_NEWADDR")]
+    [InlineData("*unknown*")]
+    public void MessageTypeOnGenericFamiliesMatchesWhereObject(string pattern)
+    {
+        // Generic messages are skipped undecoded when no pattern can match their family: the result must be
+        // exactly what filtering every decoded message gives.
+        var files = string.Join(", ", new[] { "genl-ethtool-lo.pcap", "genl-devlink.pcap", "genl-ctrl-list.pcap", "genl-mptcp.pcap" }
+            .Select(f => $"'{Path.Combine(Path.GetDirectoryName(Kernel)!, f)}'"));
+        var filtered = Run($"Get-NetlinkMessage -Path {files} -MessageType '{pattern}' | ForEach-Object {{ \"$($_.RecordNumber)/$($_.Index)\" }}");
+        var everything = Run($"Get-NetlinkMessage -Path {files} | Where-Object {{ $_.TypeName -like '{pattern}' -or $_.Command -like '{pattern}' }} | ForEach-Object {{ \"$($_.RecordNumber)/$($_.Index)\" }}");
+        Assert.Equal(everything.Output.Select(o => o.ToString()), filtered.Output.Select(o => o.ToString()));
+        if (pattern is not ("RTM_NEWADDR" or "*unknown*")) Assert.NotEmpty(filtered.Output);
+    }
+
     [Fact]
     public void PathsComeFromThePipelineAndWildcards()
     {
