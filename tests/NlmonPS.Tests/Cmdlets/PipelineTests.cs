@@ -78,7 +78,7 @@ public sealed class PipelineTests : IDisposable
 
     [Theory]
     [InlineData("ETHTOOL_MSG_*")]
-    [InlineData("devlink*")]
+    [InlineData("mptcp_pm*")]
     [InlineData("CTRL_CMD_NEWFAMILY")]
     [InlineData("RTM_NEWADDR")]
     [InlineData("*unknown*")]
