@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
 rounds=${2:-5}
-host=${NLMONPS_HOST:-src/NlmonPS.Host/bin/Release/net10.0/nlmonps-host}
+host=${NLMONPS_HOST:-src/NlmonPS.Host/bin/Release/net10.0/nlmonps-host}   # the JIT-compiled host (start-up not timed)
 if [[ ! -x $host ]]; then
     echo "building $host (Release)..." >&2
     dotnet build NlmonPS.slnx -c Release -nologo -v quiet >&2
