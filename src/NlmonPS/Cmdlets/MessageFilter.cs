@@ -40,15 +40,19 @@ internal sealed class MessageFilter
         if (protocol == NetlinkProtocol.Generic && type != NlctrlId) return MayMatchGeneric(type);
         if (!WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return false;
         if (_types is null) return true;
-        // Decided once per protocol and type: wildcard matching costs more than decoding a small message.
-        if (_mayMatch.TryGetValue((protocol, type), out var known)) return known;
+        // Decided once per protocol and type (a table of 0 unknown, 1 no, 2 yes per protocol): wildcard matching
+        // costs more than decoding a small message.
+        var decided = (uint)protocol < (uint)_mayMatch.Length ? _mayMatch[(int)protocol] ??= new byte[ushort.MaxValue + 1] : null;
+        if (decided is not null && decided[type] != 0) return decided[type] == 2;
         string? name = type < Nl.NLMSG_MIN_TYPE ? NetlinkDecoder.ControlTypeName(type)
             : protocol == NetlinkProtocol.Generic ? null
             : Schemas.For(protocol)?.TypeName(type);
-        return _mayMatch[(protocol, type)] = name is null || Matches(name);
+        bool may = name is null || Matches(name);
+        if (decided is not null) decided[type] = may ? (byte)2 : (byte)1;
+        return may;
     }
 
-    private readonly Dictionary<(NetlinkProtocol, ushort), bool> _mayMatch = new();
+    private readonly byte[]?[] _mayMatch = new byte[]?[32];
 
     private const ushort NlctrlId = 16;
 

@@ -26,11 +26,12 @@ public sealed class NetlinkDecoder
         var raws = _raws;
         raws.Clear();
         NetlinkMessageSplitter.Split(record.Data, order, raws);
-        var messages = new List<NetlinkMessage>(raws.Count);
+        List<NetlinkMessage>? messages = null; // made when a message is wanted: most records of a filtered read hold none
         for (int i = 0; i < raws.Count; i++)
-            if (wanted is null || raws[i].IsMalformed || wanted(record.Protocol, raws[i].Header.Type)) messages.Add(DecodeMessage(raws[i], record, order, i));
+            if (wanted is null || raws[i].IsMalformed || wanted(record.Protocol, raws[i].Header.Type))
+                (messages ??= new List<NetlinkMessage>(raws.Count - i)).Add(DecodeMessage(raws[i], record, order, i));
         raws.Clear();
-        return messages;
+        return messages ?? new List<NetlinkMessage>(0);
     }
 
     /// <summary>Decodes one message already cut out of its record.</summary>
