@@ -71,9 +71,10 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private string? _reason;
     private bool _reasonKnown;
 
+    /// <summary>A set made by hand (<see cref="Add"/>): the fields themselves are kept, not walked entries.</summary>
     public NetlinkFields(int capacity = 8)
     {
-        _entries = capacity == 0 ? Array.Empty<FieldEntry>() : new FieldEntry[capacity];
+        _entries = Array.Empty<FieldEntry>();
         _values = capacity == 0 ? Array.Empty<object?>() : new object?[capacity];
         _fields = capacity == 0 ? Array.Empty<NetlinkField?>() : new NetlinkField?[capacity];
         _reasonKnown = true;
@@ -104,10 +105,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     internal void Add(NetlinkField field)
     {
         if (_lazy) throw new InvalidOperationException("A set decoded from a message is read-only.");
-        if (_count == _entries!.Length)
+        if (_count == _fields!.Length)
         {
             int size = Math.Max(4, _count * 2);
-            Array.Resize(ref _entries, size);
             Array.Resize(ref _values, size);
             Array.Resize(ref _fields, size);
         }
@@ -118,18 +118,22 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
 
     [ThreadStatic] private static List<FieldEntry>? t_walk;
 
-    /// <summary>Lists the fields (the walk) on first use.</summary>
+    /// <summary>
+    /// Lists the fields (the walk) on first use. Two threads reading one message may both walk; either result is the
+    /// same, and the count is published before the entries.
+    /// </summary>
     private FieldEntry[] Entries
     {
         get
         {
-            if (_entries is { } entries) return entries;
+            if (Volatile.Read(ref _entries) is { } entries) return entries;
             var list = t_walk ??= new List<FieldEntry>(64);
             FieldLevels.Walk(_level, list);
-            _count = list.Count;
             entries = list.ToArray();
             list.Clear();
-            return _entries = entries;
+            _count = entries.Length;
+            Volatile.Write(ref _entries, entries);
+            return entries;
         }
     }
 
