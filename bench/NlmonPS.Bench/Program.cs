@@ -205,8 +205,13 @@ switch (args.FirstOrDefault())
         }
     }
     default:
-        BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args.Skip(args.FirstOrDefault() == "engine" ? 1 : 0).ToArray());
+    {
+        // Every engine benchmark unless told otherwise (BenchmarkDotNet would ask on the console).
+        var bdnArgs = args.Skip(args.FirstOrDefault() == "engine" ? 1 : 0).ToList();
+        if (!bdnArgs.Contains("--filter") && !bdnArgs.Contains("--list")) bdnArgs.AddRange(new[] { "--filter", "*" });
+        BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(bdnArgs.ToArray());
         return 0;
+    }
 }
 
 namespace NlmonPS.Bench
