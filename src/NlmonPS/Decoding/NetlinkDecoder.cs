@@ -146,8 +146,14 @@ public sealed class NetlinkDecoder
     {
         if ((h.Flags & Nl.NLM_F_REQUEST) == 0 || (h.Flags & Nl.NLM_F_MULTI) != 0) return NetlinkDirection.FromKernel;
         var key = (protocol, h.Type, h.Sequence);
-        if (_recentRequests.TryGetValue(key, out var requestPort) && (requestPort == 0 ? h.PortId != 0 : requestPort == h.PortId))
+        // NETLINK_FIB_LOOKUP answers with the request's own buffer, header untouched (port id 0 stays 0): the next
+        // message of the same sequence is the answer.
+        if (_recentRequests.TryGetValue(key, out var requestPort)
+            && (protocol == NetlinkProtocol.FibLookup || (requestPort == 0 ? h.PortId != 0 : requestPort == h.PortId)))
+        {
+            if (protocol == NetlinkProtocol.FibLookup) _recentRequests.Remove(key);
             return NetlinkDirection.FromKernel;
+        }
         if (_recentRequests.Count >= 4096) _recentRequests.Clear();
         _recentRequests[key] = h.PortId;
         return NetlinkDirection.ToKernel;
