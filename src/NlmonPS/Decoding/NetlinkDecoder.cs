@@ -259,8 +259,8 @@ public sealed class NetlinkDecoder
         return new NetlinkError
         {
             Errno = errno,
-            ErrorName = errno == 0 ? "ACK" : Errno.NameOf(errno),
-            Text = Errno.TextOf(errno),
+            ErrorName = errno == 0 ? "ACK" : ProtocolErrorName(errno, request) ?? Errno.NameOf(errno),
+            Text = ProtocolErrorName(errno, request) is { } own ? $"{request!.Family} error {own}" : Errno.TextOf(errno),
             ExtendedMessage = extMessage,
             ErrorOffset = offs,
             AttributePath = path,
@@ -271,6 +271,11 @@ public sealed class NetlinkDecoder
             Request = request,
         };
     }
+
+    /// <summary>An error only one protocol sends, above the errno range (ipset's 4096 and up), named by that protocol.</summary>
+    private static string? ProtocolErrorName(int errno, NetlinkMessage? request) =>
+        errno >= 4096 && request is { Protocol: NetlinkProtocol.Netfilter, Family: "ipset" }
+            ? Protocols.Netfilter.IpsetTables.ErrorName(errno) : null;
 
     /// <summary>The attribute at a byte offset of a request, as a path of names (".linkinfo.data.id").</summary>
     public static string? AttributePath(NetlinkMessage request, int offset)

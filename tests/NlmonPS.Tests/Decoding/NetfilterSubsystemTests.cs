@@ -48,6 +48,8 @@ public class NetfilterSubsystemTests
         // ipset add ... timeout 0 on a set without timeouts: IPSET_ERR_TIMEOUT (4107) from the kernel.
         var error = messages.Single(m => m.Error?.Request?.Summary == "add nlmon-ip 10.0.0.2 timeout 0").Error!;
         Assert.Equal(4107, error.Errno);
+        Assert.Equal("IPSET_ERR_TIMEOUT", error.ErrorName);
+        Assert.StartsWith("IPSET_ERR_TIMEOUT ipset error", error.ToString());
     }
 
     [Fact]

@@ -45,7 +45,8 @@ public class NetfilterUapiTests
                 case AttributeTable table: tables.Add(table); break;
                 case IReadOnlyDictionary<string, AttributeTable> byName: foreach (var t in byName.Values) tables.Add(t); break;
                 case IReadOnlyDictionary<ulong, AttributeTable> byNumber: foreach (var t in byNumber.Values) tables.Add(t); break;
-                case EnumTable e when e.Values.Any(v => v.Contains("_MSG_", StringComparison.Ordinal) || v.StartsWith("IPSET_CMD_", StringComparison.Ordinal)): enums.Add(e); break;
+                case EnumTable e when e.Values.Any(v => v.Contains("_MSG_", StringComparison.Ordinal) || v.StartsWith("IPSET_CMD_", StringComparison.Ordinal)
+                    || v.StartsWith("IPSET_ERR_", StringComparison.Ordinal)): enums.Add(e); break;
             }
         }
         var constants = new List<(string, long)>();

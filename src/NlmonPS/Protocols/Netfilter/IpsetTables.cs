@@ -10,6 +10,31 @@ namespace NlmonPS.Protocols.Netfilter;
 /// </summary>
 public static class IpsetTables
 {
+    /// <summary>
+    /// enum ipset_errno (ip_set.h): the errors only ipset sends, above the errno range. Codes from
+    /// IPSET_ERR_TYPE_SPECIFIC (4352) up mean different things per set type (hash, bitmap, list).
+    /// </summary>
+    public static readonly EnumTable Errors = Numbered("ipset-errno", 4096,
+        "IPSET_ERR_PRIVATE", "IPSET_ERR_PROTOCOL", "IPSET_ERR_FIND_TYPE", "IPSET_ERR_MAX_SETS", "IPSET_ERR_BUSY",
+        "IPSET_ERR_EXIST_SETNAME2", "IPSET_ERR_TYPE_MISMATCH", "IPSET_ERR_EXIST", "IPSET_ERR_INVALID_CIDR",
+        "IPSET_ERR_INVALID_NETMASK", "IPSET_ERR_INVALID_FAMILY", "IPSET_ERR_TIMEOUT", "IPSET_ERR_REFERENCED",
+        "IPSET_ERR_IPADDR_IPV4", "IPSET_ERR_IPADDR_IPV6", "IPSET_ERR_COUNTER", "IPSET_ERR_COMMENT",
+        "IPSET_ERR_INVALID_MARKMASK", "IPSET_ERR_SKBINFO");
+
+    private static EnumTable Numbered(string name, int first, params string[] names)
+    {
+        var table = new EnumTable(name);
+        for (int i = 0; i < names.Length; i++) table[(ulong)(first + i)] = names[i];
+        table[4352] = "IPSET_ERR_TYPE_SPECIFIC";
+        return table;
+    }
+
+    /// <summary>The name of an ipset error (or a type-specific one, as IPSET_ERR_TYPE_SPECIFIC+n), null below 4096.</summary>
+    public static string? ErrorName(int errno) =>
+        errno < 4096 ? null
+        : Errors.TryGetValue((ulong)errno, out var name) ? name
+        : errno > 4352 ? $"IPSET_ERR_TYPE_SPECIFIC+{errno - 4352}" : null;
+
     public static readonly EnumTable Messages = NfEnums.Names("ipset-cmd",
         "IPSET_CMD_NONE", "IPSET_CMD_PROTOCOL", "IPSET_CMD_CREATE", "IPSET_CMD_DESTROY", "IPSET_CMD_FLUSH", "IPSET_CMD_RENAME",
         "IPSET_CMD_SWAP", "IPSET_CMD_LIST", "IPSET_CMD_SAVE", "IPSET_CMD_ADD", "IPSET_CMD_DEL", "IPSET_CMD_TEST",
