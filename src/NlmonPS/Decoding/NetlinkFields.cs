@@ -175,9 +175,12 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         {
             Name = name;
             Types = set._lazy ? set._level.EffectiveTable?.TypesNamed(name) ?? Array.Empty<int>() : Array.Empty<int>();
-            Unknown = name.StartsWith("unknown_", StringComparison.OrdinalIgnoreCase)
+            Unknown = name.Length > 8 && (name[0] | 0x20) == 'u' && name.StartsWith("unknown_", StringComparison.OrdinalIgnoreCase)
                 && int.TryParse(name.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
         }
+
+        /// <summary>Whether an attribute of this type carries the name (most names are one type: compared directly).</summary>
+        public bool HasType(int type) => Types.Length == 1 ? Types[0] == type : Array.IndexOf(Types, type) >= 0;
     }
 
     /// <summary>
@@ -200,7 +203,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             {
                 if (string.Equals(((FieldSpec)e.Spec!).Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
             }
-            else if (e.Spec is null ? e.Type == match.Unknown : Array.IndexOf(match.Types, e.Type) >= 0) return i;
+            else if (e.Spec is null ? e.Type == match.Unknown : match.HasType(e.Type)) return i;
         }
         return -1;
     }

@@ -127,6 +127,7 @@ public sealed class AttributeTable
             if (type >= _byType.Length) Array.Resize(ref _byType, Math.Max(type + 1, _byType.Length * 2));
             _byType[type] = value;
             _names = null;
+            _recentNames = null;
         }
     }
 
@@ -152,7 +153,20 @@ public sealed class AttributeTable
     }
 
     /// <summary>The types whose attribute has this name (case-insensitive); empty when none.</summary>
-    internal int[] TypesNamed(string name) => Names.TypesByName.TryGetValue(name, out var types) ? types : Array.Empty<int>();
+    internal int[] TypesNamed(string name)
+    {
+        // Code looks names up with literals, the same string objects each time: a small cache by identity saves the
+        // case-insensitive hash (summaries make about ten lookups a message).
+        var recent = _recentNames ??= new NameHit?[16];
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & 15;
+        if (recent[slot] is { } hit && ReferenceEquals(hit.Name, name)) return hit.Types;
+        var types = Names.TypesByName.TryGetValue(name, out var found) ? found : Array.Empty<int>();
+        recent[slot] = new NameHit(name, types);
+        return types;
+    }
+
+    private sealed record NameHit(string Name, int[] Types);
+    private NameHit?[]? _recentNames;
 
     /// <summary>The first type named like this one: two known attributes of the set share a name exactly when these match.</summary>
     internal int NameGroup(int type) => (uint)type < (uint)Names.Group.Length ? Names.Group[type] : -1;
