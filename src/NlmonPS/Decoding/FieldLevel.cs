@@ -265,6 +265,13 @@ internal static class FieldLevels
         while (AttributeWalker.TryNext(stream, ref offset, start, scope.Order, out var a, out fault))
         {
             if ((first is not null && redactions is null) || table?[a.Type] is not { } spec) continue;
+            if (spec.IsPlainNest && depth < MaxDepth)
+            {
+                // The common nest (one set, no selector, no leading struct): straight down, as TryOpen would open it.
+                var inner = CheckAttributes(scope, scope.ForDirection(spec.Nested), start + a.PayloadOffset, a.PayloadLength, depth + 1, redactions);
+                first ??= inner;
+                continue;
+            }
             int need = SizeOf(spec.Kind);
             if (need > 0)
             {

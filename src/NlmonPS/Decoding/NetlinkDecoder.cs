@@ -129,7 +129,7 @@ public sealed class NetlinkDecoder
             ProcessName = record.ProcessName,
             ThreadId = record.ThreadId,
         };
-        (schema as IMessageObserver)?.Observe(Context, message);
+        Schemas.ObserverFor(record.Protocol)?.Observe(Context, message);
         return message;
     }
 

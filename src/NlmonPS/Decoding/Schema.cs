@@ -98,6 +98,9 @@ public sealed record AttributeSpec(string Name, ValueKind Kind)
 
     /// <summary>Integers in network byte order (ports, some netfilter values), whatever the host order.</summary>
     public bool NetworkOrder { get; init; }
+
+    /// <summary>A nest of one known set: no selector, no leading struct (what most nests are).</summary>
+    internal bool IsPlainNest => Kind == ValueKind.Nested && Nested is not null && Struct is null && NestedByKind is null && StructByKind is null;
 }
 
 /// <summary>An attribute set: attribute type number to description. Unknown types still decode, as "unknown".</summary>

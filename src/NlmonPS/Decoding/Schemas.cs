@@ -9,12 +9,22 @@ public static class Schemas
     // By protocol number (netlink has 32): an array, since every message looks its protocol up.
     private static readonly IProtocolSchema?[] ByProtocol = new IProtocolSchema?[32];
 
+    private static readonly IMessageObserver?[] ObserverByProtocol = new IMessageObserver?[32];
+
     static Schemas()
     {
-        foreach (var schema in ProtocolCatalog.All) ByProtocol[(int)schema.Protocol] = schema;
+        foreach (var schema in ProtocolCatalog.All)
+        {
+            ByProtocol[(int)schema.Protocol] = schema;
+            ObserverByProtocol[(int)schema.Protocol] = schema as IMessageObserver;
+        }
     }
 
     public static IProtocolSchema? For(NetlinkProtocol protocol) => (uint)protocol < (uint)ByProtocol.Length ? ByProtocol[(int)protocol] : null;
+
+    /// <summary>The protocol's schema when it learns from the stream (nlctrl ids, nfnetlink GETs), else null.</summary>
+    public static IMessageObserver? ObserverFor(NetlinkProtocol protocol) =>
+        (uint)protocol < (uint)ObserverByProtocol.Length ? ObserverByProtocol[(int)protocol] : null;
 
     public static IEnumerable<IProtocolSchema> All => ByProtocol.OfType<IProtocolSchema>();
 
