@@ -36,17 +36,15 @@ public static class AttributeDecoder
         };
     }
 
-    /// <summary>Decodes one scalar value. On a length fault returns the raw bytes and says why.</summary>
+    /// <summary>
+    /// Decodes one scalar value; the raw bytes when their length is wrong for the kind (the fault itself is
+    /// <see cref="ScalarFault"/>'s, reported when the message is checked).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static object? DecodeScalar(ValueKind kind, ReadOnlySpan<byte> p, ByteOrder order, EnumTable? enums, FlagTable? flags, out string? reason)
+    public static object? DecodeScalar(ValueKind kind, ReadOnlySpan<byte> p, ByteOrder order, EnumTable? enums, FlagTable? flags)
     {
-        reason = null;
         int need = FieldLevels.SizeOf(kind);
-        if (need > 0 && p.Length < need)
-        {
-            reason = $"{p.Length} bytes where {kind} needs {need}";
-            return p.ToArray();
-        }
+        if (need > 0 && p.Length < need) return p.ToArray();
         switch (kind)
         {
             case ValueKind.U8: return Named((ulong)p[0], p[0], enums, flags);
@@ -60,12 +58,10 @@ public static class AttributeDecoder
             case ValueKind.Uint:
                 if (p.Length == 4) { var v = Endian.U32(p, order); return Named(v, v, enums, flags); }
                 if (p.Length == 8) { var v = Endian.U64(p, order); return Named(v, v, enums, flags); }
-                reason = $"{p.Length} bytes where a u32 or u64 was expected";
                 return p.ToArray();
             case ValueKind.Sint:
                 if (p.Length == 4) return (int)Endian.U32(p, order);
                 if (p.Length == 8) return (long)Endian.U64(p, order);
-                reason = $"{p.Length} bytes where an s32 or s64 was expected";
                 return p.ToArray();
             case ValueKind.Flag: return true;
             case ValueKind.String: return CString(p);

@@ -20,9 +20,6 @@ public sealed class DecodeContext
     /// <summary>Payload byte order of the message being decoded.</summary>
     public ByteOrder Order { get; internal set; } = Endian.Host;
 
-    /// <summary>The message being decoded, for decoders that look beyond their own bytes (sibling selection, direction).</summary>
-    public NetlinkDirection Direction { get; internal set; }
-
     /// <summary>Key material the check of the message being decoded found (zeroed in its bytes), and of an echoed request.</summary>
     internal List<(int Offset, int Length)> Redactions { get; } = new();
     internal List<(int Offset, int Length)> EchoRedactions { get; } = new();

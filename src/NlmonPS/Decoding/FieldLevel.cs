@@ -275,7 +275,7 @@ internal static class FieldLevels
             int need = SizeOf(spec.Kind);
             if (need > 0)
             {
-                if (a.PayloadLength < need) first ??= $"attribute {spec.Name} at offset {start + a.Offset}: {a.PayloadLength} bytes where {spec.Kind} needs {need}";
+                if (a.PayloadLength < need) first ??= $"attribute {spec.Name} at offset {start + a.Offset}: {AttributeDecoder.ScalarFault(spec.Kind, a.PayloadLength)}";
             }
             else if (spec.Kind is not (ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
                          or ValueKind.HardwareAddress or ValueKind.U32Array))
@@ -476,11 +476,18 @@ internal static class FieldLevels
     /// <summary>The AF_* value of the field a path names ("family", "sel.family"), read straight from the bytes.</summary>
     public static int FamilyOf(StructSpec spec, string path, ReadOnlySpan<byte> data, ByteOrder order)
     {
+        // Walked on every read of such a struct: no splitting or lambdas, the path's parts as ranges.
+        Span<Range> parts = stackalloc Range[4];
+        int count = path.AsSpan().Split(parts, '.');
         int offset = 0;
-        var current = spec;
-        foreach (var part in path.Split('.'))
+        StructSpec? current = spec;
+        for (int i = 0; i < count; i++)
         {
-            var field = current?.Find(x => x.Name == part);
+            if (current is null) return -1;
+            var part = path.AsSpan()[parts[i]];
+            FieldSpec? field = null;
+            foreach (var f in current)
+                if (part.SequenceEqual(f.Name)) { field = f; break; }
             if (field is null) return -1;
             offset += field.Offset;
             if (field.Kind == ValueKind.Struct) { current = field.Struct; continue; }

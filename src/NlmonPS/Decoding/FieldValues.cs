@@ -22,7 +22,7 @@ internal static class FieldValues
                     FieldSpec f => (f.Enum, f.Flags),
                     _ => (null, null),
                 };
-                return AttributeDecoder.DecodeScalar(e.Kind, p, order, enums, flags, out _);
+                return AttributeDecoder.DecodeScalar(e.Kind, p, order, enums, flags);
             }
             case EntryMode.Secret:
                 return scope.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";

@@ -57,7 +57,6 @@ public sealed class NetlinkDecoder
             inferred = true;
         }
         Context.Order = order;
-        Context.Direction = direction;
 
         var schema = Schemas.For(record.Protocol);
         string? malformed = raw.MalformedReason;
@@ -228,14 +227,14 @@ public sealed class NetlinkDecoder
             if (echoedLength < Nl.HeaderLength) echoedLength = Nl.HeaderLength;
             var echoed = p.Slice(4, echoedLength);
             var echoRecord = record with { Data = echoed, Direction = NetlinkDirection.ToKernel };
-            var saved = (Context.Order, Context.Direction);
+            var savedOrder = Context.Order;
             // The echo's key material is zeroed in its own bytes, and, 4 bytes into the payload, in the outer message's.
             var echoRedactions = Context.EchoRedactions;
             echoRedactions.Clear();
             request = DecodeMessage(new RawMessage(0, echoedHeader, echoed, null), echoRecord, order, 0, echoRedactions);
             foreach (var (offset, length) in echoRedactions)
                 if (Nl.HeaderLength + 4 + offset + length <= scope.Bytes.Length) Array.Clear(scope.Bytes, Nl.HeaderLength + 4 + offset, length);
-            (Context.Order, Context.Direction) = saved;
+            Context.Order = savedOrder;
             // From the clamped length: a corrupt nlmsg_len (say 0xffffffff) must not move the TLVs out of range.
             tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align(echoedLength));
         }
