@@ -27,6 +27,18 @@ Describe 'Get-NetlinkMessage -Path' {
         $err.Error.ExtendedMessage | Should -Be 'Attribute failed policy validation'
     }
 
+    It 'filters generic netlink by family and command inside the reader as Where-Object would (<Pattern>)' -ForEach @(
+        @{ Pattern = 'ETHTOOL_MSG_*' }, @{ Pattern = 'mptcp_pm*' }, @{ Pattern = 'RTM_NEWADDR' }
+    ) {
+        $files = 'genl-ethtool-lo.pcap', 'genl-ctrl-list.pcap', 'genl-mptcp.pcap' | ForEach-Object { "$Root/tests/fixtures/native/$_" }
+        $filtered = Get-NetlinkMessage -Path $files -MessageType $Pattern -ErrorAction SilentlyContinue |
+            ForEach-Object { "$($_.Source)/$($_.RecordNumber)/$($_.Index)" }
+        $expected = Get-NetlinkMessage -Path $files -ErrorAction SilentlyContinue |
+            Where-Object { $_.TypeName -like $Pattern -or $_.Command -like $Pattern } |
+            ForEach-Object { "$($_.Source)/$($_.RecordNumber)/$($_.Index)" }
+        @($filtered) | Should -Be @($expected)
+    }
+
     It 'stops reading when Select-Object -First has enough' {
         @(Get-NetlinkMessage -Path $Kernel | Select-Object -First 2).Count | Should -Be 2
     }
