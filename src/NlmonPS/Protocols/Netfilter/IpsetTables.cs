@@ -14,17 +14,15 @@ public static class IpsetTables
     /// enum ipset_errno (ip_set.h): the errors only ipset sends, above the errno range. Codes from
     /// IPSET_ERR_TYPE_SPECIFIC (4352) up mean different things per set type (hash, bitmap, list).
     /// </summary>
-    public static readonly EnumTable Errors = Numbered("ipset-errno", 4096,
+    public static readonly EnumTable Errors = WithTypeSpecific(NfEnums.Names("ipset-errno", 4096,
         "IPSET_ERR_PRIVATE", "IPSET_ERR_PROTOCOL", "IPSET_ERR_FIND_TYPE", "IPSET_ERR_MAX_SETS", "IPSET_ERR_BUSY",
         "IPSET_ERR_EXIST_SETNAME2", "IPSET_ERR_TYPE_MISMATCH", "IPSET_ERR_EXIST", "IPSET_ERR_INVALID_CIDR",
         "IPSET_ERR_INVALID_NETMASK", "IPSET_ERR_INVALID_FAMILY", "IPSET_ERR_TIMEOUT", "IPSET_ERR_REFERENCED",
         "IPSET_ERR_IPADDR_IPV4", "IPSET_ERR_IPADDR_IPV6", "IPSET_ERR_COUNTER", "IPSET_ERR_COMMENT",
-        "IPSET_ERR_INVALID_MARKMASK", "IPSET_ERR_SKBINFO");
+        "IPSET_ERR_INVALID_MARKMASK", "IPSET_ERR_SKBINFO"));
 
-    private static EnumTable Numbered(string name, int first, params string[] names)
+    private static EnumTable WithTypeSpecific(EnumTable table)
     {
-        var table = new EnumTable(name);
-        for (int i = 0; i < names.Length; i++) table[(ulong)(first + i)] = names[i];
         table[4352] = "IPSET_ERR_TYPE_SPECIFIC";
         return table;
     }

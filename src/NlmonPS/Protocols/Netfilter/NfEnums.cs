@@ -103,10 +103,13 @@ public static class NfEnums
     };
 
     /// <summary>A table of consecutive names, from 0 (for the long enums of keys).</summary>
-    public static EnumTable Names(string name, params string[] names)
+    public static EnumTable Names(string name, params string[] names) => Names(name, 0, names);
+
+    /// <summary>A table of consecutive names from <paramref name="first"/> (ipset's errors start at 4096).</summary>
+    public static EnumTable Names(string name, int first, params string[] names)
     {
         var table = new EnumTable(name);
-        for (int i = 0; i < names.Length; i++) if (names[i].Length > 0) table[(ulong)i] = names[i];
+        for (int i = 0; i < names.Length; i++) if (names[i].Length > 0) table[(ulong)(first + i)] = names[i];
         return table;
     }
 }
