@@ -101,8 +101,6 @@ internal struct LevelCursor
         _phase = level.Struct is not null ? 0 : level.HasAttributes ? 2 : 3;
     }
 
-    public readonly AttributeTable? Table => _table;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Next(out FieldEntry e)
     {
