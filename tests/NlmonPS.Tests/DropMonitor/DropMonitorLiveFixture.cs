@@ -137,14 +137,14 @@ public sealed class ClosedPortSender : IDisposable
     private readonly Thread _thread;
     private int _sent;
 
-    public ClosedPortSender(string tag, int payloadBytes = 0, int intervalMs = 100, int burst = 1, int rounds = int.MaxValue)
+    public ClosedPortSender(string tag, int payloadBytes = 0, int intervalMs = 100, int burst = 1)
     {
         Tag = tag;
         _thread = new Thread(() =>
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             var target = new IPEndPoint(IPAddress.Loopback, ClosedPort);
-            for (int round = 0; round < rounds && !_stop.IsCancellationRequested; round++)
+            while (!_stop.IsCancellationRequested)
             {
                 for (int i = 0; i < burst; i++)
                 {
