@@ -262,28 +262,37 @@ internal static class FieldLevels
         string? fault;
         while (AttributeWalker.TryNext(stream, ref offset, start, scope.Order, out var a, out fault))
         {
-            if ((first is not null && redactions is null) || table?[a.Type] is not { } spec) continue;
-            if (spec.IsPlainNest && depth < MaxDepth)
+            if ((first is not null && redactions is null) || table is null) continue;
+            var check = table.CheckOf(a.Type);
+            switch (check.What)
             {
-                // The common nest (one set, no selector, no leading struct): straight down, as TryOpen would open it.
-                var inner = CheckAttributes(scope, scope.ForDirection(spec.Nested), start + a.PayloadOffset, a.PayloadLength, depth + 1, redactions);
-                first ??= inner;
-                continue;
-            }
-            int need = SizeOf(spec.Kind);
-            if (need > 0)
-            {
-                if (a.PayloadLength < need) first ??= $"attribute {spec.Name} at offset {start + a.Offset}: {AttributeDecoder.ScalarFault(spec.Kind, a.PayloadLength)}";
-            }
-            else if (spec.Kind is not (ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
-                         or ValueKind.HardwareAddress or ValueKind.U32Array))
-            {
-                var e = new FieldEntry
+                case AttributeCheck.Step.None:
+                    continue;
+                case AttributeCheck.Step.Fixed:
+                    if (a.PayloadLength < check.Size)
+                    {
+                        var kind = table[a.Type]!.Kind;
+                        first ??= $"attribute {table[a.Type]!.Name} at offset {start + a.Offset}: {AttributeDecoder.ScalarFault(kind, a.PayloadLength)}";
+                    }
+                    continue;
+                case AttributeCheck.Step.PlainNest when depth < MaxDepth:
                 {
-                    Spec = spec, Type = a.Type, Kind = spec.Kind, Mode = ModeOf(spec, depth),
-                    ValueStart = start + a.PayloadOffset, ValueLength = a.PayloadLength,
-                };
-                first ??= EntryFault(new FieldLevel(scope, start, length, depth, Table: table, HasAttributes: true), e, redactions);
+                    // The common nest (one set, no selector, no leading struct): straight down, as TryOpen would open it.
+                    var inner = CheckAttributes(scope, scope.ForDirection(table[a.Type]!.Nested), start + a.PayloadOffset, a.PayloadLength, depth + 1, redactions);
+                    first ??= inner;
+                    continue;
+                }
+                default:
+                {
+                    var spec = table[a.Type]!;
+                    var e = new FieldEntry
+                    {
+                        Spec = spec, Type = a.Type, Kind = spec.Kind, Mode = ModeOf(spec, depth),
+                        ValueStart = start + a.PayloadOffset, ValueLength = a.PayloadLength,
+                    };
+                    first ??= EntryFault(new FieldLevel(scope, start, length, depth, Table: table, HasAttributes: true), e, redactions);
+                    continue;
+                }
             }
         }
         // The stream's own fault comes first: nothing after a bad length can be trusted.
@@ -380,9 +389,9 @@ internal static class FieldLevels
         if (spec.NestedByKind is not null || spec.StructByKind is not null)
         {
             var siblings = scope.Bytes.AsSpan(parent.Start + parent.AfterStruct, parent.Length - parent.AfterStruct);
-            var kind = spec.HeaderSelector is not null ? NetlinkFields.Format(scope.Header[spec.HeaderSelector])
+            var kind = spec.HeaderSelector is not null ? HeaderFieldName(scope, spec.HeaderSelector)
                 : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, scope.Order)
-                : SiblingString(siblings, spec.SelectorAttribute, scope.Order);
+                : SiblingKind(siblings, spec, scope.Order);
             if (kind is not null && spec.StructByKind?.TryGetValue(kind, out var perKindStruct) == true)
             {
                 child = new FieldLevel(scope, e.ValueStart, e.ValueLength, depth, Struct: perKindStruct);
@@ -445,7 +454,7 @@ internal static class FieldLevels
 
     private static int LengthField(DecodeScope scope, StructSpec spec, string name, int at, int available)
     {
-        var f = spec.Find(x => x.Name == name);
+        var f = spec.FieldNamed(name);
         if (f is null) return 0;
         int size = f.Length > 0 ? f.Length : SizeOf(f.Kind);
         if (f.Offset + size > available) return 0;
@@ -460,8 +469,27 @@ internal static class FieldLevels
         };
     }
 
-    private static string? SiblingString(ReadOnlySpan<byte> stream, ushort type, ByteOrder order) =>
-        AttributeWalker.TryFind(stream, type, order, out var payload) ? AttributeDecoder.CString(payload) : null;
+    /// <summary>The per-kind key a sibling's string value names (without making the string: every check asks).</summary>
+    private static string? SiblingKind(ReadOnlySpan<byte> stream, AttributeSpec spec, ByteOrder order) =>
+        AttributeWalker.TryFind(stream, spec.SelectorAttribute, order, out var payload) ? spec.KindNamed(payload) : null;
+
+    /// <summary>
+    /// A family-header field as its value reads (an enum name, formatted), for selectors. A named number is read
+    /// straight from the bytes; anything else takes the header's own decode.
+    /// </summary>
+    private static string HeaderFieldName(DecodeScope scope, string field)
+    {
+        if (scope.HeaderStruct2 is null && scope.HeaderStruct?.FieldNamed(field) is
+            { Enum: { } names, Kind: ValueKind.U8 or ValueKind.U16 or ValueKind.U32 } f
+            && Nl.HeaderLength + f.Offset + SizeOf(f.Kind) <= scope.Bytes.Length)
+        {
+            var p = scope.Bytes.AsSpan(Nl.HeaderLength + f.Offset, SizeOf(f.Kind));
+            var order = f.NetworkOrder ? ByteOrder.BigEndian : scope.Order;
+            ulong v = f.Kind switch { ValueKind.U8 => p[0], ValueKind.U16 => Endian.U16(p, order), _ => Endian.U32(p, order) };
+            if (names.TryGetValue(v, out var name)) return name;
+        }
+        return NetlinkFields.Format(scope.Header[field]);
+    }
 
     /// <summary>A numeric selector (u8, u16 or u32 by length) by its name in <paramref name="names"/>.</summary>
     private static string? SiblingNumberName(ReadOnlySpan<byte> stream, ushort type, EnumTable names, ByteOrder order)

@@ -101,6 +101,67 @@ public sealed record AttributeSpec(string Name, ValueKind Kind)
 
     /// <summary>A nest of one known set: no selector, no leading struct (what most nests are).</summary>
     internal bool IsPlainNest => Kind == ValueKind.Nested && Nested is not null && Struct is null && NestedByKind is null && StructByKind is null;
+
+    /// <summary>
+    /// The per-kind key a selector's string value names, matched on its bytes (up to a NUL) without making a string;
+    /// null when no per-kind set or struct has that key.
+    /// </summary>
+    internal string? KindNamed(ReadOnlySpan<byte> value)
+    {
+        int end = value.IndexOf((byte)0);
+        if (end >= 0) value = value[..end];
+        var keys = _kindKeys;
+        if (keys is null || !ReferenceEquals(keys.NestedByKind, NestedByKind) || !ReferenceEquals(keys.StructByKind, StructByKind))
+            _kindKeys = keys = new KindKeys(NestedByKind, StructByKind);
+        foreach (var (utf8, key) in keys.Keys)
+            if (value.SequenceEqual(utf8)) return key;
+        return null;
+    }
+
+    // The per-kind keys as bytes; rebuilt if a copy (`with`) changes the dictionaries it was made from.
+    private KindKeys? _kindKeys;
+
+    private sealed class KindKeys(IReadOnlyDictionary<string, AttributeTable>? nestedByKind, IReadOnlyDictionary<string, StructSpec>? structByKind)
+    {
+        public readonly IReadOnlyDictionary<string, AttributeTable>? NestedByKind = nestedByKind;
+        public readonly IReadOnlyDictionary<string, StructSpec>? StructByKind = structByKind;
+        public readonly (byte[] Utf8, string Key)[] Keys = (nestedByKind?.Keys ?? Enumerable.Empty<string>())
+            .Concat(structByKind?.Keys ?? Enumerable.Empty<string>()).Distinct()
+            .Select(k => (System.Text.Encoding.UTF8.GetBytes(k), k)).ToArray();
+    }
+}
+
+/// <summary>What checking an attribute of a known type takes (see <see cref="FieldLevels.Check"/>).</summary>
+internal readonly struct AttributeCheck
+{
+    public enum Step : byte
+    {
+        /// <summary>Any length is a valid value (strings, bytes, flags, addresses of either family).</summary>
+        None,
+        /// <summary>A fixed-size number or address: too short is the only fault.</summary>
+        Fixed,
+        /// <summary>A nest of one set: checked by walking into it.</summary>
+        PlainNest,
+        /// <summary>Anything else (structs, arrays, selected sets, secrets): the general entry check.</summary>
+        Entry,
+    }
+
+    public readonly Step What;
+    /// <summary>For <see cref="Step.Fixed"/>: the bytes the value needs.</summary>
+    public readonly byte Size;
+
+    private AttributeCheck(Step what, int size) { What = what; Size = (byte)size; }
+
+    public static readonly AttributeCheck None = default;
+
+    public static AttributeCheck Of(AttributeSpec spec)
+    {
+        if (spec.IsPlainNest) return new(Step.PlainNest, 0);
+        int size = FieldLevels.SizeOf(spec.Kind);
+        if (size > 0) return new(Step.Fixed, size);
+        return spec.Kind is ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
+            or ValueKind.HardwareAddress or ValueKind.U32Array ? None : new(Step.Entry, 0);
+    }
 }
 
 /// <summary>An attribute set: attribute type number to description. Unknown types still decode, as "unknown".</summary>
@@ -127,12 +188,24 @@ public sealed class AttributeTable
         get => (uint)type < (uint)_byType.Length ? _byType[type] : null;
         set
         {
-            if (type >= _byType.Length) Array.Resize(ref _byType, Math.Max(type + 1, _byType.Length * 2));
+            if (type >= _byType.Length)
+            {
+                int size = Math.Max(type + 1, _byType.Length * 2);
+                Array.Resize(ref _byType, size);
+                Array.Resize(ref _checks, size);
+            }
             _byType[type] = value;
+            _checks[type] = value is null ? AttributeCheck.None : AttributeCheck.Of(value);
             _names = null;
             _recentNames = null;
         }
     }
+
+    // What checking an attribute of each type takes, worked out once when the table is built (the check of every
+    // message asks for every attribute).
+    private AttributeCheck[] _checks = new AttributeCheck[8];
+
+    internal AttributeCheck CheckOf(int type) => (uint)type < (uint)_checks.Length ? _checks[type] : AttributeCheck.None;
 
     // Lookups by name for decoded sets (built on first use, dropped when the table changes).
     private NameIndex? _names;
@@ -206,6 +279,14 @@ public sealed class StructSpec : List<FieldSpec>
 
     public void Add(string name, int offset, ValueKind kind, EnumTable? enumTable = null, FlagTable? flags = null, int length = 0, bool networkOrder = false) =>
         Add(new FieldSpec(name, offset, kind, length) { Enum = enumTable, Flags = flags, NetworkOrder = networkOrder });
+
+    /// <summary>The field of this name (exact), or null. A loop, not a lambda: decoding asks for selectors and lengths.</summary>
+    public FieldSpec? FieldNamed(string name)
+    {
+        foreach (var f in this)
+            if (f.Name == name) return f;
+        return null;
+    }
 
     /// <summary>Whether key material (a Secret field) is anywhere in it: only then must a check walk into it to zero it.</summary>
     internal bool HasSecrets => _hasSecrets ??= this.Any(f => f.Kind == ValueKind.Secret || f.Struct is { HasSecrets: true });

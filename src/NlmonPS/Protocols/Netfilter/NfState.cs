@@ -12,7 +12,9 @@ internal sealed class NfState
 {
     private readonly Dictionary<ResolvedMessage, ResolvedMessage> _bound = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string? Family, string? Table, string? Name), NftSetInfo> _sets = new();
-    private readonly HashSet<(int Subsystem, uint Sequence)> _pendingGets = new();
+    // Plain GETs awaiting their answer: by sequence number, a bit per subsystem (nfnetlink has 13). An ACK or error
+    // closes a sequence whatever the subsystem, so this is one lookup, not a scan.
+    private readonly Dictionary<uint, ulong> _pendingGets = new();
 
     /// <summary>The message layout with a summary that can read this state.</summary>
     public ResolvedMessage Bind(ResolvedMessage resolved, Func<NetlinkMessage, NfState?, string?> summary)
@@ -30,23 +32,27 @@ internal sealed class NfState
     {
         if (m.Type < Nl.NLMSG_MIN_TYPE)
         {
-            if (m.Direction != NetlinkDirection.ToKernel && _pendingGets.Count > 0) ClosePending(m.Sequence);
+            if (m.Direction != NetlinkDirection.ToKernel && _pendingGets.Count > 0) _pendingGets.Remove(m.Sequence);
             return;
         }
-        var key = (m.Type >> 8, m.Sequence);
+        int subsystem = m.Type >> 8;
+        if (subsystem >= 64) return;
+        ulong bit = 1UL << subsystem;
         if (m.Direction == NetlinkDirection.ToKernel)
         {
             bool get = m.TypeName.Contains("_GET", StringComparison.Ordinal) && !m.TypeName.EndsWith("GEN", StringComparison.Ordinal);
+            if (!get || (m.Flags & Nl.NLM_F_DUMP) == Nl.NLM_F_DUMP) return;
             // Bounded: a GET whose answer the capture missed must not pile up over a long capture.
             if (_pendingGets.Count >= 1024) _pendingGets.Clear();
-            if (get && (m.Flags & Nl.NLM_F_DUMP) != Nl.NLM_F_DUMP) _pendingGets.Add(key);
+            _pendingGets[m.Sequence] = _pendingGets.GetValueOrDefault(m.Sequence) | bit;
             return;
         }
         // A plain GET has one answer (without NLM_F_ACK, no ACK follows it to close the request).
-        if ((m.Flags & Nl.NLM_F_MULTI) == 0 && _pendingGets.Remove(key)) m.AnswersRequest = true;
+        if ((m.Flags & Nl.NLM_F_MULTI) != 0 || !_pendingGets.TryGetValue(m.Sequence, out var waiting) || (waiting & bit) == 0) return;
+        if ((waiting &= ~bit) == 0) _pendingGets.Remove(m.Sequence);
+        else _pendingGets[m.Sequence] = waiting;
+        m.AnswersRequest = true;
     }
-
-    private void ClosePending(uint sequence) => _pendingGets.RemoveWhere(p => p.Sequence == sequence);
 
     /// <summary>Whether a kernel message answers a request rather than notifies: dump parts, and GET replies.</summary>
     public bool IsReply(NetlinkMessage m) => (m.Flags & Nl.NLM_F_MULTI) != 0 || m.AnswersRequest;

@@ -79,7 +79,7 @@ public sealed class XfrmSchema : TypeTableSchema
             FieldSpec? field = null;
             foreach (var part in path.Split('.'))
             {
-                field = spec?.Find(f => f.Name == part);
+                field = spec?.FieldNamed(part);
                 if (field is null) break;
                 offset += field.Offset;
                 spec = field.Struct;
