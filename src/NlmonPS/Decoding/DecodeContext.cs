@@ -23,6 +23,14 @@ public sealed class DecodeContext
     /// <summary>Key material the check of the message being decoded found (zeroed in its bytes), and of an echoed request.</summary>
     internal List<(int Offset, int Length)> Redactions { get; } = new();
     internal List<(int Offset, int Length)> EchoRedactions { get; } = new();
+
+    // What a protocol's schema learns from this stream (netfilter's pending GETs, sock_diag's request protocols),
+    // one slot per protocol: looked up for every message, so an array index rather than a table keyed by context.
+    private readonly object?[] _protocolState = new object?[32];
+
+    /// <summary>The state a protocol keeps for this stream, made on first use.</summary>
+    internal T StateFor<T>(NetlinkProtocol protocol) where T : class, new() =>
+        (T)(_protocolState[(int)protocol & 31] ??= new T());
 }
 
 /// <summary>
@@ -41,7 +49,15 @@ public sealed class GenericFamilyRegistry
     }
 
     /// <summary>Records a family id seen in the stream or asked of the kernel (this wins over the user's map).</summary>
-    public void Learn(int id, string name) => _byId[id] = name;
+    public void Learn(int id, string name)
+    {
+        if (_byId.TryGetValue(id, out var known) && known == name) return;
+        _byId[id] = name;
+        Version++;
+    }
+
+    /// <summary>Moves on whenever an id is learned anew, so what was resolved through the old names can be dropped.</summary>
+    internal int Version { get; private set; }
 
     public string? NameOf(int id) => _byId.TryGetValue(id, out var n) ? n : _fromUser.TryGetValue(id, out var u) ? u : null;
 

@@ -51,6 +51,13 @@ public sealed class NetlinkMessage
     private readonly NetlinkFields? _attributes;
     /// <summary>Where the decoder left the family header and attributes, made into sets when first read.</summary>
     internal DecodeScope? Scope { get; init; }
+    /// <summary>The payload of the first top-level attribute of a type, read from the bytes without decoding the set.</summary>
+    internal bool TryTopAttribute(ushort type, out ReadOnlySpan<byte> payload)
+    {
+        payload = default;
+        if (Scope is not { AttributesLength: >= 0 } scope) return false;
+        return AttributeWalker.TryFind(scope.Bytes.AsSpan(scope.AttributesStart, scope.AttributesLength), type, scope.Order, out payload);
+    }
     /// <summary>Set by a protocol that tells replies from notifications by the request they answer (nfnetlink GETs).</summary>
     internal bool AnswersRequest { get; set; }
     /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>

@@ -205,6 +205,7 @@ public sealed class AttributeTable
     // message asks for every attribute).
     private AttributeCheck[] _checks = new AttributeCheck[8];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal AttributeCheck CheckOf(int type) => (uint)type < (uint)_checks.Length ? _checks[type] : AttributeCheck.None;
 
     // Lookups by name for decoded sets (built on first use, dropped when the table changes).

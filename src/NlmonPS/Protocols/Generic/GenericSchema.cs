@@ -12,6 +12,9 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
 {
     public NetlinkProtocol Protocol => NetlinkProtocol.Generic;
 
+    // genetlink.h: nlctrl's fixed id (GENL_ID_CTRL), CTRL_ATTR_FAMILY_ID and CTRL_ATTR_FAMILY_NAME.
+    private const ushort NlctrlId = 16, CtrlAttrFamilyId = 1, CtrlAttrFamilyName = 2;
+
     public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
 
     // Built on first use, not in the constructor: a family table (nlctrl's policies) may reach Schemas, whose
@@ -26,17 +29,40 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
     /// <summary>Known family tables by name (nlctrl, NET_DM, ethtool...).</summary>
     public IReadOnlyDictionary<string, GenericFamily> Families => _families.Value;
 
+    /// <summary>A stream's resolutions by family id, command and what the message is, while its ids mean the same names.</summary>
+    private sealed class StreamResolutions
+    {
+        public readonly Dictionary<ulong, ResolvedMessage> ById = new();
+        public int RegistryVersion;
+    }
+
     public ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction)
     {
-        var name = context.GenericFamilies.NameOf(header.Type) ?? $"genl({header.Type})";
         int cmd = payload.Length > 0 ? payload[0] : -1;
-        _families.Value.TryGetValue(name, out var family);
         // Only families whose kernel messages are numbered apart (ethtool) depend on the direction, and only those
         // with events of their own (mptcp_pm) on whether a kernel message is a multicast notification: port id 0
         // and sequence 0, where replies carry the requester's port.
         bool fromKernel = direction == NetlinkDirection.FromKernel;
-        int numbering = family?.EventCommands is not null && fromKernel && header.PortId == 0 && header.Sequence == 0 ? 2
-            : family?.ReplyCommands is not null && fromKernel ? 1 : 0;
+        int shape = fromKernel ? header.PortId == 0 && header.Sequence == 0 ? 2 : 1 : 0;
+        // Most messages are of a few (family, command) pairs: found by one number first, not by the family's name.
+        var stream = context.StateFor<StreamResolutions>(Protocol);
+        if (stream.RegistryVersion != context.GenericFamilies.Version)
+        {
+            stream.ById.Clear();
+            stream.RegistryVersion = context.GenericFamilies.Version;
+        }
+        ulong id = (ulong)header.Type << 32 | (ulong)(uint)(cmd + 1) << 8 | (uint)shape;
+        if (stream.ById.TryGetValue(id, out var known)) return known;
+        if (stream.ById.Count >= 4096) stream.ById.Clear();
+        return stream.ById[id] = Resolve(context, header.Type, cmd, shape);
+    }
+
+    private ResolvedMessage Resolve(DecodeContext context, ushort type, int cmd, int shape)
+    {
+        var name = context.GenericFamilies.NameOf(type) ?? $"genl({type})";
+        _families.Value.TryGetValue(name, out var family);
+        int numbering = family?.EventCommands is not null && shape == 2 ? 2
+            : family?.ReplyCommands is not null && shape != 0 ? 1 : 0;
         if (_resolved.TryGetValue((name, cmd, numbering), out var cached)) return cached;
         var commands = numbering switch { 2 => family!.EventCommands, 1 => family!.ReplyCommands, _ => family?.Commands };
         string? cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
@@ -54,16 +80,18 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
         return _resolved[(name, cmd, numbering)] = resolved;
     }
 
-    public string? TypeName(ushort type) => type == 16 ? "nlctrl" : null;
+    public string? TypeName(ushort type) => type == NlctrlId ? "nlctrl" : null;
 
-    public IEnumerable<(ushort Type, string Name)> KnownTypes => new[] { ((ushort)16, "nlctrl") };
+    public IEnumerable<(ushort Type, string Name)> KnownTypes => new[] { (NlctrlId, "nlctrl") };
 
     /// <summary>Learns family ids from nlctrl NEWFAMILY/DELFAMILY messages as they stream past.</summary>
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
-        if (message.Family != "nlctrl" || message.Direction != NetlinkDirection.FromKernel) return;
-        if (message.Attributes["family_id"] is ushort id && message.Attributes["family_name"] is string name)
-            context.GenericFamilies.Learn(id, name);
+        if (message.Type != NlctrlId || message.Direction != NetlinkDirection.FromKernel) return;
+        // Read straight from the bytes: every nlctrl reply passes here, and its attributes may never be read.
+        if (message.TryTopAttribute(CtrlAttrFamilyId, out var id) && id.Length >= 2
+            && message.TryTopAttribute(CtrlAttrFamilyName, out var name))
+            context.GenericFamilies.Learn(Endian.U16(id, message.ByteOrder), AttributeDecoder.CString(name));
     }
 
     private static string? GenericSummary(NetlinkMessage m) =>

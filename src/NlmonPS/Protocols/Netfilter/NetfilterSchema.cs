@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
@@ -19,7 +18,6 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
     private readonly Dictionary<ushort, Entry> _byType = new();
     private readonly Dictionary<int, string> _subsystems = new();
     private readonly Dictionary<int, Func<NetlinkMessage, NfState?, string?>> _summaries = new();
-    private readonly ConditionalWeakTable<DecodeContext, NfState> _state = new();
 
     public NetlinkProtocol Protocol => NetlinkProtocol.Netfilter;
 
@@ -130,7 +128,7 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
         if (entry.Variants is not null && PeekInteger(payload, entry.SelectorAttribute, context.Order) is { } key)
             resolved = entry.Variants.GetValueOrDefault(key, resolved);
         // Summaries read what the stream taught (GET replies, nf_tables set key types): bind them to its state.
-        return _state.GetOrCreateValue(context).Bind(resolved, _summaries[header.Type >> 8]);
+        return context.StateFor<NfState>(Protocol).Bind(resolved, _summaries[header.Type >> 8]);
     }
 
     private const int NftSubsystem = 10;
@@ -167,7 +165,7 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         // Control messages (ACKs, errors, DONE) are seen too: they close a pending GET.
-        var state = _state.GetOrCreateValue(context);
+        var state = context.StateFor<NfState>(Protocol);
         state.Track(message);
         if (message.Type == (NftSubsystem << 8 | 9)) state.LearnSet(message);
     }

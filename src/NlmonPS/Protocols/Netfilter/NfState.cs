@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
@@ -57,16 +56,41 @@ internal sealed class NfState
     /// <summary>Whether a kernel message answers a request rather than notifies: dump parts, and GET replies.</summary>
     public bool IsReply(NetlinkMessage m) => (m.Flags & Nl.NLM_F_MULTI) != 0 || m.AnswersRequest;
 
+    // NEWSET messages not read yet: only summaries ask about sets, so a set is learned when one asks (a dump of
+    // thousands of sets costs nothing until then). Bounded, and read in order, so the last word on a set wins.
+    private readonly List<NetlinkMessage> _unlearned = new();
+
     public void LearnSet(NetlinkMessage m)
     {
-        var a = m.Attributes;
-        if (a["key_len"] is not uint keyLen) return;
-        _sets[(m.Header["family"] as string, a["table"] as string, a["name"] as string)] = new NftSetInfo(
-            a.Field("key_type")?.Value as string, keyLen, a.Field("data_type")?.Value as string,
-            a["flags"] as string[] ?? Array.Empty<string>());
+        lock (_sets)
+        {
+            if (_unlearned.Count >= 256) LearnPending();
+            _unlearned.Add(m);
+        }
     }
 
-    public NftSetInfo? Set(string? family, string? table, string? name) => _sets.GetValueOrDefault((family, table, name));
+    private void LearnPending()
+    {
+        foreach (var m in _unlearned)
+        {
+            var a = m.Attributes;
+            if (a["key_len"] is not uint keyLen) continue;
+            _sets[(m.Header["family"] as string, a["table"] as string, a["name"] as string)] = new NftSetInfo(
+                a.Field("key_type")?.Value as string, keyLen, a.Field("data_type")?.Value as string,
+                a["flags"] as string[] ?? Array.Empty<string>());
+        }
+        _unlearned.Clear();
+    }
+
+    /// <summary>A set's types, as the NEWSET messages decoded so far tell them (summaries may run on another thread).</summary>
+    public NftSetInfo? Set(string? family, string? table, string? name)
+    {
+        lock (_sets)
+        {
+            if (_unlearned.Count > 0) LearnPending();
+            return _sets.GetValueOrDefault((family, table, name));
+        }
+    }
 }
 
 /// <summary>A set's key type (an nft datatype name when known) and flags.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
@@ -41,7 +40,7 @@ public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
     /// inet_diag_msg does not say which IP protocol it describes; the request did. Per stream, the protocol of
     /// recent requests by sequence number, so replies can read "tcp"/"udp" as ss prints them.
     /// </summary>
-    private readonly ConditionalWeakTable<DecodeContext, Dictionary<uint, string>> _protocolBySeq = new();
+    private sealed class RequestProtocols : Dictionary<uint, string>;
 
     private SockDiagSchema() { }
 
@@ -53,9 +52,11 @@ public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
         bool request = direction != NetlinkDirection.FromKernel;
         byte family = payload.Length > 0 ? payload[0] : (byte)0;
         string? protocol = null;
-        if (!request && family is AfInet or AfInet6 && _protocolBySeq.TryGetValue(context, out var seqs))
+        if (!request && family is AfInet or AfInet6 && context.StateFor<RequestProtocols>(Protocol) is var seqs)
             lock (seqs) seqs.TryGetValue(header.Sequence, out protocol);
-        return _cache.GetOrAdd((header.Type, request, family, protocol), key => Build(key.Item1, type, key.Item2, key.Item3, key.Item4));
+        var key = (header.Type, request, family, protocol);
+        return _cache.TryGetValue(key, out var cached) ? cached
+            : _cache.GetOrAdd(key, Build(header.Type, type, request, family, protocol)); // built outside: no closure per message
     }
 
     private static ResolvedMessage Build(ushort typeNumber, (string Name, MessageKind Kind) type, bool request, byte family, string? protocol)
@@ -93,7 +94,7 @@ public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
         if (message.Direction != NetlinkDirection.ToKernel || message.Type is not (ByFamily or Destroy)) return;
         var protocol = message.Attributes["protocol"] ?? message.Header["protocol"];
         if (protocol is null || message.Header["family"] is not ("inet" or "inet6")) return;
-        var seqs = _protocolBySeq.GetOrCreateValue(context);
+        var seqs = context.StateFor<RequestProtocols>(Protocol);
         lock (seqs)
         {
             if (seqs.Count >= 256) seqs.Clear();
