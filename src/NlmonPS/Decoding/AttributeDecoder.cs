@@ -16,12 +16,12 @@ namespace NlmonPS.Decoding;
 public static class AttributeDecoder
 {
     /// <summary>An attribute stream of a message as a set that decodes itself when read.</summary>
-    public static NetlinkFields DecodeAttributes(AttributeTable? table, DecodeScope scope, int start, int length, int depth = 0) =>
-        new(FieldLevel.Attributes(scope, table, start, length, depth));
+    public static NetlinkFields DecodeAttributes(AttributeTable? table, NetlinkMessage message, int start, int length, int depth = 0) =>
+        new(FieldLevel.Attributes(message, table, start, length, depth));
 
     /// <summary>A fixed struct of a message as a set that decodes itself when read (a short struct is reported).</summary>
-    public static NetlinkFields DecodeStruct(StructSpec spec, DecodeScope scope, int start, int length) =>
-        new(FieldLevel.OfStruct(scope, spec, start, length));
+    public static NetlinkFields DecodeStruct(StructSpec spec, NetlinkMessage message, int start, int length) =>
+        new(FieldLevel.OfStruct(message, spec, start, length));
 
     /// <summary>What is wrong with a scalar of this length, or null.</summary>
     internal static string? ScalarFault(ValueKind kind, int length)

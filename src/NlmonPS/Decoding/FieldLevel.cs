@@ -11,20 +11,20 @@ namespace NlmonPS.Decoding;
 /// bytes. <see cref="NetlinkFields"/> walks it when first read.
 /// </summary>
 internal readonly record struct FieldLevel(
-    DecodeScope Scope, int Start, int Length, int Depth,
+    NetlinkMessage Message, int Start, int Length, int Depth,
     StructSpec? Struct = null, StructSpec? Struct2 = null, AttributeTable? Table = null, bool HasAttributes = false)
 {
-    public static FieldLevel Attributes(DecodeScope scope, AttributeTable? table, int start, int length, int depth) =>
-        new(scope, start, length, depth, Table: table, HasAttributes: true);
+    public static FieldLevel Attributes(NetlinkMessage message, AttributeTable? table, int start, int length, int depth) =>
+        new(message, start, length, depth, Table: table, HasAttributes: true);
 
-    public static FieldLevel OfStruct(DecodeScope scope, StructSpec spec, int start, int length) =>
-        new(scope, start, length, 0, Struct: spec);
+    public static FieldLevel OfStruct(NetlinkMessage message, StructSpec spec, int start, int length) =>
+        new(message, start, length, 0, Struct: spec);
 
     /// <summary>Where the second struct, or the attributes, start within the level: after the first struct.</summary>
     public int AfterStruct => Struct is { } s ? Math.Min(Nl.Align(s.Size), Length) : 0;
 
     /// <summary>The attribute set in effect: requests carry a different one for some messages.</summary>
-    public AttributeTable? EffectiveTable => HasAttributes ? Scope.ForDirection(Table) : null;
+    public AttributeTable? EffectiveTable => HasAttributes ? Message.ForDirection(Table) : null;
 }
 
 /// <summary>How an entry's value is made when it is read.</summary>
@@ -149,8 +149,8 @@ internal struct LevelCursor
         int valueLength = size > 0 ? size : available - f.Offset;
         if (f.FamilyField is not null && valueLength == 16)
         {
-            var data = _level.Scope.Bytes.AsSpan(baseOffset, available);
-            if (FieldLevels.FamilyOf(spec, f.FamilyField, data, _level.Scope.Order) switch
+            var data = _level.Message.Bytes.AsSpan(baseOffset, available);
+            if (FieldLevels.FamilyOf(spec, f.FamilyField, data, _level.Message.ByteOrder) switch
                 {
                     2 => true,
                     // AF_UNSPEC (a larval SA's selector): an address whose last 12 bytes are zero reads as IPv4.
@@ -173,10 +173,10 @@ internal struct LevelCursor
     private bool Attribute(out FieldEntry e)
     {
         e = default;
-        var scope = _level.Scope;
+        var message = _level.Message;
         int streamStart = _level.Start + _attributesAt;
-        var stream = scope.Bytes.AsSpan(streamStart, _level.Length - _attributesAt);
-        if (!AttributeWalker.TryNext(stream, ref _offset, streamStart, scope.Order, out var a, out var fault))
+        var stream = message.Bytes.AsSpan(streamStart, _level.Length - _attributesAt);
+        if (!AttributeWalker.TryNext(stream, ref _offset, streamStart, message.ByteOrder, out var a, out var fault))
         {
             Fault ??= fault;
             return false;
@@ -227,12 +227,12 @@ internal static class FieldLevels
     public static string? Check(in FieldLevel level, List<(int Offset, int Length)>? redactions)
     {
         // The common shapes take a direct path: an attribute stream, a struct whose every field fits.
-        var scope = level.Scope;
-        if (level.Struct2 is null && (level.Struct is not { } s || StructFits(s, level.Length, scope, redactions)))
+        var message = level.Message;
+        if (level.Struct2 is null && (level.Struct is not { } s || StructFits(s, level.Length, message, redactions)))
         {
             if (!level.HasAttributes) return null;
             int at = level.AfterStruct;
-            return CheckAttributes(scope, level.EffectiveTable, level.Start + at, level.Length - at, level.Depth, redactions);
+            return CheckAttributes(message, level.EffectiveTable, level.Start + at, level.Length - at, level.Depth, redactions);
         }
         var cursor = new LevelCursor(level);
         string? first = null;
@@ -245,22 +245,22 @@ internal static class FieldLevels
     }
 
     /// <summary>Whether a struct has nothing to report: every field fits (or may be absent), and no key material to zero.</summary>
-    private static bool StructFits(StructSpec spec, int length, DecodeScope scope, List<(int Offset, int Length)>? redactions) =>
+    private static bool StructFits(StructSpec spec, int length, NetlinkMessage message, List<(int Offset, int Length)>? redactions) =>
         (length >= spec.RequiredLength || spec.MinSize >= 0 && length >= spec.MinSize) // a shorter growing struct is no fault
-        && (redactions is null || scope.RevealSecrets || !spec.HasSecrets);
+        && (redactions is null || message.RevealSecrets || !spec.HasSecrets);
 
     /// <summary>
     /// <see cref="Check"/> for an attribute stream: the same walk as <see cref="LevelCursor"/>, with the faults a
     /// fixed-size value can have tested in place and everything else handed to <see cref="EntryFault"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? CheckAttributes(DecodeScope scope, AttributeTable? table, int start, int length, int depth, List<(int Offset, int Length)>? redactions)
+    private static string? CheckAttributes(NetlinkMessage message, AttributeTable? table, int start, int length, int depth, List<(int Offset, int Length)>? redactions)
     {
-        var stream = scope.Bytes.AsSpan(start, length);
+        var stream = message.Bytes.AsSpan(start, length);
         string? first = null;
         int offset = 0;
         string? fault;
-        while (AttributeWalker.TryNext(stream, ref offset, start, scope.Order, out var a, out fault))
+        while (AttributeWalker.TryNext(stream, ref offset, start, message.ByteOrder, out var a, out fault))
         {
             if ((first is not null && redactions is null) || table is null) continue;
             var check = table.CheckOf(a.Type);
@@ -278,7 +278,7 @@ internal static class FieldLevels
                 case AttributeCheck.Step.PlainNest when depth < MaxDepth:
                 {
                     // The common nest (one set, no selector, no leading struct): straight down, as TryOpen would open it.
-                    var inner = CheckAttributes(scope, scope.ForDirection(table[a.Type]!.Nested), start + a.PayloadOffset, a.PayloadLength, depth + 1, redactions);
+                    var inner = CheckAttributes(message, message.ForDirection(table[a.Type]!.Nested), start + a.PayloadOffset, a.PayloadLength, depth + 1, redactions);
                     first ??= inner;
                     continue;
                 }
@@ -290,7 +290,7 @@ internal static class FieldLevels
                         Spec = spec, Type = a.Type, Kind = spec.Kind, Mode = ModeOf(spec, depth),
                         ValueStart = start + a.PayloadOffset, ValueLength = a.PayloadLength,
                     };
-                    first ??= EntryFault(new FieldLevel(scope, start, length, depth, Table: table, HasAttributes: true), e, redactions);
+                    first ??= EntryFault(new FieldLevel(message, start, length, depth, Table: table, HasAttributes: true), e, redactions);
                     continue;
                 }
             }
@@ -315,7 +315,7 @@ internal static class FieldLevels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? EntryFault(in FieldLevel level, in FieldEntry e, List<(int Offset, int Length)>? redactions)
     {
-        var scope = level.Scope;
+        var message = level.Message;
         switch (e.Mode)
         {
             case EntryMode.Scalar:
@@ -325,7 +325,7 @@ internal static class FieldLevels
                 return reason is null ? null : $"attribute {e.Name} at offset {e.Offset}: {reason}";
             }
             case EntryMode.Secret:
-                if (redactions is not null && !scope.RevealSecrets && e.ValueLength > 0) redactions.Add((e.ValueStart, e.ValueLength));
+                if (redactions is not null && !message.RevealSecrets && e.ValueLength > 0) redactions.Add((e.ValueStart, e.ValueLength));
                 return null;
             case EntryMode.Nest:
             {
@@ -342,7 +342,7 @@ internal static class FieldLevels
             case EntryMode.NestedArray:
             {
                 var spec = (AttributeSpec)e.Spec!;
-                var items = new LevelCursor(FieldLevel.Attributes(scope, null, e.ValueStart, e.ValueLength, level.Depth));
+                var items = new LevelCursor(FieldLevel.Attributes(message, null, e.ValueStart, e.ValueLength, level.Depth));
                 string? first = null;
                 while (items.Next(out var item))
                     if (first is null || redactions is not null) first ??= Check(ArrayItem(level, spec, item), redactions);
@@ -354,7 +354,7 @@ internal static class FieldLevels
                 string? first = null;
                 int count = e.ValueLength / element.Size;
                 for (int i = 0; i < count && (first is null || redactions is not null); i++)
-                    first ??= Check(FieldLevel.OfStruct(scope, element, e.ValueStart + i * element.Size, element.Size), redactions);
+                    first ??= Check(FieldLevel.OfStruct(message, element, e.ValueStart + i * element.Size, element.Size), redactions);
                 if (e.ValueLength % element.Size != 0)
                     first ??= $"attribute {e.Name} at offset {e.Offset}: {e.ValueLength} bytes is not a whole number of {element.Name} ({element.Size} bytes)";
                 return first;
@@ -368,7 +368,7 @@ internal static class FieldLevels
 
     /// <summary>The level a struct field's struct value is.</summary>
     public static FieldLevel Child(in FieldLevel parent, in FieldEntry e) =>
-        new(parent.Scope, e.ValueStart, e.ValueLength, parent.Depth, Struct: ((FieldSpec)e.Spec!).Struct);
+        new(parent.Message, e.ValueStart, e.ValueLength, parent.Depth, Struct: ((FieldSpec)e.Spec!).Struct);
 
     /// <summary>
     /// The level a nested attribute holds: its set, its struct, or both (a struct then attributes); a selector
@@ -376,38 +376,38 @@ internal static class FieldLevels
     /// </summary>
     public static bool TryOpen(in FieldLevel parent, in FieldEntry e, out FieldLevel child)
     {
-        var scope = parent.Scope;
+        var message = parent.Message;
         if (e.IsStructField) { child = Child(parent, e); return true; }
         var spec = (AttributeSpec)e.Spec!;
         int depth = parent.Depth + 1;
         if (spec.Kind == ValueKind.Struct)
         {
-            child = new FieldLevel(scope, e.ValueStart, e.ValueLength, depth, Struct: spec.Struct);
+            child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, Struct: spec.Struct);
             return true;
         }
         var nested = spec.Nested;
         if (spec.NestedByKind is not null || spec.StructByKind is not null)
         {
-            var siblings = scope.Bytes.AsSpan(parent.Start + parent.AfterStruct, parent.Length - parent.AfterStruct);
-            var kind = spec.HeaderSelector is not null ? HeaderFieldName(scope, spec.HeaderSelector)
-                : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, scope.Order)
-                : SiblingKind(siblings, spec, scope.Order);
+            var siblings = message.Bytes.AsSpan(parent.Start + parent.AfterStruct, parent.Length - parent.AfterStruct);
+            var kind = spec.HeaderSelector is not null ? HeaderFieldName(message, spec.HeaderSelector)
+                : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, message.ByteOrder)
+                : SiblingKind(siblings, spec, message.ByteOrder);
             if (kind is not null && spec.StructByKind?.TryGetValue(kind, out var perKindStruct) == true)
             {
-                child = new FieldLevel(scope, e.ValueStart, e.ValueLength, depth, Struct: perKindStruct);
+                child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, Struct: perKindStruct);
                 return true;
             }
             if (kind is not null && spec.NestedByKind?.TryGetValue(kind, out var perKind) == true) nested = perKind;
         }
-        child = new FieldLevel(scope, e.ValueStart, e.ValueLength, depth, spec.Struct, null, nested, true);
+        child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, spec.Struct, null, nested, true);
         return spec.Struct is not null || nested is not null;
     }
 
     /// <summary>One numbered entry of a NestedArray: a struct, or a set of the array's table.</summary>
     public static FieldLevel ArrayItem(in FieldLevel level, AttributeSpec spec, in FieldEntry item) =>
         spec.Struct is not null
-            ? FieldLevel.OfStruct(level.Scope, spec.Struct, item.ValueStart, item.ValueLength)
-            : FieldLevel.Attributes(level.Scope, spec.Nested, item.ValueStart, item.ValueLength, level.Depth + 1);
+            ? FieldLevel.OfStruct(level.Message, spec.Struct, item.ValueStart, item.ValueLength)
+            : FieldLevel.Attributes(level.Message, spec.Nested, item.ValueStart, item.ValueLength, level.Depth + 1);
 
     /// <summary>
     /// The records of a StructArray attribute (struct rtnexthop + attributes, or plain structs), into
@@ -415,7 +415,7 @@ internal static class FieldLevels
     /// </summary>
     public static string? LengthPrefixedItems(in FieldLevel level, in FieldEntry e, List<FieldLevel>? items, List<(int Offset, int Length)>? redactions)
     {
-        var scope = level.Scope;
+        var message = level.Message;
         var spec = (AttributeSpec)e.Spec!;
         var structSpec = spec.Struct!;
         string? reason = null;
@@ -428,18 +428,18 @@ internal static class FieldLevels
             FieldLevel item;
             if (spec.Nested is not null && spec.LengthField is not null)
             {
-                length = LengthField(scope, structSpec, spec.LengthField, at, Math.Min(left, structSpec.Size));
+                length = LengthField(message, structSpec, spec.LengthField, at, Math.Min(left, structSpec.Size));
                 if (length < structSpec.Size || length > left)
                 {
                     reason = $"{structSpec.Name} at offset {at} has length {length}, {left} bytes left";
                     break;
                 }
-                item = new FieldLevel(scope, at, length, level.Depth + 1, structSpec, null, spec.Nested, true);
+                item = new FieldLevel(message, at, length, level.Depth + 1, structSpec, null, spec.Nested, true);
             }
             else
             {
                 if (left < length) { reason = $"{left} stray bytes after the {structSpec.Name} records at offset {at}"; break; }
-                item = FieldLevel.OfStruct(scope, structSpec, at, length);
+                item = FieldLevel.OfStruct(message, structSpec, at, length);
             }
             items?.Add(item);
             if (reason is null || redactions is not null)
@@ -452,14 +452,14 @@ internal static class FieldLevels
         return reason;
     }
 
-    private static int LengthField(DecodeScope scope, StructSpec spec, string name, int at, int available)
+    private static int LengthField(NetlinkMessage message, StructSpec spec, string name, int at, int available)
     {
         var f = spec.FieldNamed(name);
         if (f is null) return 0;
         int size = f.Length > 0 ? f.Length : SizeOf(f.Kind);
         if (f.Offset + size > available) return 0;
-        var p = scope.Bytes.AsSpan(at + f.Offset, size);
-        var order = f.NetworkOrder ? ByteOrder.BigEndian : scope.Order;
+        var p = message.Bytes.AsSpan(at + f.Offset, size);
+        var order = f.NetworkOrder ? ByteOrder.BigEndian : message.ByteOrder;
         return f.Kind switch
         {
             ValueKind.U8 => p[0],
@@ -477,18 +477,18 @@ internal static class FieldLevels
     /// A family-header field as its value reads (an enum name, formatted), for selectors. A named number is read
     /// straight from the bytes; anything else takes the header's own decode.
     /// </summary>
-    private static string HeaderFieldName(DecodeScope scope, string field)
+    private static string HeaderFieldName(NetlinkMessage message, string field)
     {
-        if (scope.HeaderStruct2 is null && scope.HeaderStruct?.FieldNamed(field) is
+        if (message.HeaderStruct2 is null && message.HeaderStruct?.FieldNamed(field) is
             { Enum: { } names, Kind: ValueKind.U8 or ValueKind.U16 or ValueKind.U32 } f
-            && Nl.HeaderLength + f.Offset + SizeOf(f.Kind) <= scope.Bytes.Length)
+            && Nl.HeaderLength + f.Offset + SizeOf(f.Kind) <= message.Bytes.Length)
         {
-            var p = scope.Bytes.AsSpan(Nl.HeaderLength + f.Offset, SizeOf(f.Kind));
-            var order = f.NetworkOrder ? ByteOrder.BigEndian : scope.Order;
+            var p = message.Bytes.AsSpan(Nl.HeaderLength + f.Offset, SizeOf(f.Kind));
+            var order = f.NetworkOrder ? ByteOrder.BigEndian : message.ByteOrder;
             ulong v = f.Kind switch { ValueKind.U8 => p[0], ValueKind.U16 => Endian.U16(p, order), _ => Endian.U32(p, order) };
             if (names.TryGetValue(v, out var name)) return name;
         }
-        return NetlinkFields.Format(scope.Header[field]);
+        return NetlinkFields.Format(message.Header[field]);
     }
 
     /// <summary>A numeric selector (u8, u16 or u32 by length) by its name in <paramref name="names"/>.</summary>

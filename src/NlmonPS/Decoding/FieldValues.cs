@@ -9,13 +9,13 @@ internal static class FieldValues
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static object? Make(in FieldLevel level, in FieldEntry e)
     {
-        var scope = level.Scope;
-        var p = scope.Bytes.AsSpan(e.ValueStart, e.ValueLength);
+        var message = level.Message;
+        var p = message.Bytes.AsSpan(e.ValueStart, e.ValueLength);
         switch (e.Mode)
         {
             case EntryMode.Scalar:
             {
-                var order = e.BigEndian ? ByteOrder.BigEndian : scope.Order;
+                var order = e.BigEndian ? ByteOrder.BigEndian : message.ByteOrder;
                 var (enums, flags) = e.Spec switch
                 {
                     AttributeSpec a => (a.Enum, a.Flags),
@@ -25,7 +25,7 @@ internal static class FieldValues
                 return AttributeDecoder.DecodeScalar(e.Kind, p, order, enums, flags);
             }
             case EntryMode.Secret:
-                return scope.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";
+                return message.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";
             case EntryMode.Speculative:
                 return Speculative(level, e, p);
             case EntryMode.Nest:
@@ -34,7 +34,7 @@ internal static class FieldValues
             {
                 var spec = (AttributeSpec)e.Spec!;
                 var items = new List<FieldEntry>();
-                FieldLevels.Walk(FieldLevel.Attributes(scope, null, e.ValueStart, e.ValueLength, level.Depth), items);
+                FieldLevels.Walk(FieldLevel.Attributes(message, null, e.ValueStart, e.ValueLength, level.Depth), items);
                 var array = new NetlinkFields[items.Count];
                 for (int i = 0; i < array.Length; i++) array[i] = new NetlinkFields(FieldLevels.ArrayItem(level, spec, items[i]));
                 return array;
@@ -44,7 +44,7 @@ internal static class FieldValues
                 var element = ((AttributeSpec)e.Spec!).Struct!;
                 var array = new NetlinkFields[e.ValueLength / element.Size];
                 for (int i = 0; i < array.Length; i++)
-                    array[i] = new NetlinkFields(FieldLevel.OfStruct(scope, element, e.ValueStart + i * element.Size, element.Size));
+                    array[i] = new NetlinkFields(FieldLevel.OfStruct(message, element, e.ValueStart + i * element.Size, element.Size));
                 return array;
             }
             case EntryMode.LengthPrefixedArray:
@@ -63,7 +63,7 @@ internal static class FieldValues
     /// fault: not knowing the layout is not the sender's error.
     /// </summary>
     private static object Speculative(in FieldLevel level, in FieldEntry e, ReadOnlySpan<byte> p) =>
-        level.Depth < FieldLevels.MaxDepth && AttributeWalker.LooksLikeAttributes(p, level.Scope.Order)
-            ? new NetlinkFields(FieldLevel.Attributes(level.Scope, null, e.ValueStart, e.ValueLength, level.Depth + 1))
+        level.Depth < FieldLevels.MaxDepth && AttributeWalker.LooksLikeAttributes(p, level.Message.ByteOrder)
+            ? new NetlinkFields(FieldLevel.Attributes(level.Message, null, e.ValueStart, e.ValueLength, level.Depth + 1))
             : p.ToArray();
 }

@@ -64,7 +64,6 @@ public sealed class NetlinkDecoder
             malformed += $" (the capture cut this record to {record.Data.Length} of its {original} bytes: snaplen too small)";
         string typeName;
         string? family = null, command = null;
-        NetlinkError? error = null;
         Func<NetlinkMessage, string?>? summary = null;
         ResolvedMessage? resolved = null;
 
@@ -84,22 +83,8 @@ public sealed class NetlinkDecoder
             summary = resolved?.Spec.Summary;
         }
 
-        var kind = resolved?.Spec.Kind ?? MessageKind.Other;
         var bytes = raw.Bytes.ToArray();
-        var scope = new DecodeScope(bytes, order, direction, kind, Context.Options.RevealSecrets);
-        int mark = redactions.Count;
-        if (resolved is not null)
-            DecodeBody(resolved, scope, redactions, ref malformed);
-        else if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)
-            error = DecodeError(raw, record, scope, ref malformed);
-        else if (h.Type == Nl.NLMSG_DONE && raw.Payload.Length >= 4)
-            scope.SetHeader(DoneHeader(raw, order));
-        for (int i = mark; i < redactions.Count; i++)
-        {
-            var (offset, length) = redactions[i];
-            if (offset + length <= bytes.Length) Array.Clear(bytes, offset, length);
-        }
-
+        // Made first: the message is the scope its fields decode in, and the checks below record its layout on it.
         var message = new NetlinkMessage
         {
             Timestamp = record.Timestamp,
@@ -111,16 +96,14 @@ public sealed class NetlinkDecoder
             Family = family,
             Command = command,
             Flags = h.Flags,
-            Kind = kind,
+            Kind = resolved?.Spec.Kind ?? MessageKind.Other,
             Sequence = h.Sequence,
             PortId = h.PortId,
             Length = h.Length,
-            Scope = scope,
-            Error = error,
             Summarizer = summary,
             Bytes = bytes,
             ByteOrder = order,
-            MalformedReason = malformed,
+            RevealSecrets = Context.Options.RevealSecrets,
             Source = record.Source,
             RecordNumber = record.RecordNumber,
             Index = index,
@@ -128,6 +111,19 @@ public sealed class NetlinkDecoder
             ProcessName = record.ProcessName,
             ThreadId = record.ThreadId,
         };
+        int mark = redactions.Count;
+        if (resolved is not null)
+            DecodeBody(resolved, message, redactions, ref malformed);
+        else if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)
+            message.Error = DecodeError(raw, record, message, ref malformed);
+        else if (h.Type == Nl.NLMSG_DONE && raw.Payload.Length >= 4)
+            message.SetHeader(DoneHeader(raw, order));
+        for (int i = mark; i < redactions.Count; i++)
+        {
+            var (offset, length) = redactions[i];
+            if (offset + length <= bytes.Length) Array.Clear(bytes, offset, length);
+        }
+        message.MalformedReason = malformed;
         Schemas.ObserverFor(record.Protocol)?.Observe(Context, message);
         return message;
     }
@@ -161,40 +157,40 @@ public sealed class NetlinkDecoder
 
     /// <summary>The family header (and generic/netfilter pre-header) and the attributes: checked now, walked when read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeBody(ResolvedMessage resolved, DecodeScope scope, List<(int Offset, int Length)> redactions, ref string? malformed)
+    private static void DecodeBody(ResolvedMessage resolved, NetlinkMessage message, List<(int Offset, int Length)> redactions, ref string? malformed)
     {
-        int payloadLength = scope.Bytes.Length - Nl.HeaderLength;
+        int payloadLength = message.Bytes.Length - Nl.HeaderLength;
         int offset = 0;
-        CheckHeader(resolved.PreHeader, resolved.Spec.Kind, scope, ref offset, redactions, ref malformed);
-        CheckHeader(resolved.Spec.Header, resolved.Spec.Kind, scope, ref offset, redactions, ref malformed);
-        scope.HeaderStruct = resolved.PreHeader ?? resolved.Spec.Header;
-        scope.HeaderStruct2 = resolved.PreHeader is null ? null : resolved.Spec.Header;
+        CheckHeader(resolved.PreHeader, resolved.Spec.Kind, message, ref offset, redactions, ref malformed);
+        CheckHeader(resolved.Spec.Header, resolved.Spec.Kind, message, ref offset, redactions, ref malformed);
+        message.HeaderStruct = resolved.PreHeader ?? resolved.Spec.Header;
+        message.HeaderStruct2 = resolved.PreHeader is null ? null : resolved.Spec.Header;
 
         offset += resolved.HeaderOffset;
         if (offset >= payloadLength) return;
         if (resolved.Spec.Body is { } body)
         {
-            var decodedBody = body(scope, Nl.HeaderLength + offset, payloadLength - offset);
+            var decodedBody = body(message, Nl.HeaderLength + offset, payloadLength - offset);
             malformed ??= decodedBody.MalformedReason;
-            scope.SetAttributes(decodedBody);
+            message.SetAttributes(decodedBody);
             return;
         }
-        var level = FieldLevel.Attributes(scope, resolved.Spec.Attributes, Nl.HeaderLength + offset, payloadLength - offset, 0);
-        (scope.AttributeTable, scope.AttributesStart, scope.AttributesLength) = (level.Table, level.Start, level.Length);
-        scope.AttributesFault = FieldLevels.Check(level, redactions);
-        malformed ??= scope.AttributesFault;
+        var level = FieldLevel.Attributes(message, resolved.Spec.Attributes, Nl.HeaderLength + offset, payloadLength - offset, 0);
+        (message.AttributeTable, message.AttributesStart, message.AttributesLength) = (level.Table, level.Start, level.Length);
+        message.AttributesFault = FieldLevels.Check(level, redactions);
+        malformed ??= message.AttributesFault;
     }
 
     /// <summary>One header struct: its fault, and the offset past it.</summary>
-    private static void CheckHeader(StructSpec? spec, MessageKind kind, DecodeScope scope, ref int offset,
+    private static void CheckHeader(StructSpec? spec, MessageKind kind, NetlinkMessage message, ref int offset,
         List<(int Offset, int Length)> redactions, ref string? malformed)
     {
         if (spec is null) return;
-        int payloadLength = scope.Bytes.Length - Nl.HeaderLength;
+        int payloadLength = message.Bytes.Length - Nl.HeaderLength;
         int at = Math.Min(offset, payloadLength);
         int avail = payloadLength - at;
-        var reason = FieldLevels.Check(FieldLevel.OfStruct(scope, spec, Nl.HeaderLength + at, avail), redactions);
-        scope.HeaderFault ??= reason;
+        var reason = FieldLevels.Check(FieldLevel.OfStruct(message, spec, Nl.HeaderLength + at, avail), redactions);
+        message.HeaderFault ??= reason;
         // A short header is legal in some requests (the 1-byte rtgenmsg of legacy dumps): say so, keep going.
         if (reason is not null && avail > 0 && avail < spec.Size && kind != MessageKind.Get)
             malformed ??= reason;
@@ -208,10 +204,10 @@ public sealed class NetlinkDecoder
         return fields;
     }
 
-    private NetlinkError DecodeError(RawMessage raw, NetlinkRecord record, DecodeScope scope, ref string? malformed)
+    private NetlinkError DecodeError(RawMessage raw, NetlinkRecord record, NetlinkMessage message, ref string? malformed)
     {
         var p = raw.Payload;
-        var order = scope.Order;
+        var order = message.ByteOrder;
         if (p.Length < 4)
         {
             malformed ??= $"NLMSG_ERROR at offset {raw.Offset} has {p.Length} payload bytes, too short for its error code";
@@ -234,7 +230,7 @@ public sealed class NetlinkDecoder
             echoRedactions.Clear();
             request = DecodeMessage(new RawMessage(0, echoedHeader, echoed, null), echoRecord, order, 0, echoRedactions);
             foreach (var (offset, length) in echoRedactions)
-                if (Nl.HeaderLength + 4 + offset + length <= scope.Bytes.Length) Array.Clear(scope.Bytes, Nl.HeaderLength + 4 + offset, length);
+                if (Nl.HeaderLength + 4 + offset + length <= message.Bytes.Length) Array.Clear(message.Bytes, Nl.HeaderLength + 4 + offset, length);
             Context.Order = savedOrder;
             // From the clamped length: a corrupt nlmsg_len (say 0xffffffff) must not move the TLVs out of range.
             tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align(echoedLength));
@@ -246,7 +242,7 @@ public sealed class NetlinkDecoder
         NetlinkFields? policy = null;
         if ((raw.Header.Flags & Nl.NLM_F_ACK_TLVS) != 0 && tlvStart < p.Length)
         {
-            var tlvs = AttributeDecoder.DecodeAttributes(Schemas.ExtendedAck, scope, Nl.HeaderLength + tlvStart, p.Length - tlvStart);
+            var tlvs = AttributeDecoder.DecodeAttributes(Schemas.ExtendedAck, message, Nl.HeaderLength + tlvStart, p.Length - tlvStart);
             extMessage = tlvs.Get<string>("msg");
             offs = tlvs["offs"] as uint?;
             cookie = tlvs["cookie"] as byte[];

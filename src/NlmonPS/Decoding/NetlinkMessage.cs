@@ -38,30 +38,55 @@ public sealed class NetlinkMessage
     /// <summary>The family header (ifinfomsg, ifaddrmsg, genlmsghdr...) field by field.</summary>
     public NetlinkFields Header
     {
-        get => _header ?? Scope?.Header ?? NetlinkFields.Empty;
+        get => _header ??= HeaderStruct is { } first
+            ? new NetlinkFields(new FieldLevel(this, Nl.HeaderLength, Bytes.Length - Nl.HeaderLength, 0, first, HeaderStruct2), HeaderFault, reasonKnown: true)
+            : NetlinkFields.Empty;
         init => _header = value;
     }
-    private readonly NetlinkFields? _header;
+    private NetlinkFields? _header;
     /// <summary>The attributes, in order, by name: <c>$_.Attributes.ifname</c>.</summary>
     public NetlinkFields Attributes
     {
-        get => _attributes ?? Scope?.Attributes ?? NetlinkFields.Empty;
+        get => _attributes ??= AttributesLength >= 0
+            ? new NetlinkFields(FieldLevel.Attributes(this, AttributeTable, AttributesStart, AttributesLength, 0), AttributesFault, reasonKnown: true)
+            : NetlinkFields.Empty;
         init => _attributes = value;
     }
-    private readonly NetlinkFields? _attributes;
-    /// <summary>Where the decoder left the family header and attributes, made into sets when first read.</summary>
-    internal DecodeScope? Scope { get; init; }
+    private NetlinkFields? _attributes;
+
+    // The message is the scope its fields decode in, later, when read: the decoder leaves here where the family
+    // header (one or two structs after the netlink header) and the attributes are, and what they were checked to
+    // hold. Plain fields, set once by the decoder; the sets are made on first read.
+    internal StructSpec? HeaderStruct, HeaderStruct2;
+    internal string? HeaderFault;
+    internal AttributeTable? AttributeTable;
+    internal int AttributesStart, AttributesLength = -1;
+    internal string? AttributesFault;
+    /// <summary>The user's -RevealSecrets when decoded (key material was zeroed otherwise).</summary>
+    internal bool RevealSecrets { get; init; }
+
+    /// <summary>Sets made eagerly (bodies that are not attribute streams).</summary>
+    internal void SetAttributes(NetlinkFields attributes) => _attributes = attributes;
+    internal void SetHeader(NetlinkFields header) => _header = header;
+
+    /// <summary>The attribute set a request carries instead of the reply's, where they differ.</summary>
+    internal AttributeTable? ForDirection(AttributeTable? table)
+    {
+        if (Direction != NetlinkDirection.ToKernel || table is null) return table;
+        return (Kind == MessageKind.Get ? table.GetRequests : null) ?? table.Requests ?? table;
+    }
+
     /// <summary>The payload of the first top-level attribute of a type, read from the bytes without decoding the set.</summary>
     internal bool TryTopAttribute(ushort type, out ReadOnlySpan<byte> payload)
     {
         payload = default;
-        if (Scope is not { AttributesLength: >= 0 } scope) return false;
-        return AttributeWalker.TryFind(scope.Bytes.AsSpan(scope.AttributesStart, scope.AttributesLength), type, scope.Order, out payload);
+        return AttributesLength >= 0
+            && AttributeWalker.TryFind(Bytes.AsSpan(AttributesStart, AttributesLength), type, ByteOrder, out payload);
     }
     /// <summary>Set by a protocol that tells replies from notifications by the request they answer (nfnetlink GETs).</summary>
     internal bool AnswersRequest { get; set; }
     /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>
-    public NetlinkError? Error { get; init; }
+    public NetlinkError? Error { get; internal set; }
 
     private string? _summary;
     internal Func<NetlinkMessage, string?>? Summarizer { get; init; }
@@ -69,11 +94,11 @@ public sealed class NetlinkMessage
     public string Summary => _summary ??= SafeSummary();
 
 
-    /// <summary>The message's bytes (key material zeroed unless revealed).</summary>
+    /// <summary>The whole message (key material zeroed unless revealed); every field offset is relative to its start.</summary>
     public byte[] Bytes { get; init; } = Array.Empty<byte>();
     public ByteOrder ByteOrder { get; init; }
     public bool IsMalformed => MalformedReason is not null;
-    public string? MalformedReason { get; init; }
+    public string? MalformedReason { get; internal set; }
 
     /// <summary>Where it came from: a file path, an interface, a traced process.</summary>
     public string? Source { get; init; }

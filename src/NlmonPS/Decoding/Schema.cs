@@ -313,10 +313,10 @@ public sealed record MessageSpec(string Name, MessageKind Kind)
     public Func<NetlinkMessage, string?>? Summary { get; init; }
     /// <summary>
     /// Decodes what follows the family header when it is not an attribute stream (NET_DM's legacy alert: an array
-    /// of structs). Gets the message's scope and where the body starts in the message and how long it is; replaces
+    /// of structs). Gets the message's message and where the body starts in the message and how long it is; replaces
     /// the attribute walk. Runs when the message is decoded (its fault must be known then).
     /// </summary>
-    public Func<DecodeScope, int, int, NetlinkFields>? Body { get; init; }
+    public Func<NetlinkMessage, int, int, NetlinkFields>? Body { get; init; }
 }
 
 /// <summary>

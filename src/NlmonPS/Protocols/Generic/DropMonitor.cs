@@ -77,20 +77,20 @@ public static class DropMonitor
     /// points) inside one attribute of type 0 (NLA_UNSPEC) that the kernel grows as drops come in; hardware drop
     /// summaries use real attributes (hw_entries). The struct shows as "entries" and "points".
     /// </summary>
-    private static NetlinkFields AlertBody(DecodeScope scope, int start, int length)
+    private static NetlinkFields AlertBody(NetlinkMessage message, int start, int length)
     {
         var raw = new List<RawAttribute>(2);
-        if (AttributeWalker.Walk(scope.Bytes.AsMemory(start, length), start, scope.Order, raw) is null && raw.Count == 1 && raw[0].Type == 0)
+        if (AttributeWalker.Walk(message.Bytes.AsMemory(start, length), start, message.ByteOrder, raw) is null && raw.Count == 1 && raw[0].Type == 0)
         {
             var msg = raw[0].Payload;
             if (msg.Length >= 4)
             {
-                uint entries = Endian.U32(msg.Span, scope.Order);
+                uint entries = Endian.U32(msg.Span, message.ByteOrder);
                 if (entries <= (uint)(msg.Length / DropPoint.Size) && 4 + entries * DropPoint.Size == msg.Length)
-                    return Bodies.CountedStructArray(scope, raw[0].Offset + Nl.AttributeHeaderLength, "entries", "points", DropPoint, (int)entries);
+                    return Bodies.CountedStructArray(message, raw[0].Offset + Nl.AttributeHeaderLength, "entries", "points", DropPoint, (int)entries);
             }
         }
-        var attributes = AttributeDecoder.DecodeAttributes(Attributes, scope, start, length);
+        var attributes = AttributeDecoder.DecodeAttributes(Attributes, message, start, length);
         _ = attributes.MalformedReason; // checked now: the message's fault must not wait for a read
         return attributes;
     }
@@ -156,13 +156,13 @@ public static class EtherTypes
 public static class Bodies
 {
     /// <summary>A u32 count then that many fixed structs (struct net_dm_alert_msg and the like).</summary>
-    public static NetlinkFields CountedStructArray(DecodeScope scope, int offset, string countName, string arrayName, StructSpec element, int count)
+    public static NetlinkFields CountedStructArray(NetlinkMessage message, int offset, string countName, string arrayName, StructSpec element, int count)
     {
         var fields = new NetlinkFields(2);
         fields.Add(new NetlinkField(countName, (uint)count, -1, offset, 4, U32));
         var items = new NetlinkFields[count];
         for (int i = 0; i < count; i++)
-            items[i] = AttributeDecoder.DecodeStruct(element, scope, offset + 4 + i * element.Size, element.Size);
+            items[i] = AttributeDecoder.DecodeStruct(element, message, offset + 4 + i * element.Size, element.Size);
         fields.Add(new NetlinkField(arrayName, items, -1, offset + 4, count * element.Size, Struct));
         return fields;
     }

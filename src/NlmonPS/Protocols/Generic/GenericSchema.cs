@@ -132,7 +132,7 @@ public sealed class GenericFamily
     /// <summary>Attribute sets by command name (wins over <see cref="AttributesByCommand"/>): for direction-numbered families.</summary>
     public Dictionary<string, AttributeTable> AttributesByCommandName { get; } = new(StringComparer.Ordinal);
     /// <summary>Commands whose payload after genlmsghdr is not an attribute stream (NET_DM's legacy alert).</summary>
-    public Dictionary<int, Func<DecodeScope, int, int, NetlinkFields>> BodyByCommand { get; } = new();
+    public Dictionary<int, Func<NetlinkMessage, int, int, NetlinkFields>> BodyByCommand { get; } = new();
 
     public AttributeTable AttributesFor(int cmd, string? commandName = null) =>
         commandName is not null && AttributesByCommandName.TryGetValue(commandName, out var byName) ? byName

@@ -18,10 +18,12 @@ internal sealed class NfState
     /// <summary>The message layout with a summary that can read this state.</summary>
     public ResolvedMessage Bind(ResolvedMessage resolved, Func<NetlinkMessage, NfState?, string?> summary)
     {
-        if (_bound.TryGetValue(resolved, out var bound)) return bound;
-        var spec = resolved.Spec with { Summary = m => summary(m, this) };
-        return _bound[resolved] = resolved with { Spec = spec };
+        return _bound.TryGetValue(resolved, out var bound) ? bound : _bound[resolved] = Bound(resolved, summary);
     }
+
+    // Apart from Bind: a lambda capturing a parameter allocates its closure on entry, even when the cache answers.
+    private ResolvedMessage Bound(ResolvedMessage resolved, Func<NetlinkMessage, NfState?, string?> summary) =>
+        resolved with { Spec = resolved.Spec with { Summary = m => summary(m, this) } };
 
     /// <summary>
     /// Tells replies to a plain GET from notifications: both are NEW* messages without NLM_F_MULTI, but a reply
