@@ -80,9 +80,9 @@ switch (args.FirstOrDefault())
         var phases = new (string Name, Action Run)[]
         {
             ("split", () => { foreach (var r in records) { raws.Clear(); NlmonPS.Wire.NetlinkMessageSplitter.Split(r.Data, NlmonPS.Wire.ByteOrder.LittleEndian, raws); } }),
-            ("decode", () => { var d = new NetlinkDecoder(); foreach (var r in records) d.Decode(r); }),
-            ("decode+summary", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in d.Decode(r)) _ = m.Summary; }),
-            ("decode+summary+read all", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in d.Decode(r)) { _ = m.Summary; Workload.Touch(m); } }),
+            ("decode", () => { var d = new NetlinkDecoder(); foreach (var r in records) Workload.Decode(d, r); }),
+            ("decode+summary", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in Workload.Decode(d, r)) _ = m.Summary; }),
+            ("decode+summary+read all", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in Workload.Decode(d, r)) { _ = m.Summary; Workload.Touch(m); } }),
         };
         var self = Process.GetCurrentProcess();
         foreach (var (name, run) in phases)
@@ -148,10 +148,13 @@ switch (args.FirstOrDefault())
         if (held is null)
         {
             using var reader = NetlinkCaptureReader.Open(file);
+            var decoded = new List<NetlinkMessage>();
             while (reader.ReadNext() is { } record)
             {
                 records++;
-                foreach (var m in decoder.Decode(record)) Use(m);
+                decoded.Clear();
+                decoder.Decode(record, null, decoded);
+                foreach (var m in decoded) Use(m);
             }
         }
         else
@@ -172,10 +175,13 @@ switch (args.FirstOrDefault())
             self.Refresh();
             cpu = self.TotalProcessorTime;
             clock.Restart();
+            var decoded = new List<NetlinkMessage>();   // as Get-NetlinkMessage reads a file: one list for every record
             foreach (var r in PcapFile.Records(held, file))
             {
                 records++;
-                foreach (var m in decoder.Decode(r)) Use(m);
+                decoded.Clear();
+                decoder.Decode(r, null, decoded);
+                foreach (var m in decoded) Use(m);
             }
         }
         var wall = clock.Elapsed.TotalSeconds;

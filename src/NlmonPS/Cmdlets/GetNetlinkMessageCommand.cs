@@ -84,11 +84,14 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
             var progress = new ProgressRecord(1, "Get-NetlinkMessage", $"Reading {file}");
             var clock = Stopwatch.StartNew();
             long nextProgress = 500;
+            var decoded = new List<NetlinkMessage>();   // one list for every record: its messages are handed on at once
             while (!_filter.IsComplete && reader.ReadNext() is { } record)
             {
                 // Generic netlink records are always looked at: their nlctrl messages teach family ids for later records.
                 if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
-                foreach (var message in decoder.Decode(record, _filter.MayMatch))
+                decoded.Clear();
+                decoder.Decode(record, _filter.MayMatch, decoded);
+                foreach (var message in decoded)
                 {
                     if (!_filter.Accept(message)) continue;
                     WriteObject(message);

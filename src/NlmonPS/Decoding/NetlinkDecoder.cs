@@ -22,16 +22,25 @@ public sealed class NetlinkDecoder
     /// <summary>Decodes only the messages of a record that <paramref name="wanted"/> lets through (by protocol and type).</summary>
     public List<NetlinkMessage> Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted)
     {
+        var messages = new List<NetlinkMessage>();
+        Decode(record, wanted, messages);
+        return messages;
+    }
+
+    /// <summary>
+    /// Decodes a record's wanted messages into <paramref name="into"/> (appended): a reader that hands them on one by
+    /// one reuses one list for every record.
+    /// </summary>
+    public void Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted, List<NetlinkMessage> into)
+    {
         var order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
         var raws = _raws;
         raws.Clear();
         NetlinkMessageSplitter.Split(record.Data, order, raws);
-        List<NetlinkMessage>? messages = null; // made when a message is wanted: most records of a filtered read hold none
         for (int i = 0; i < raws.Count; i++)
             if (wanted is null || raws[i].IsMalformed || wanted(record.Protocol, raws[i].Header.Type))
-                (messages ??= new List<NetlinkMessage>(raws.Count - i)).Add(DecodeMessage(raws[i], record, order, i));
+                into.Add(DecodeMessage(raws[i], record, order, i));
         raws.Clear();
-        return messages ?? new List<NetlinkMessage>(0);
     }
 
     /// <summary>Decodes one message already cut out of its record.</summary>
@@ -87,7 +96,7 @@ public sealed class NetlinkDecoder
         // Made first: the message is the scope its fields decode in, and the checks below record its layout on it.
         var message = new NetlinkMessage
         {
-            Timestamp = record.Timestamp,
+            Record = record,
             Direction = direction,
             DirectionInferred = inferred,
             Protocol = record.Protocol,
@@ -104,12 +113,7 @@ public sealed class NetlinkDecoder
             Bytes = bytes,
             ByteOrder = order,
             RevealSecrets = Context.Options.RevealSecrets,
-            Source = record.Source,
-            RecordNumber = record.RecordNumber,
             Index = index,
-            ProcessId = record.ProcessId,
-            ProcessName = record.ProcessName,
-            ThreadId = record.ThreadId,
         };
         int mark = redactions.Count;
         if (resolved is not null)

@@ -7,7 +7,8 @@ public enum NetlinkDirection { Unknown, ToKernel, FromKernel }
 /// <summary>One decoded netlink message, as it streams through the pipeline.</summary>
 public sealed class NetlinkMessage
 {
-    public DateTimeOffset Timestamp { get; init; }
+    /// <summary>When its record (frame, syscall) was captured.</summary>
+    public DateTimeOffset Timestamp => Record.Timestamp;
     public NetlinkDirection Direction { get; init; }
     /// <summary>True when the direction was inferred from NLM_F_REQUEST (nlmon records every frame as outgoing).</summary>
     public bool DirectionInferred { get; init; }
@@ -100,16 +101,24 @@ public sealed class NetlinkMessage
     public bool IsMalformed => MalformedReason is not null;
     public string? MalformedReason { get; internal set; }
 
+    /// <summary>
+    /// The record (frame, syscall) it came in, for what the message shares with the others of that record: when,
+    /// from where, which process. Kept rather than copied (six fields a message, read far less than made). A message
+    /// never reads the record's Data: the file reader reuses that buffer; live sources' records own theirs.
+    /// </summary>
+    internal NetlinkRecord Record { get; init; } = NoRecord;
+    private static readonly NetlinkRecord NoRecord = new(ReadOnlyMemory<byte>.Empty, NetlinkProtocol.Route);
+
     /// <summary>Where it came from: a file path, an interface, a traced process.</summary>
-    public string? Source { get; init; }
+    public string? Source => Record.Source;
     /// <summary>1-based record (frame) number within the source.</summary>
-    public long RecordNumber { get; init; }
+    public long RecordNumber => Record.RecordNumber;
     /// <summary>0-based position of the message within its record.</summary>
     public int Index { get; init; }
 
-    public int? ProcessId { get; init; }
-    public string? ProcessName { get; init; }
-    public int? ThreadId { get; init; }
+    public int? ProcessId => Record.ProcessId;
+    public string? ProcessName => Record.ProcessName;
+    public int? ThreadId => Record.ThreadId;
 
     private string SafeSummary()
     {

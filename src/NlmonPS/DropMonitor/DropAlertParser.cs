@@ -209,7 +209,7 @@ public static class DropAlertParser
             RecordNumber = recordNumber,
         };
         var messages = decoder.Decode(record);
-        return messages.Count > 0 ? messages[0] : new NetlinkMessage { Protocol = NetlinkProtocol.Generic, Bytes = bytes, Timestamp = timestamp, MalformedReason = "empty alert" };
+        return messages.Count > 0 ? messages[0] : new NetlinkMessage { Protocol = NetlinkProtocol.Generic, Bytes = bytes, Record = record, MalformedReason = "empty alert" };
     }
 
     internal static string Hex(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
