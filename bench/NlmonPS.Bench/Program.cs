@@ -142,6 +142,8 @@ switch (args.FirstOrDefault())
         // In memory: the file's bytes, records made as the decoder asks (no reader cost, nothing held per record).
         byte[]? held = streaming ? null : File.ReadAllBytes(file);
         long allocated = GC.GetTotalAllocatedBytes(true);
+        var gcPause = GC.GetTotalPauseDuration();
+        var gcs = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2));
         self.Refresh();
         var cpu = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -172,6 +174,8 @@ switch (args.FirstOrDefault())
                 Console.Error.WriteLine($"pass {pass}: wall {passClock.Elapsed.TotalSeconds:F3} cpu {(self.TotalProcessorTime - passCpu).TotalSeconds:F3}");
             }
             allocated = GC.GetTotalAllocatedBytes(true);
+            gcPause = GC.GetTotalPauseDuration();
+            gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             self.Refresh();
             cpu = self.TotalProcessorTime;
             clock.Restart();
@@ -191,6 +195,7 @@ switch (args.FirstOrDefault())
         string what = (streaming ? "read (libpcap) + decode" : "decode (records in memory)") + (summary ? " + summary" : "") + (all ? " + every value read" : "");
         Console.WriteLine($"records {records} messages {messages} malformed {malformed}: {what}");
         Console.WriteLine($"messages/s {messages / wall:F0} (cpu: {messages / cpuSeconds:F0}), records/s {records / wall:F0}, allocated/message {allocated / Math.Max(1, messages)} B");
+        Console.WriteLine($"garbage collections {GC.CollectionCount(0) - gcs.Gen0}/{GC.CollectionCount(1) - gcs.Gen1}/{GC.CollectionCount(2) - gcs.Gen2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - gcPause).TotalSeconds:F3} s");
         if (held is not null)
         {
             // Attributes at every depth, counted in a second pass outside the timing.

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+
 namespace NlmonPS.Wire;
 
 /// <summary>One netlink attribute (struct nlattr) as found on the wire.</summary>
@@ -39,25 +41,34 @@ public static class AttributeWalker
         attribute = default;
         fault = null;
         int left = stream.Length - offset;
-        if (left <= 0) return false;
         if (left < Nl.AttributeHeaderLength)
         {
-            fault = $"{left} stray bytes at offset {baseOffset + offset} are too short for an attribute header";
+            if (left > 0) fault = StrayBytes(left, baseOffset + offset);
             return false;
         }
-        ushort len = Endian.U16(stream[offset..], order);
-        ushort rawType = Endian.U16(stream[(offset + 2)..], order);
+        // One read for the header's two halves: this step runs for every attribute of every message.
+        uint word = BinaryPrimitives.ReadUInt32LittleEndian(stream.Slice(offset, Nl.AttributeHeaderLength));
+        ushort len, rawType;
+        if (order == ByteOrder.LittleEndian) (len, rawType) = ((ushort)word, (ushort)(word >> 16));
+        else (len, rawType) = (BinaryPrimitives.ReverseEndianness((ushort)word), BinaryPrimitives.ReverseEndianness((ushort)(word >> 16)));
         if (len < Nl.AttributeHeaderLength || len > left)
         {
-            fault = len < Nl.AttributeHeaderLength
-                ? $"attribute type {rawType & Nl.NLA_TYPE_MASK} at offset {baseOffset + offset} has length {len}, below its 4-byte header"
-                : $"attribute type {rawType & Nl.NLA_TYPE_MASK} at offset {baseOffset + offset} has length {len} but only {left} bytes remain";
+            fault = BadLength(rawType, baseOffset + offset, len, left);
             return false;
         }
         attribute = new AttributeHeader(rawType, offset, len);
         offset += Math.Min(Nl.Align(len), left);
         return true;
     }
+
+    // The fault texts, out of line: the step above is inlined into every walk.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string StrayBytes(int left, int at) => $"{left} stray bytes at offset {at} are too short for an attribute header";
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string BadLength(ushort rawType, int at, ushort len, int left) => len < Nl.AttributeHeaderLength
+        ? $"attribute type {rawType & Nl.NLA_TYPE_MASK} at offset {at} has length {len}, below its 4-byte header"
+        : $"attribute type {rawType & Nl.NLA_TYPE_MASK} at offset {at} has length {len} but only {left} bytes remain";
 
     /// <param name="data">The attribute stream.</param>
     /// <param name="baseOffset">Offset of <paramref name="data"/> within its message.</param>

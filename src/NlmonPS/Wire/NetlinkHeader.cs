@@ -84,10 +84,11 @@ public static class NetlinkMessageSplitter
     /// </summary>
     public static ByteOrder DetectByteOrder(ReadOnlySpan<byte> buffer, ByteOrder fallback)
     {
-        bool little = WalksExactly(buffer, ByteOrder.LittleEndian);
-        bool big = WalksExactly(buffer, ByteOrder.BigEndian);
-        if (little == big) return fallback;
-        return little ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
+        // When the fallback's order walks, the answer is the fallback whatever the other does (both walking is
+        // ambiguous, and ambiguity falls back too): one walk for nearly every record.
+        var other = fallback == ByteOrder.LittleEndian ? ByteOrder.BigEndian : ByteOrder.LittleEndian;
+        if (WalksExactly(buffer, fallback)) return fallback;
+        return WalksExactly(buffer, other) ? other : fallback;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
