@@ -84,6 +84,27 @@ public sealed class NetlinkMessage
         return AttributesLength >= 0
             && AttributeWalker.TryFind(Bytes.AsSpan(AttributesStart, AttributesLength), type, ByteOrder, out payload);
     }
+    /// <summary>
+    /// The value of a top-level attribute holding a number or string, as <see cref="Attributes"/> would give it, read
+    /// without walking the set (observers that learn from every message of a type); null when absent or not a scalar.
+    /// </summary>
+    internal object? TopScalar(ushort type)
+    {
+        if (AttributesLength < 0 || ForDirection(AttributeTable)?[type] is not { } spec || FieldLevels.ModeOf(spec, 0) != EntryMode.Scalar)
+            return null;
+        var stream = Bytes.AsSpan(AttributesStart, AttributesLength);
+        int offset = 0;
+        while (AttributeWalker.TryNext(stream, ref offset, 0, ByteOrder, out var a, out _))
+        {
+            if (a.Type != type) continue;
+            var payload = stream.Slice(a.PayloadOffset, a.PayloadLength);
+            if (AttributeDecoder.ScalarFault(spec.Kind, payload.Length) is not null) return null;
+            var order = a.IsNetByteOrder || spec.NetworkOrder ? ByteOrder.BigEndian : ByteOrder;
+            return AttributeDecoder.DecodeScalar(spec.Kind, payload, order, spec.Enum, spec.Flags);
+        }
+        return null;
+    }
+
     /// <summary>Set by a protocol that tells replies from notifications by the request they answer (nfnetlink GETs).</summary>
     internal bool AnswersRequest { get; set; }
     /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>

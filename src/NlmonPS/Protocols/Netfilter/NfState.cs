@@ -58,40 +58,23 @@ internal sealed class NfState
     /// <summary>Whether a kernel message answers a request rather than notifies: dump parts, and GET replies.</summary>
     public bool IsReply(NetlinkMessage m) => (m.Flags & Nl.NLM_F_MULTI) != 0 || m.AnswersRequest;
 
-    // NEWSET messages not read yet: only summaries ask about sets, so a set is learned when one asks (a dump of
-    // thousands of sets costs nothing until then). Bounded, and read in order, so the last word on a set wins.
-    private readonly List<NetlinkMessage> _unlearned = new();
-
+    /// <summary>A NEWSET's table, name and types, read from its top-level attributes (every NEWSET of a stream passes here).</summary>
     public void LearnSet(NetlinkMessage m)
     {
-        lock (_sets)
-        {
-            if (_unlearned.Count >= 256) LearnPending();
-            _unlearned.Add(m);
-        }
+        if (m.TopScalar(NFTA_SET_KEY_LEN) is not uint keyLen) return;
+        var family = m.Bytes.Length > Nl.HeaderLength && NfEnums.NfProto.TryGetValue(m.Bytes[Nl.HeaderLength], out var name) ? name : null;
+        var info = new NftSetInfo(m.TopScalar(NFTA_SET_KEY_TYPE) as string, keyLen, m.TopScalar(NFTA_SET_DATA_TYPE) as string,
+            m.TopScalar(NFTA_SET_FLAGS) as string[] ?? Array.Empty<string>());
+        lock (_sets) _sets[(family, m.TopScalar(NFTA_SET_TABLE) as string, m.TopScalar(NFTA_SET_NAME) as string)] = info;
     }
 
-    private void LearnPending()
-    {
-        foreach (var m in _unlearned)
-        {
-            var a = m.Attributes;
-            if (a["key_len"] is not uint keyLen) continue;
-            _sets[(m.Header["family"] as string, a["table"] as string, a["name"] as string)] = new NftSetInfo(
-                a.Field("key_type")?.Value as string, keyLen, a.Field("data_type")?.Value as string,
-                a["flags"] as string[] ?? Array.Empty<string>());
-        }
-        _unlearned.Clear();
-    }
+    // nf_tables.h, enum nft_set_attributes.
+    private const ushort NFTA_SET_TABLE = 1, NFTA_SET_NAME = 2, NFTA_SET_FLAGS = 3, NFTA_SET_KEY_TYPE = 4, NFTA_SET_KEY_LEN = 5, NFTA_SET_DATA_TYPE = 6;
 
     /// <summary>A set's types, as the NEWSET messages decoded so far tell them (summaries may run on another thread).</summary>
     public NftSetInfo? Set(string? family, string? table, string? name)
     {
-        lock (_sets)
-        {
-            if (_unlearned.Count > 0) LearnPending();
-            return _sets.GetValueOrDefault((family, table, name));
-        }
+        lock (_sets) return _sets.GetValueOrDefault((family, table, name));
     }
 }
 
