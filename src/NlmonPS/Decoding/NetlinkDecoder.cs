@@ -132,9 +132,15 @@ public sealed class NetlinkDecoder
         return message;
     }
 
-    // Recent requests by (protocol, type, sequence) with their port id, to spot the kernel's echoes of them.
-    // Keyed by one number (protocol, type, sequence packed): a tuple key with an enum hashes several times slower.
-    private readonly Dictionary<ulong, uint> _recentRequests = new();
+    // Recent requests by (protocol, type, sequence) with their port id, to spot the kernel's echoes of them: a
+    // direct-mapped table (a slot per key hash, a newer request takes its slot), as every request passes here.
+    private readonly RecentRequest[] _recentRequests = new RecentRequest[4096];
+
+    private struct RecentRequest
+    {
+        public ulong Key;   // protocol, type and sequence packed, with the top bit set: 0 is an empty slot
+        public uint PortId;
+    }
 
     /// <summary>
     /// nlmon marks every frame outgoing, so direction comes from the header. Requests carry NLM_F_REQUEST and the
@@ -145,17 +151,17 @@ public sealed class NetlinkDecoder
     private NetlinkDirection InferDirection(NetlinkProtocol protocol, NetlinkHeader h)
     {
         if ((h.Flags & Nl.NLM_F_REQUEST) == 0 || (h.Flags & Nl.NLM_F_MULTI) != 0) return NetlinkDirection.FromKernel;
-        ulong key = (ulong)(ushort)protocol << 48 | (ulong)h.Type << 32 | h.Sequence;
+        ulong key = 1UL << 63 | (ulong)(ushort)protocol << 48 | (ulong)h.Type << 32 | h.Sequence;
         // NETLINK_FIB_LOOKUP answers with the request's own buffer, header untouched (port id 0 stays 0): the next
         // message of the same sequence is the answer.
-        if (_recentRequests.TryGetValue(key, out var requestPort)
-            && (protocol == NetlinkProtocol.FibLookup || (requestPort == 0 ? h.PortId != 0 : requestPort == h.PortId)))
+        ref var slot = ref _recentRequests[(int)((key ^ key >> 29) * 0x9E3779B97F4A7C15UL >> 52)];
+        if (slot.Key == key
+            && (protocol == NetlinkProtocol.FibLookup || (slot.PortId == 0 ? h.PortId != 0 : slot.PortId == h.PortId)))
         {
-            if (protocol == NetlinkProtocol.FibLookup) _recentRequests.Remove(key);
+            if (protocol == NetlinkProtocol.FibLookup) slot = default;
             return NetlinkDirection.FromKernel;
         }
-        if (_recentRequests.Count >= 4096) _recentRequests.Clear();
-        _recentRequests[key] = h.PortId;
+        slot = new RecentRequest { Key = key, PortId = h.PortId };
         return NetlinkDirection.ToKernel;
     }
 

@@ -27,18 +27,26 @@ public static class ProtocolCatalog
 /// <summary>A protocol whose message type number alone picks the layout (rtnetlink, xfrm...).</summary>
 public class TypeTableSchema : IProtocolSchema
 {
-    private readonly Dictionary<ushort, ResolvedMessage> _byType = new();
+    // Indexed by type (protocols number their messages from 16 up to a few hundred): every message looks here.
+    private ResolvedMessage?[] _byType = Array.Empty<ResolvedMessage?>();
 
     protected TypeTableSchema(Wire.NetlinkProtocol protocol) => Protocol = protocol;
 
     public Wire.NetlinkProtocol Protocol { get; }
 
-    protected void Add(ushort type, MessageSpec spec) => _byType[type] = new ResolvedMessage(spec, 0);
+    protected void Add(ushort type, MessageSpec spec)
+    {
+        if (type >= _byType.Length) Array.Resize(ref _byType, type + 1);
+        _byType[type] = new ResolvedMessage(spec, 0);
+    }
+
+    private ResolvedMessage? Of(ushort type) => type < _byType.Length ? _byType[type] : null;
 
     public virtual ResolvedMessage? Resolve(DecodeContext context, Wire.NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction) =>
-        _byType.TryGetValue(header.Type, out var r) ? r : null;
+        Of(header.Type);
 
-    public string? TypeName(ushort type) => _byType.TryGetValue(type, out var r) ? r.Spec.Name : null;
+    public string? TypeName(ushort type) => Of(type)?.Spec.Name;
 
-    public IEnumerable<(ushort Type, string Name)> KnownTypes => _byType.Select(p => (p.Key, p.Value.Spec.Name));
+    public IEnumerable<(ushort Type, string Name)> KnownTypes =>
+        _byType.Select((r, type) => (Type: (ushort)type, r)).Where(p => p.r is not null).Select(p => (p.Type, p.r!.Spec.Name));
 }
