@@ -19,6 +19,26 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
     private readonly Dictionary<int, string> _subsystems = new();
     private readonly Dictionary<int, Func<NetlinkMessage, NfState?, string?>> _summaries = new();
 
+    // The tables above by number, for the lookups every message makes; built once the constructor has filled them.
+    private Entry?[]? _entryByType;
+    private Func<NetlinkMessage, NfState?, string?>?[]? _summaryBySubsystem;
+
+    private Entry? EntryOf(ushort type)
+    {
+        var index = _entryByType ??= BuildIndex();
+        return type < index.Length ? index[type] : null;
+    }
+
+    private Entry?[] BuildIndex()
+    {
+        var index = new Entry?[_byType.Keys.Max() + 1];
+        foreach (var (type, entry) in _byType) index[type] = entry;
+        var summaries = new Func<NetlinkMessage, NfState?, string?>?[256];
+        foreach (var (subsystem, summary) in _summaries) summaries[subsystem] = summary;
+        _summaryBySubsystem = summaries;
+        return index;
+    }
+
     public NetlinkProtocol Protocol => NetlinkProtocol.Netfilter;
 
     /// <summary>NFNL_SUBSYS_* (nfnetlink.h), named by their suffix; 0 carries nfnetlink's own batch messages.</summary>
@@ -117,7 +137,7 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
 
     public ResolvedMessage? Resolve(DecodeContext context, NetlinkHeader header, ReadOnlySpan<byte> payload, NetlinkDirection direction)
     {
-        if (!_byType.TryGetValue(header.Type, out var entry))
+        if (EntryOf(header.Type) is not { } entry)
         {
             // Unknown message (or subsystem): still show nfgenmsg and the attributes, numbered.
             var subsystem = _subsystems.GetValueOrDefault(header.Type >> 8) ?? $"subsys({header.Type >> 8})";
@@ -128,7 +148,7 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
         if (entry.Variants is not null && PeekInteger(payload, entry.SelectorAttribute, context.Order) is { } key)
             resolved = entry.Variants.GetValueOrDefault(key, resolved);
         // Summaries read what the stream taught (GET replies, nf_tables set key types): bind them to its state.
-        return context.StateFor<NfState>(Protocol).Bind(resolved, _summaries[header.Type >> 8]);
+        return context.StateFor<NfState>(Protocol).Bind(resolved, _summaryBySubsystem![header.Type >> 8]!);
     }
 
     private const int NftSubsystem = 10;
