@@ -1,4 +1,5 @@
 using NlmonPS.Decoding;
+using NlmonPS.Protocols.Xfrm;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Protocols.SockDiag;
@@ -40,6 +41,8 @@ public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
     /// inet_diag_msg does not say which IP protocol it describes; the request did. Per stream, the protocol of
     /// recent requests by sequence number, so replies can read "tcp"/"udp" as ss prints them.
     /// </summary>
+    private const ushort INET_DIAG_REQ_PROTOCOL = 3;
+
     private sealed class RequestProtocols : Dictionary<uint, string>;
 
     private SockDiagSchema() { }
@@ -92,8 +95,12 @@ public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         if (message.Direction != NetlinkDirection.ToKernel || message.Type is not (ByFamily or Destroy)) return;
-        var protocol = message.Attributes["protocol"] ?? message.Header["protocol"];
-        if (protocol is null || message.Header["family"] is not ("inet" or "inet6")) return;
+        // From the bytes (every such request passes here): inet_diag_req_v2's family and protocol, and the
+        // INET_DIAG_REQ_PROTOCOL attribute that overrides the protocol (for protocols above 255).
+        var header = message.Bytes.AsSpan(Nl.HeaderLength);
+        if (header.Length < 2 || header[0] is not (AfInet or AfInet6)) return;
+        var protocol = message.TopScalar(INET_DIAG_REQ_PROTOCOL)
+            ?? (XfrmEnums.IpProtocol.TryGetValue(header[1], out var name) ? name : header[1]);
         var seqs = context.StateFor<RequestProtocols>(Protocol);
         lock (seqs)
         {
