@@ -245,7 +245,8 @@ internal static class FieldLevels
     }
 
     /// <summary>Whether a struct has nothing to report: every field fits (or may be absent), and no key material to zero.</summary>
-    private static bool StructFits(StructSpec spec, int length, NetlinkMessage message, List<(int Offset, int Length)>? redactions) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool StructFits(StructSpec spec, int length, NetlinkMessage message, List<(int Offset, int Length)>? redactions) =>
         (length >= spec.RequiredLength || spec.MinSize >= 0 && length >= spec.MinSize) // a shorter growing struct is no fault
         && (redactions is null || message.RevealSecrets || !spec.HasSecrets);
 
@@ -392,12 +393,13 @@ internal static class FieldLevels
             var kind = spec.HeaderSelector is not null ? HeaderFieldName(message, spec.HeaderSelector)
                 : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, message.ByteOrder)
                 : SiblingKind(siblings, spec, message.ByteOrder);
-            if (kind is not null && spec.StructByKind?.TryGetValue(kind, out var perKindStruct) == true)
+            var (perKindStruct, perKind) = kind is null ? default : spec.ForKind(kind);
+            if (perKindStruct is not null)
             {
                 child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, Struct: perKindStruct);
                 return true;
             }
-            if (kind is not null && spec.NestedByKind?.TryGetValue(kind, out var perKind) == true) nested = perKind;
+            nested = perKind ?? nested;
         }
         child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, spec.Struct, null, nested, true);
         return spec.Struct is not null || nested is not null;

@@ -199,7 +199,9 @@ public sealed class NetlinkDecoder
         int payloadLength = message.Bytes.Length - Nl.HeaderLength;
         int at = Math.Min(offset, payloadLength);
         int avail = payloadLength - at;
-        var reason = FieldLevels.Check(FieldLevel.OfStruct(message, spec, Nl.HeaderLength + at, avail), redactions);
+        // Most headers fit whole and hold no key material: nothing to walk.
+        var reason = FieldLevels.StructFits(spec, avail, message, redactions) ? null
+            : FieldLevels.Check(FieldLevel.OfStruct(message, spec, Nl.HeaderLength + at, avail), redactions);
         message.HeaderFault ??= reason;
         // A short header is legal in some requests (the 1-byte rtgenmsg of legacy dumps): say so, keep going.
         if (reason is not null && avail > 0 && avail < spec.Size && kind != MessageKind.Get)

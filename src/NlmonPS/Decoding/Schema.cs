@@ -110,24 +110,43 @@ public sealed record AttributeSpec(string Name, ValueKind Kind)
     {
         int end = value.IndexOf((byte)0);
         if (end >= 0) value = value[..end];
-        var keys = _kindKeys;
-        if (keys is null || !ReferenceEquals(keys.NestedByKind, NestedByKind) || !ReferenceEquals(keys.StructByKind, StructByKind))
-            _kindKeys = keys = new KindKeys(NestedByKind, StructByKind);
-        foreach (var (utf8, key) in keys.Keys)
-            if (value.SequenceEqual(utf8)) return key;
+        foreach (var k in KindKeysNow.Keys)
+            if (value.SequenceEqual(k.Utf8)) return k.Key;
         return null;
     }
 
-    // The per-kind keys as bytes; rebuilt if a copy (`with`) changes the dictionaries it was made from.
+    /// <summary>
+    /// The per-kind struct or set a kind picks (either may be null). Kind names are mostly the keys' own strings
+    /// (from <see cref="KindNamed"/>, or interned enum names): compared by reference before hashing.
+    /// </summary>
+    internal (StructSpec? Struct, AttributeTable? Table) ForKind(string kind)
+    {
+        foreach (var k in KindKeysNow.Keys)
+            if (ReferenceEquals(k.Key, kind)) return (k.Struct, k.Table);
+        return (StructByKind?.GetValueOrDefault(kind), NestedByKind?.GetValueOrDefault(kind));
+    }
+
+    private KindKeys KindKeysNow
+    {
+        get
+        {
+            var keys = _kindKeys;
+            if (keys is null || !ReferenceEquals(keys.NestedByKind, NestedByKind) || !ReferenceEquals(keys.StructByKind, StructByKind))
+                _kindKeys = keys = new KindKeys(NestedByKind, StructByKind);
+            return keys;
+        }
+    }
+
+    // The per-kind keys as bytes, with what each picks; rebuilt if a copy (`with`) changes the dictionaries it was made from.
     private KindKeys? _kindKeys;
 
     private sealed class KindKeys(IReadOnlyDictionary<string, AttributeTable>? nestedByKind, IReadOnlyDictionary<string, StructSpec>? structByKind)
     {
         public readonly IReadOnlyDictionary<string, AttributeTable>? NestedByKind = nestedByKind;
         public readonly IReadOnlyDictionary<string, StructSpec>? StructByKind = structByKind;
-        public readonly (byte[] Utf8, string Key)[] Keys = (nestedByKind?.Keys ?? Enumerable.Empty<string>())
+        public readonly (byte[] Utf8, string Key, StructSpec? Struct, AttributeTable? Table)[] Keys = (nestedByKind?.Keys ?? Enumerable.Empty<string>())
             .Concat(structByKind?.Keys ?? Enumerable.Empty<string>()).Distinct()
-            .Select(k => (System.Text.Encoding.UTF8.GetBytes(k), k)).ToArray();
+            .Select(k => (System.Text.Encoding.UTF8.GetBytes(k), k, structByKind?.GetValueOrDefault(k), nestedByKind?.GetValueOrDefault(k))).ToArray();
     }
 }
 
