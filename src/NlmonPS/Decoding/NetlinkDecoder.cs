@@ -37,14 +37,18 @@ public sealed class NetlinkDecoder
         var raws = _raws;
         raws.Clear();
         NetlinkMessageSplitter.Split(record.Data, order, raws);
-        for (int i = 0; i < raws.Count; i++)
-            if (wanted is null || raws[i].IsMalformed || wanted(record.Protocol, raws[i].Header.Type))
-                into.Add(DecodeMessage(raws[i], record, order, i));
+        var split = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(raws);
+        for (int i = 0; i < split.Length; i++)
+        {
+            ref readonly var raw = ref split[i];
+            if (wanted is null || raw.IsMalformed || wanted(record.Protocol, raw.Header.Type))
+                into.Add(DecodeMessage(raw, record, order, i));
+        }
         raws.Clear();
     }
 
     /// <summary>Decodes one message already cut out of its record.</summary>
-    public NetlinkMessage DecodeMessage(RawMessage raw, NetlinkRecord record, ByteOrder order, int index)
+    public NetlinkMessage DecodeMessage(in RawMessage raw, NetlinkRecord record, ByteOrder order, int index)
     {
         Context.Redactions.Clear();
         return DecodeMessage(raw, record, order, index, Context.Redactions);
@@ -55,7 +59,7 @@ public sealed class NetlinkDecoder
     /// and key material is zeroed before anyone sees the bytes); values are made when they are read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private NetlinkMessage DecodeMessage(RawMessage raw, NetlinkRecord record, ByteOrder order, int index, List<(int Offset, int Length)> redactions)
+    private NetlinkMessage DecodeMessage(in RawMessage raw, NetlinkRecord record, ByteOrder order, int index, List<(int Offset, int Length)> redactions)
     {
         var h = raw.Header;
         var direction = record.Direction;
@@ -209,14 +213,14 @@ public sealed class NetlinkDecoder
         offset += Nl.Align(spec.Size);
     }
 
-    private static NetlinkFields DoneHeader(RawMessage raw, ByteOrder order)
+    private static NetlinkFields DoneHeader(in RawMessage raw, ByteOrder order)
     {
         var fields = new NetlinkFields(1);
         fields.Add(new NetlinkField("error", AttributeDecoder.ReadInt32(raw.Payload.Span, order), -1, Nl.HeaderLength, 4, ValueKind.S32));
         return fields;
     }
 
-    private NetlinkError DecodeError(RawMessage raw, NetlinkRecord record, NetlinkMessage message, ref string? malformed)
+    private NetlinkError DecodeError(in RawMessage raw, NetlinkRecord record, NetlinkMessage message, ref string? malformed)
     {
         var p = raw.Payload;
         var order = message.ByteOrder;
