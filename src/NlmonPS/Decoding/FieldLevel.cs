@@ -55,7 +55,9 @@ internal enum EntryMode : byte
 internal struct FieldEntry
 {
     /// <summary>The <see cref="AttributeSpec"/> or <see cref="FieldSpec"/> (null for an unknown attribute).</summary>
-    public object? Spec;
+    public ValueSpec? Spec;
+    /// <summary>The value once made: a set keeps its entries, and each value in its entry.</summary>
+    public object? Value;
     /// <summary>Attribute type, or -1 for a struct field.</summary>
     public int Type;
     /// <summary>Where the value's bytes are in the message.</summary>
@@ -66,12 +68,7 @@ internal struct FieldEntry
 
     public ValueKind Kind { readonly get => (ValueKind)_kind; set => _kind = (byte)value; }
     public readonly bool IsStructField => Type < 0;
-    public readonly string Name => Spec switch
-    {
-        AttributeSpec a => a.Name,
-        FieldSpec f => f.Name,
-        _ => FieldLevels.UnknownName(Type),
-    };
+    public readonly string Name => Spec?.Name ?? FieldLevels.UnknownName(Type);
     /// <summary>Offset of the attribute header (or struct field) in the message.</summary>
     public readonly int Offset => IsStructField ? ValueStart : ValueStart - Nl.AttributeHeaderLength;
     public readonly int Length => IsStructField ? ValueLength : ValueLength + Nl.AttributeHeaderLength;
@@ -216,6 +213,24 @@ internal static class FieldLevels
         var cursor = new LevelCursor(level);
         while (cursor.Next(out var e)) into.Add(e);
         return cursor.Fault;
+    }
+
+    // The walk's scratch, reused by every set a thread lists.
+    [ThreadStatic] private static FieldEntry[]? t_scratch;
+
+    /// <summary>The entries of a level as an array of their own (what a set keeps).</summary>
+    public static FieldEntry[] Entries(in FieldLevel level)
+    {
+        var scratch = t_scratch ??= new FieldEntry[64];
+        int count = 0;
+        var cursor = new LevelCursor(level);
+        while (cursor.Next(out scratch[count]))
+        {
+            if (++count < scratch.Length) continue;
+            Array.Resize(ref scratch, scratch.Length * 2);
+            t_scratch = scratch;
+        }
+        return count == 0 ? Array.Empty<FieldEntry>() : scratch.AsSpan(0, count).ToArray();
     }
 
     /// <summary>

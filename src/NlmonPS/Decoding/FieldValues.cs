@@ -16,13 +16,7 @@ internal static class FieldValues
             case EntryMode.Scalar:
             {
                 var order = e.BigEndian ? ByteOrder.BigEndian : message.ByteOrder;
-                var (enums, flags) = e.Spec switch
-                {
-                    AttributeSpec a => (a.Enum, a.Flags),
-                    FieldSpec f => (f.Enum, f.Flags),
-                    _ => (null, null),
-                };
-                return AttributeDecoder.DecodeScalar(e.Kind, p, order, enums, flags);
+                return AttributeDecoder.DecodeScalar(e.Kind, p, order, e.Spec?.Enum, e.Spec?.Flags);
             }
             case EntryMode.Secret:
                 return message.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";

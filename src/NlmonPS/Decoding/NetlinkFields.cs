@@ -116,8 +116,6 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         _count++;
     }
 
-    [ThreadStatic] private static List<FieldEntry>? t_walk;
-
     /// <summary>
     /// Lists the fields (the walk) on first use. Two threads reading one message may both walk; either result is the
     /// same, and the count is published before the entries.
@@ -127,10 +125,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         get
         {
             if (Volatile.Read(ref _entries) is { } entries) return entries;
-            var list = t_walk ??= new List<FieldEntry>(64);
-            FieldLevels.Walk(_level, list);
-            entries = list.ToArray();
-            list.Clear();
+            entries = FieldLevels.Entries(_level);
             _count = entries.Length;
             Volatile.Write(ref _entries, entries);
             return entries;
@@ -150,13 +145,14 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         }
     }
 
-    /// <summary>The value of the field at an index, made on first read.</summary>
-    internal object? ValueAt(int index)
+    /// <summary>The value of the field at an index, made on first read (and kept in its entry).</summary>
+    internal object? ValueAt(int index) => ValueAt(Entries, index);
+
+    private object? ValueAt(FieldEntry[] entries, int index)
     {
-        var entries = Entries;
         if (!_lazy) return _values![index];
-        var values = _values ??= new object?[_count];
-        return values[index] ??= FieldValues.Make(_level, entries[index]);
+        ref var e = ref entries[index];
+        return e.Value ??= FieldValues.Make(_level, e);
     }
 
     /// <summary>The fault of the field at an index (its own, or the first inside its value).</summary>
@@ -364,23 +360,31 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private sealed class KeyEnumerator : IDictionaryEnumerator
     {
         private readonly NetlinkFields _set;
+        private readonly FieldEntry[] _entries;
+        private readonly int _count;
+        private readonly bool _repeats;
         private int _index = -1;
 
-        public KeyEnumerator(NetlinkFields set) => _set = set;
+        public KeyEnumerator(NetlinkFields set)
+        {
+            _set = set;
+            _entries = set.Entries;
+            _count = set._count;
+            _repeats = set.HasRepeatedNames;
+        }
 
         public bool MoveNext()
         {
-            int count = _set.Count;
-            while (++_index < count)
-                if (_set.IsFirstOfName(_index)) return true;
+            while (++_index < _count)
+                if (!_repeats || _set.IsFirstOfNameSlow(_index)) return true;
             return false;
         }
 
         public void Reset() => _index = -1;
         public DictionaryEntry Entry => new(Key, Value);
-        public object Key => _set.NameAt(_index);
-        public object? Value => !_set.HasRepeatedNames || _set.IndexOf(_set.NameAt(_index), _index + 1) < 0
-            ? _set.ValueAt(_index) : _set[_set.NameAt(_index)];
+        public object Key => _set._lazy ? _entries[_index].Name : _set.NameAt(_index);
+        public object? Value => !_repeats || _set.IndexOf(_set.NameAt(_index), _index + 1) < 0
+            ? _set.ValueAt(_entries, _index) : _set[_set.NameAt(_index)];
         public object Current => Entry;
     }
 }

@@ -71,7 +71,19 @@ public sealed class FlagTable : List<KeyValuePair<ulong, string>>
 }
 
 /// <summary>The description of one attribute type within a set.</summary>
-public sealed record AttributeSpec(string Name, ValueKind Kind)
+/// <summary>
+/// What an attribute and a struct field have in common: a name, how the value reads, the tables that name its
+/// numbers. One base, so reading a decoded value needs no test of which of the two described it.
+/// </summary>
+public abstract record ValueSpec(string Name, ValueKind Kind)
+{
+    public EnumTable? Enum { get; init; }
+    public FlagTable? Flags { get; init; }
+    /// <summary>Integers in network byte order (ports, some netfilter values), whatever the host order.</summary>
+    public bool NetworkOrder { get; init; }
+}
+
+public sealed record AttributeSpec(string Name, ValueKind Kind) : ValueSpec(Name, Kind)
 {
     /// <summary>The set a Nested/NestedArray attribute holds; with per-kind sets, the set used when no kind matches.
     /// A Nested attribute with a <see cref="Struct"/> too holds that struct followed by the attributes (veth's peer:
@@ -90,14 +102,9 @@ public sealed record AttributeSpec(string Name, ValueKind Kind)
     /// <summary>StructArray records: the struct field holding each record's length (header included).</summary>
     public string? LengthField { get; init; }
 
-    public EnumTable? Enum { get; init; }
-    public FlagTable? Flags { get; init; }
     public StructSpec? Struct { get; init; }
     /// <summary>The payload is a run of <see cref="Struct"/>s without attribute headers (xfrm templates): an array.</summary>
     public bool StructArray { get; init; }
-
-    /// <summary>Integers in network byte order (ports, some netfilter values), whatever the host order.</summary>
-    public bool NetworkOrder { get; init; }
 
     /// <summary>A nest of one known set: no selector, no leading struct (what most nests are).</summary>
     internal bool IsPlainNest => Kind == ValueKind.Nested && Nested is not null && Struct is null && NestedByKind is null && StructByKind is null;
@@ -275,11 +282,8 @@ public sealed class AttributeTable
 }
 
 /// <summary>One field of a fixed C struct at a byte offset.</summary>
-public sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Length = 0)
+public sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Length = 0) : ValueSpec(Name, Kind)
 {
-    public EnumTable? Enum { get; init; }
-    public FlagTable? Flags { get; init; }
-    public bool NetworkOrder { get; init; }
     public StructSpec? Struct { get; init; }
     /// <summary>
     /// For an IpAddress field in a 16-byte slot (xfrm_address_t, inet_diag_sockid): the field of the same struct
