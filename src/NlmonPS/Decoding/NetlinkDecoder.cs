@@ -76,7 +76,6 @@ public sealed class NetlinkDecoder
         if (malformed is not null && record.OriginalLength is int original && original > record.Data.Length)
             malformed += $" (the capture cut this record to {record.Data.Length} of its {original} bytes: snaplen too small)";
         string typeName;
-        string? family = null, command = null;
         Func<NetlinkMessage, string?>? summary = null;
         ResolvedMessage? resolved = null;
 
@@ -91,8 +90,6 @@ public sealed class NetlinkDecoder
         {
             resolved = schema?.Resolve(Context, h, raw.Payload.Span, direction);
             typeName = resolved?.Spec.Name ?? schema?.TypeName(h.Type) ?? $"unknown({h.Type})";
-            family = resolved?.Family;
-            command = resolved?.Command;
             summary = resolved?.Spec.Summary;
         }
 
@@ -106,10 +103,8 @@ public sealed class NetlinkDecoder
             Protocol = record.Protocol,
             Type = h.Type,
             TypeName = typeName,
-            Family = family,
-            Command = command,
+            Resolved = resolved,
             Flags = h.Flags,
-            Kind = resolved?.Spec.Kind ?? MessageKind.Other,
             Sequence = h.Sequence,
             PortId = h.PortId,
             Length = h.Length,
@@ -177,8 +172,6 @@ public sealed class NetlinkDecoder
         int offset = 0;
         CheckHeader(resolved.PreHeader, resolved.Spec.Kind, message, ref offset, redactions, ref malformed);
         CheckHeader(resolved.Spec.Header, resolved.Spec.Kind, message, ref offset, redactions, ref malformed);
-        message.HeaderStruct = resolved.PreHeader ?? resolved.Spec.Header;
-        message.HeaderStruct2 = resolved.PreHeader is null ? null : resolved.Spec.Header;
 
         offset += resolved.HeaderOffset;
         if (offset >= payloadLength) return;
@@ -190,7 +183,7 @@ public sealed class NetlinkDecoder
             return;
         }
         var level = FieldLevel.Attributes(message, resolved.Spec.Attributes, Nl.HeaderLength + offset, payloadLength - offset, 0);
-        (message.AttributeTable, message.AttributesStart, message.AttributesLength) = (level.Table, level.Start, level.Length);
+        (message.AttributesStart, message.AttributesLength) = (level.Start, level.Length);
         message.AttributesFault = FieldLevels.Check(level, redactions);
         malformed ??= message.AttributesFault;
     }

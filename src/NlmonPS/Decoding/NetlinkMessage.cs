@@ -18,9 +18,11 @@ public sealed class NetlinkMessage
     /// <summary>RTM_NEWLINK, NLMSG_ERROR, CTRL_CMD_NEWFAMILY... ("unknown(N)" when not known).</summary>
     public string TypeName { get; init; } = "";
     /// <summary>Generic netlink family name, or netfilter subsystem.</summary>
-    public string? Family { get; init; }
+    public string? Family => Resolved?.Family;
     /// <summary>Generic netlink command or netfilter message name.</summary>
-    public string? Command { get; init; }
+    public string? Command => Resolved?.Command;
+    /// <summary>The layout the protocol's schema gave it (names, header structs, attribute set); null for control messages.</summary>
+    internal ResolvedMessage? Resolved { get; init; }
 
     public ushort Flags { get; init; }
     /// <summary>The flags by name, the high byte read by what the message does (GET, NEW, DEL) or as ACK flags.</summary>
@@ -31,7 +33,7 @@ public sealed class NetlinkMessage
     }
     private string[]? _flagNames;
     /// <summary>What the message does, which decides how its flags read.</summary>
-    internal MessageKind Kind { get; init; }
+    internal MessageKind Kind => Resolved?.Spec.Kind ?? MessageKind.Other;
     public uint Sequence { get; init; }
     public uint PortId { get; init; }
     public uint Length { get; init; }
@@ -58,9 +60,10 @@ public sealed class NetlinkMessage
     // The message is the scope its fields decode in, later, when read: the decoder leaves here where the family
     // header (one or two structs after the netlink header) and the attributes are, and what they were checked to
     // hold. Plain fields, set once by the decoder; the sets are made on first read.
-    internal StructSpec? HeaderStruct, HeaderStruct2;
+    internal StructSpec? HeaderStruct => Resolved is { } r ? r.PreHeader ?? r.Spec.Header : null;
+    internal StructSpec? HeaderStruct2 => Resolved?.PreHeader is null ? null : Resolved.Spec.Header;
     internal string? HeaderFault;
-    internal AttributeTable? AttributeTable;
+    internal AttributeTable? AttributeTable => Resolved?.Spec.Attributes;
     internal int AttributesStart, AttributesLength = -1;
     internal string? AttributesFault;
     /// <summary>The user's -RevealSecrets when decoded (key material was zeroed otherwise).</summary>
