@@ -302,13 +302,22 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             return false;
         }
         var table = _level.EffectiveTable;
-        // Known attributes by their name group, unknown ones (their own names) by type, kept apart.
+        // Known attributes by their name group, unknown ones (their own names) by type, kept apart. Types are
+        // nearly always below 256: one bit each, known ones in the first half, unknown ones in the second.
+        Span<ulong> seen = stackalloc ulong[8];
         Span<int> keys = _count <= 128 ? stackalloc int[_count] : new int[_count];
+        bool small = true;
         for (int i = 0; i < _count; i++)
         {
             ref readonly var e = ref entries[i];
-            keys[i] = e.Spec is null ? -1 - e.Type : table!.NameGroup(e.Type);
+            int key = keys[i] = e.Spec is null ? -1 - e.Type : table!.NameGroup(e.Type);
+            int bit = key >= 0 ? key : 256 + (-1 - key);
+            if (bit >= 512) { small = false; continue; }
+            ref var word = ref seen[bit >> 6];
+            if ((word & 1UL << bit) != 0) return true;
+            word |= 1UL << bit;
         }
+        if (small) return false;
         if (_count > 64) return new HashSet<int>(keys.ToArray()).Count < _count;
         for (int i = 1; i < keys.Length; i++)
             if (keys[..i].Contains(keys[i])) return true;
