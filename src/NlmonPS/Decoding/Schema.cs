@@ -312,17 +312,30 @@ public sealed class StructSpec : List<FieldSpec>
         return null;
     }
 
+    // HasSecrets and RequiredLength are worked out on first use (a struct is filled by its collection initializer,
+    // after its constructor), behind a test small enough to inline: the check asks them of every header.
+
     /// <summary>Whether key material (a Secret field) is anywhere in it: only then must a check walk into it to zero it.</summary>
-    internal bool HasSecrets => _hasSecrets ??= this.Any(f => f.Kind == ValueKind.Secret || f.Struct is { HasSecrets: true });
-    private bool? _hasSecrets;
+    internal bool HasSecrets => _secrets != 0 ? _secrets == 2 : FindSecrets();
+    private byte _secrets;   // 0 not known yet, 1 none, 2 some
+
+    private bool FindSecrets()
+    {
+        bool any = this.Any(f => f.Kind == ValueKind.Secret || f.Struct is { HasSecrets: true });
+        _secrets = any ? (byte)2 : (byte)1;
+        return any;
+    }
 
     /// <summary>Whether two fields share a name (then a decoded struct lists that name once, with both values).</summary>
     internal bool HasRepeatedNames => _repeated ??= this.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1);
     private bool? _repeated;
 
     /// <summary>The length from which every field fits (a shorter buffer leaves some out, maybe a fault).</summary>
-    internal int RequiredLength => _required ??= this.Select(f => f.Offset + (f.Length > 0 ? f.Length : FieldLevels.SizeOf(f.Kind))).DefaultIfEmpty(0).Max();
-    private int? _required;
+    internal int RequiredLength => _required >= 0 ? _required : _required = FindRequiredLength();
+    private int _required = -1;
+
+    private int FindRequiredLength() =>
+        this.Select(f => f.Offset + (f.Length > 0 ? f.Length : FieldLevels.SizeOf(f.Kind))).DefaultIfEmpty(0).Max();
 }
 
 /// <summary>What a request does, which decides how the flags' high byte reads (GET, NEW, DEL).</summary>

@@ -51,7 +51,7 @@ public static class NetlinkMessageSplitter
             // Zero bytes after the last message are padding: iproute2 sends whole request structs (nlmsg_len covers
             // only their start), and the kernel stops at a zero nlmsg_len without complaint.
             // (A buffer of nothing but zeros is no padding: it is reported below as a zero nlmsg_len.)
-            if (offset > 0 && span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
+            if (offset > 0 && span[offset] == 0 && span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
             if (left < Nl.HeaderLength)
             {
                 into.Add(new RawMessage(offset, default, buffer[offset..],
