@@ -204,7 +204,62 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         return -1;
     }
 
-    private int IndexOf(string name, int start = 0) => IndexOf(new NameMatch(this, name), start);
+    private int IndexOf(string name, int start = 0) => start == 0 ? FirstIndexOf(new NameMatch(this, name), out _) : IndexOf(new NameMatch(this, name), start);
+
+    // Where each attribute type first occurs (-1: nowhere), for sets looked up by name: summaries ask about ten
+    // names of sets of dozens of attributes. Built on the first lookup; empty when a type is too big to index.
+    private short[]? _firstOfType;
+    private int _leadingStructFields;
+    private bool _typeRepeats;
+
+    /// <summary>
+    /// The first field a name matches: struct fields by name, attributes through the type index. <paramref name="only"/>
+    /// says no other field can have the name (one attribute type, not repeated in this set), so no scan for more.
+    /// </summary>
+    private int FirstIndexOf(in NameMatch match, out bool only)
+    {
+        only = false;
+        var entries = Entries;
+        if (!_lazy || _count < 8) return IndexOf(match, 0);
+        var first = _firstOfType ??= IndexTypes(entries);
+        if (first.Length == 0) return IndexOf(match, 0);
+        for (int i = 0; i < _leadingStructFields; i++)
+            if (string.Equals(entries[i].Spec!.Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
+        only = !_typeRepeats && match.Types.Length + (match.Unknown >= 0 ? 1 : 0) == 1;
+        int found = -1;
+        foreach (var type in match.Types)
+            if ((uint)type < (uint)first.Length && first[type] >= 0 && entries[first[type]].Spec is not null && (found < 0 || first[type] < found))
+                found = first[type];
+        if (match.Unknown >= 0 && (uint)match.Unknown < (uint)first.Length && first[match.Unknown] is var u and >= 0
+            && entries[u].Spec is null && (found < 0 || u < found))
+            found = u;
+        return found;
+    }
+
+    private short[] IndexTypes(FieldEntry[] entries)
+    {
+        int structFields = 0, max = -1;
+        if (_count > short.MaxValue) return Array.Empty<short>();
+        while (structFields < _count && entries[structFields].IsStructField) structFields++;
+        for (int i = structFields; i < _count; i++)
+        {
+            int type = entries[i].Type;
+            if (type < 0 || type >= 1024) return Array.Empty<short>();   // a struct field after attributes, or a huge type
+            max = Math.Max(max, type);
+        }
+        var first = new short[max + 1];
+        first.AsSpan().Fill(-1);
+        bool repeats = false;
+        for (int i = _count - 1; i >= structFields; i--)
+        {
+            ref var slot = ref first[entries[i].Type];
+            repeats |= slot >= 0;
+            slot = (short)i;
+        }
+        _leadingStructFields = structFields;
+        _typeRepeats = repeats;
+        return first;
+    }
 
     /// <summary>The value of a field by name (an array when it repeats), or null.</summary>
     public object? this[string name]
@@ -212,8 +267,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         get
         {
             var match = new NameMatch(this, name);
-            int first = IndexOf(match, 0);
+            int first = FirstIndexOf(match, out bool only);
             if (first < 0) return null;
+            if (only) return ValueAt(first);
             int next = IndexOf(match, first + 1);
             if (next < 0) return ValueAt(first);
             var all = new List<object?> { ValueAt(first) };

@@ -260,8 +260,8 @@ public sealed class AttributeTable
     {
         // Code looks names up with literals, the same string objects each time: a small cache by identity saves the
         // case-insensitive hash (summaries make about ten lookups a message).
-        var recent = _recentNames ??= new NameHit?[16];
-        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & 15;
+        var recent = _recentNames ??= new NameHit?[64];
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & 63;
         if (recent[slot] is { } hit && ReferenceEquals(hit.Name, name)) return hit.Types;
         var types = Names.TypesByName.TryGetValue(name, out var found) ? found : Array.Empty<int>();
         recent[slot] = new NameHit(name, types);
