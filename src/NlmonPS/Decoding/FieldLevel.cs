@@ -285,11 +285,7 @@ internal static class FieldLevels
                 case AttributeCheck.Step.None:
                     continue;
                 case AttributeCheck.Step.Fixed:
-                    if (a.PayloadLength < check.Size)
-                    {
-                        var kind = table[a.Type]!.Kind;
-                        first ??= $"attribute {table[a.Type]!.Name} at offset {start + a.Offset}: {AttributeDecoder.ScalarFault(kind, a.PayloadLength)}";
-                    }
+                    if (a.PayloadLength < check.Size) first ??= ShortValue(table[a.Type]!, start + a.Offset, a.PayloadLength);
                     continue;
                 case AttributeCheck.Step.PlainNest when depth < MaxDepth:
                 {
@@ -314,6 +310,11 @@ internal static class FieldLevels
         // The stream's own fault comes first: nothing after a bad length can be trusted.
         return fault ?? first;
     }
+
+    // Out of line: the check's loop runs for every attribute, this text for almost none.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string ShortValue(AttributeSpec spec, int offset, int length) =>
+        $"attribute {spec.Name} at offset {offset}: {AttributeDecoder.ScalarFault(spec.Kind, length)}";
 
     /// <summary>How an attribute of a known description decodes.</summary>
     public static EntryMode ModeOf(AttributeSpec spec, int depth) => spec.Kind switch

@@ -74,11 +74,12 @@ public sealed class NetlinkMessage
     internal void SetHeader(NetlinkFields header) => _header = header;
 
     /// <summary>The attribute set a request carries instead of the reply's, where they differ.</summary>
-    internal AttributeTable? ForDirection(AttributeTable? table)
-    {
-        if (Direction != NetlinkDirection.ToKernel || table is null) return table;
-        return (Kind == MessageKind.Get ? table.GetRequests : null) ?? table.Requests ?? table;
-    }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal AttributeTable? ForDirection(AttributeTable? table) =>
+        Direction != NetlinkDirection.ToKernel || table is null ? table : RequestTable(table);
+
+    private AttributeTable RequestTable(AttributeTable table) =>
+        (Kind == MessageKind.Get ? table.GetRequests : null) ?? table.Requests ?? table;
 
     /// <summary>The payload of the first top-level attribute of a type, read from the bytes without decoding the set.</summary>
     internal bool TryTopAttribute(ushort type, out ReadOnlySpan<byte> payload)
