@@ -221,7 +221,8 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         only = false;
         var entries = Entries;
         if (!_lazy || _count < 8) return IndexOf(match, 0);
-        var first = _firstOfType ??= IndexTypes(entries);
+        var first = Volatile.Read(ref _firstOfType);
+        if (first is null) Volatile.Write(ref _firstOfType, first = IndexTypes(entries));   // after the two fields it sets
         if (first.Length == 0) return IndexOf(match, 0);
         for (int i = 0; i < _leadingStructFields; i++)
             if (string.Equals(entries[i].Spec!.Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Decoding;
@@ -57,9 +58,9 @@ public sealed class NetlinkMessage
     }
     private NetlinkFields? _attributes;
 
-    // The message is the scope its fields decode in, later, when read: the decoder leaves here where the family
-    // header (one or two structs after the netlink header) and the attributes are, and what they were checked to
-    // hold. Plain fields, set once by the decoder; the sets are made on first read.
+    // The message is the scope its fields decode in, later, when read: its header structs and attribute set come
+    // from the layout its schema resolved; the decoder leaves here where the attributes are and what the check of
+    // each found (plain fields, set once). The sets are made on first read.
     internal StructSpec? HeaderStruct => Resolved is { } r ? r.PreHeader ?? r.Spec.Header : null;
     internal StructSpec? HeaderStruct2 => Resolved?.PreHeader is null ? null : Resolved.Spec.Header;
     internal string? HeaderFault;
@@ -74,7 +75,7 @@ public sealed class NetlinkMessage
     internal void SetHeader(NetlinkFields header) => _header = header;
 
     /// <summary>The attribute set a request carries instead of the reply's, where they differ.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal AttributeTable? ForDirection(AttributeTable? table) =>
         Direction != NetlinkDirection.ToKernel || table is null ? table : RequestTable(table);
 
@@ -88,6 +89,7 @@ public sealed class NetlinkMessage
         return AttributesLength >= 0
             && AttributeWalker.TryFind(Bytes.AsSpan(AttributesStart, AttributesLength), type, ByteOrder, out payload);
     }
+
     /// <summary>
     /// The value of a top-level attribute holding a number or string, as <see cref="Attributes"/> would give it, read
     /// without walking the set (observers that learn from every message of a type); null when absent or not a scalar.

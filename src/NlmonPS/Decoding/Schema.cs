@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Decoding;
@@ -70,7 +71,6 @@ public sealed class FlagTable : List<KeyValuePair<ulong, string>>
     }
 }
 
-/// <summary>The description of one attribute type within a set.</summary>
 /// <summary>
 /// What an attribute and a struct field have in common: a name, how the value reads, the tables that name its
 /// numbers. One base, so reading a decoded value needs no test of which of the two described it.
@@ -83,6 +83,7 @@ public abstract record ValueSpec(string Name, ValueKind Kind)
     public bool NetworkOrder { get; init; }
 }
 
+/// <summary>The description of one attribute type within a set.</summary>
 public sealed record AttributeSpec(string Name, ValueKind Kind) : ValueSpec(Name, Kind)
 {
     /// <summary>The set a Nested/NestedArray attribute holds; with per-kind sets, the set used when no kind matches.
@@ -231,7 +232,7 @@ public sealed class AttributeTable
     // message asks for every attribute).
     private AttributeCheck[] _checks = new AttributeCheck[8];
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal AttributeCheck CheckOf(int type) => (uint)type < (uint)_checks.Length ? _checks[type] : AttributeCheck.None;
 
     // Lookups by name for decoded sets (built on first use, dropped when the table changes).
@@ -261,7 +262,7 @@ public sealed class AttributeTable
         // Code looks names up with literals, the same string objects each time: a small cache by identity saves the
         // case-insensitive hash (summaries make about ten lookups a message).
         var recent = _recentNames ??= new NameHit?[64];
-        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & 63;
+        int slot = RuntimeHelpers.GetHashCode(name) & 63;
         if (recent[slot] is { } hit && ReferenceEquals(hit.Name, name)) return hit.Types;
         var types = Names.TypesByName.TryGetValue(name, out var found) ? found : Array.Empty<int>();
         recent[slot] = new NameHit(name, types);

@@ -221,6 +221,24 @@ public class GenericTests
     }
 
     [Fact]
+    public void AFamilyIdLearnedMidStreamRenamesMessagesAlreadyResolvedUnderItsNumber()
+    {
+        // Resolutions are cached per stream by family id: an id learned after its messages were first seen must
+        // name the ones that follow, and one taught anew (a family reloaded under another id) must move with it.
+        var decoder = new NetlinkDecoder();
+        NetlinkMessage One(byte[] bytes) => Assert.Single(decoder.Decode(new NetlinkRecord(bytes, NetlinkProtocol.Generic)));
+        byte[] Alert(ushort type) => new MessageBuilder(type, 0).AddBytes(new byte[] { 2, 1, 0, 0 }).ToArray();   // NET_DM_CMD_CONFIG
+        byte[] NewFamily(ushort id, string name) => new MessageBuilder(16, 0)
+            .AddBytes(new byte[] { 1, 2, 0, 0 }).AddU16(1, id).AddString(2, name).ToArray();   // CTRL_CMD_NEWFAMILY
+        Assert.Equal("genl(40)", One(Alert(40)).TypeName);
+        Assert.Equal("NET_DM", One(NewFamily(40, "NET_DM")).Attributes["family_name"]);
+        var named = One(Alert(40));
+        Assert.Equal(("NET_DM", "NET_DM_CMD_CONFIG"), (named.Family, named.Command));
+        One(NewFamily(40, "TASKSTATS"));
+        Assert.Equal("TASKSTATS", One(Alert(40)).Family);
+    }
+
+    [Fact]
     public void MutatedFixturesNeverThrow()
     {
         // Every fixture of the families these tests own, each record damaged many ways: bytes flipped, lengths
