@@ -207,14 +207,6 @@ internal static class FieldLevels
 {
     public const int MaxDepth = 32;
 
-    /// <summary>The entries of a level, in order, and the level's own fault.</summary>
-    public static string? Walk(in FieldLevel level, List<FieldEntry> into)
-    {
-        var cursor = new LevelCursor(level);
-        while (cursor.Next(out var e)) into.Add(e);
-        return cursor.Fault;
-    }
-
     // The walk's scratch, reused by every set a thread lists.
     [ThreadStatic] private static FieldEntry[]? t_scratch;
 
@@ -406,7 +398,7 @@ internal static class FieldLevels
         if (spec.NestedByKind is not null || spec.StructByKind is not null)
         {
             var siblings = message.Bytes.AsSpan(parent.Start + parent.AfterStruct, parent.Length - parent.AfterStruct);
-            var kind = spec.HeaderSelector is not null ? HeaderFieldName(message, spec.HeaderSelector)
+            var kind = spec.HeaderSelector is not null ? NetlinkFields.Format(message.HeaderScalar(spec.HeaderSelector))
                 : spec.SelectorEnum is not null ? SiblingNumberName(siblings, spec.SelectorAttribute, spec.SelectorEnum, message.ByteOrder)
                 : SiblingKind(siblings, spec, message.ByteOrder);
             var (perKindStruct, perKind) = kind is null ? default : spec.ForKind(kind);
@@ -491,23 +483,6 @@ internal static class FieldLevels
     private static string? SiblingKind(ReadOnlySpan<byte> stream, AttributeSpec spec, ByteOrder order) =>
         AttributeWalker.TryFind(stream, spec.SelectorAttribute, order, out var payload) ? spec.KindNamed(payload) : null;
 
-    /// <summary>
-    /// A family-header field as its value reads (an enum name, formatted), for selectors. A named number is read
-    /// straight from the bytes; anything else takes the header's own decode.
-    /// </summary>
-    private static string HeaderFieldName(NetlinkMessage message, string field)
-    {
-        if (message.HeaderStruct2 is null && message.HeaderStruct?.FieldNamed(field) is
-            { Enum: { } names, Kind: ValueKind.U8 or ValueKind.U16 or ValueKind.U32 } f
-            && Nl.HeaderLength + f.Offset + SizeOf(f.Kind) <= message.Bytes.Length)
-        {
-            var p = message.Bytes.AsSpan(Nl.HeaderLength + f.Offset, SizeOf(f.Kind));
-            var order = f.NetworkOrder ? ByteOrder.BigEndian : message.ByteOrder;
-            ulong v = f.Kind switch { ValueKind.U8 => p[0], ValueKind.U16 => Endian.U16(p, order), _ => Endian.U32(p, order) };
-            if (names.TryGetValue(v, out var name)) return name;
-        }
-        return NetlinkFields.Format(message.Header[field]);
-    }
 
     /// <summary>A numeric selector (u8, u16 or u32 by length) by its name in <paramref name="names"/>.</summary>
     private static string? SiblingNumberName(ReadOnlySpan<byte> stream, ushort type, EnumTable names, ByteOrder order)

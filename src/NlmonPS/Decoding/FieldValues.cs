@@ -27,9 +27,8 @@ internal static class FieldValues
             case EntryMode.NestedArray:
             {
                 var spec = (AttributeSpec)e.Spec!;
-                var items = new List<FieldEntry>();
-                FieldLevels.Walk(FieldLevel.Attributes(message, null, e.ValueStart, e.ValueLength, level.Depth), items);
-                var array = new NetlinkFields[items.Count];
+                var items = FieldLevels.Entries(FieldLevel.Attributes(message, null, e.ValueStart, e.ValueLength, level.Depth));
+                var array = new NetlinkFields[items.Length];
                 for (int i = 0; i < array.Length; i++) array[i] = new NetlinkFields(FieldLevels.ArrayItem(level, spec, items[i]));
                 return array;
             }

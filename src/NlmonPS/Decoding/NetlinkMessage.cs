@@ -111,6 +111,23 @@ public sealed class NetlinkMessage
         return null;
     }
 
+    /// <summary>
+    /// The value of a family-header field, as <see cref="Header"/> would give it: a number (or its name) read straight
+    /// from the bytes when the header is one struct, else through the header's own decode. For selectors and
+    /// observers, which ask it of every message of a kind.
+    /// </summary>
+    internal object? HeaderScalar(string field)
+    {
+        if (HeaderStruct2 is null && HeaderStruct?.FieldNamed(field) is
+                { Kind: ValueKind.U8 or ValueKind.U16 or ValueKind.U32 or ValueKind.U64 or ValueKind.S32 } f
+            && Nl.HeaderLength + f.Offset + FieldLevels.SizeOf(f.Kind) <= Bytes.Length)
+        {
+            var p = Bytes.AsSpan(Nl.HeaderLength + f.Offset, FieldLevels.SizeOf(f.Kind));
+            return AttributeDecoder.DecodeScalar(f.Kind, p, f.NetworkOrder ? ByteOrder.BigEndian : ByteOrder, f.Enum, f.Flags);
+        }
+        return Header[field];
+    }
+
     /// <summary>Set by a protocol that tells replies from notifications by the request they answer (nfnetlink GETs).</summary>
     internal bool AnswersRequest { get; set; }
     /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>

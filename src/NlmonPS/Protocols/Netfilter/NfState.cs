@@ -62,7 +62,7 @@ internal sealed class NfState
     public void LearnSet(NetlinkMessage m)
     {
         if (m.TopScalar(NFTA_SET_KEY_LEN) is not uint keyLen) return;
-        var family = m.Bytes.Length > Nl.HeaderLength && NfEnums.NfProto.TryGetValue(m.Bytes[Nl.HeaderLength], out var name) ? name : null;
+        var family = m.HeaderScalar("family") as string;
         var info = new NftSetInfo(m.TopScalar(NFTA_SET_KEY_TYPE) as string, keyLen, m.TopScalar(NFTA_SET_DATA_TYPE) as string,
             m.TopScalar(NFTA_SET_FLAGS) as string[] ?? Array.Empty<string>());
         lock (_sets) _sets[(family, m.TopScalar(NFTA_SET_TABLE) as string, m.TopScalar(NFTA_SET_NAME) as string)] = info;

@@ -1,5 +1,4 @@
 using NlmonPS.Decoding;
-using NlmonPS.Protocols.Xfrm;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Protocols.SockDiag;
@@ -95,12 +94,10 @@ public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         if (message.Direction != NetlinkDirection.ToKernel || message.Type is not (ByFamily or Destroy)) return;
-        // From the bytes (every such request passes here): inet_diag_req_v2's family and protocol, and the
-        // INET_DIAG_REQ_PROTOCOL attribute that overrides the protocol (for protocols above 255).
-        var header = message.Bytes.AsSpan(Nl.HeaderLength);
-        if (header.Length < 2 || header[0] is not (AfInet or AfInet6)) return;
-        var protocol = message.TopScalar(INET_DIAG_REQ_PROTOCOL)
-            ?? (XfrmEnums.IpProtocol.TryGetValue(header[1], out var name) ? name : header[1]);
+        // Read without decoding the sets (every such request passes here): the INET_DIAG_REQ_PROTOCOL attribute,
+        // which overrides inet_diag_req_v2's protocol (for protocols above 255), and the family.
+        var protocol = message.TopScalar(INET_DIAG_REQ_PROTOCOL) ?? message.HeaderScalar("protocol");
+        if (protocol is null || message.HeaderScalar("family") is not ("inet" or "inet6")) return;
         var seqs = context.StateFor<RequestProtocols>(Protocol);
         lock (seqs)
         {
