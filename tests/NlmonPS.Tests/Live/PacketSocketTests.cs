@@ -9,6 +9,14 @@ namespace NlmonPS.Tests.Live;
 /// <summary>The AF_PACKET capture socket on loopback in a private namespace: frames, timestamps, the BPF filter, statistics.</summary>
 public sealed class PacketSocketTests
 {
+    /// <summary>Brings up lo in the test's private namespace and gives its index (every test captures on it).</summary>
+    private static int UpLoopback()
+    {
+        PrivateNetns.Sh("ip link set lo up");
+        using var links = new Links();
+        return links.Get("lo")!.Index;
+    }
+
     private static void Send(int port)
     {
         using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -18,17 +26,15 @@ public sealed class PacketSocketTests
     [Fact]
     public void ReadsFramesWithKernelTimestamps() => PrivateNetns.Run(() =>
     {
-        PrivateNetns.Sh("ip link set lo up");
-        using var links = new Links();
-        var lo = links.Get("lo")!;
-        using var socket = new NlmonPacketSocket(lo.Index, null, 1 << 16);
+        int lo = UpLoopback();
+        using var socket = new NlmonPacketSocket(lo, null, 1 << 16);
         Assert.True(socket.BufferSize >= 1 << 16);
         var before = DateTimeOffset.UtcNow;
         Send(9);
         var buffer = new byte[4096];
         Assert.True(socket.Receive(buffer, 5000, out var info), "a frame arrives");
         Assert.Equal(0x0800, info.Protocol);                 // ETH_P_IP: skb->protocol, as nlmon sets it to the netlink protocol
-        Assert.Equal(lo.Index, info.IfIndex);
+        Assert.Equal(lo, info.IfIndex);
         Assert.True(info.Length > 20 + 8);
         Assert.InRange(info.Timestamp, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
         Assert.True(socket.ReadStatistics().Packets >= 1);
@@ -37,11 +43,9 @@ public sealed class PacketSocketTests
     [Fact]
     public void TheFilterDropsInTheKernel() => PrivateNetns.Run(() =>
     {
-        PrivateNetns.Sh("ip link set lo up");
-        using var links = new Links();
-        var lo = links.Get("lo")!;
+        int lo = UpLoopback();
         // Only netlink protocol 0 (Route) passes; loopback frames carry 0x0800, so none does.
-        using var socket = new NlmonPacketSocket(lo.Index, NlmonBpf.Build(new[] { NetlinkProtocol.Route }), 1 << 16);
+        using var socket = new NlmonPacketSocket(lo, NlmonBpf.Build(new[] { NetlinkProtocol.Route }), 1 << 16);
         Send(9);
         Assert.False(socket.Receive(new byte[4096], 500, out _));
         Assert.Equal(0ul, socket.ReadStatistics().Packets);
@@ -50,10 +54,8 @@ public sealed class PacketSocketTests
     [Fact]
     public void TheRingHoldsABurstUntilItIsRead() => PrivateNetns.Run(() =>
     {
-        PrivateNetns.Sh("ip link set lo up");
-        using var links = new Links();
-        var lo = links.Get("lo")!;
-        using var socket = new NlmonPacketSocket(lo.Index, null, 4 << 20);
+        int lo = UpLoopback();
+        using var socket = new NlmonPacketSocket(lo, null, 4 << 20);
         Assert.Equal(4 << 20, socket.BufferSize);
         Assert.Equal((NlmonPacketSocket.MaxBlockSize, 16), (socket.BlockSize, socket.BlockCount));
         // 2000 datagrams to a bound port (no ICMP): 4000 frames (out and in) of ~140 bytes of ring each, all
@@ -85,11 +87,9 @@ public sealed class PacketSocketTests
     [Fact]
     public void AFullRingDropsAndCountsEveryDrop() => PrivateNetns.Run(() =>
     {
-        PrivateNetns.Sh("ip link set lo up");
-        using var links = new Links();
-        var lo = links.Get("lo")!;
+        int lo = UpLoopback();
         // One page: a handful of frames fit; the rest are dropped while nothing reads.
-        using var socket = new NlmonPacketSocket(lo.Index, null, 1);
+        using var socket = new NlmonPacketSocket(lo, null, 1);
         Assert.Equal((Environment.SystemPageSize, 1), (socket.BlockSize, socket.BlockCount));
         const int count = 200;
         for (int i = 0; i < count; i++) Send(9);
@@ -112,9 +112,7 @@ public sealed class PacketSocketTests
     [Fact]
     public void TruncatedFramesSayHowLongTheyWere() => PrivateNetns.Run(() =>
     {
-        PrivateNetns.Sh("ip link set lo up");
-        using var links = new Links();
-        using var socket = new NlmonPacketSocket(links.Get("lo")!.Index, null, 1 << 16);
+        using var socket = new NlmonPacketSocket(UpLoopback(), null, 1 << 16);
         Send(9);
         Assert.True(socket.Receive(new byte[16], 5000, out var info));
         Assert.Equal(16, info.Length);
