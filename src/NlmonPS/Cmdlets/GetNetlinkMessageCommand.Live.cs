@@ -17,6 +17,7 @@ public sealed partial class GetNetlinkMessageCommand
 
     [Parameter(ParameterSetName = LiveSet)]
     [Alias("Interface", "Device")]
+    [ArgumentCompleter(typeof(NlmonDeviceCompleter))]
     [ValidateNotNullOrEmpty]
     public string? InterfaceName { get; set; }
 
@@ -30,6 +31,7 @@ public sealed partial class GetNetlinkMessageCommand
 
     [Parameter(ParameterSetName = LiveSet)]
     [Alias("Netns")]
+    [ArgumentCompleter(typeof(NetNamespaceCompleter))]
     [ValidateNotNullOrEmpty]
     public string? NetNamespace { get; set; }
 
@@ -40,7 +42,7 @@ public sealed partial class GetNetlinkMessageCommand
 
     private void CaptureLive()
     {
-        if (Protocol is { Length: > 0 } && Protocol.Where(p => !NetlinkProtocols.IsSeenByNlmon(p)).ToArray() is { Length: > 0 } wrong)
+        if (_protocols is { Length: > 0 } && _protocols.Where(p => !NetlinkProtocols.IsSeenByNlmon(p)).ToArray() is { Length: > 0 } wrong)
             ThrowTerminatingError(NlmonErrorRecords.ProtocolNotCaptured(wrong));
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) && Duration <= TimeSpan.Zero)
             ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), Duration, "-Duration must be longer than zero."),
@@ -52,7 +54,7 @@ public sealed partial class GetNetlinkMessageCommand
             var options = new LiveCaptureOptions
             {
                 InterfaceName = InterfaceName,
-                Protocols = Protocol,
+                Protocols = _protocols,
                 BufferSize = BufferSize,
                 NetNamespacePath = NlmonDeviceClients.ResolveNamespace(NetNamespace),
             };

@@ -28,8 +28,15 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Protocol names ("Route", "SOCK_DIAG", "NETLINK_GENERIC") or numbers. Text rather than the enum so completion
+    /// can offer only what nlmon passes when capturing live (PowerShell completes an enum parameter with every value).
+    /// </summary>
     [Parameter]
-    public NetlinkProtocol[]? Protocol { get; set; }
+    [ArgumentCompleter(typeof(NetlinkProtocolCompleter))]
+    public string[]? Protocol { get; set; }
+
+    private NetlinkProtocol[]? _protocols;
 
     [Parameter]
     [SupportsWildcards]
@@ -55,7 +62,11 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
-        _filter = new MessageFilter(Protocol, MessageType, Count);
+        _protocols = NetlinkProtocolNames.Parse(Protocol, out var badProtocol);
+        if (badProtocol is not null) ThrowTerminatingError(badProtocol);
+        if (MessageTypeNames.Check(MessageType, _protocols, GenericFamily?.Values.Cast<object?>().Select(v => v?.ToString() ?? "")) is { } unknown)
+            ThrowTerminatingError(unknown);
+        _filter = new MessageFilter(_protocols, MessageType, Count);
         _options = new DecodeOptions
         {
             RevealSecrets = RevealSecrets,

@@ -11,11 +11,13 @@ public sealed class GetNlmonDeviceCommand : PSCmdlet, IDisposable
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NlmonDeviceCompleter))]
     public string[]? Name { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Netns")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetNamespaceCompleter))]
     public string? NetNamespace { get; set; }
 
     private readonly NlmonDeviceClients _clients = new();

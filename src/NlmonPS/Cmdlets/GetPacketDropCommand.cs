@@ -49,6 +49,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [Alias("Interface")]
+    [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[]? InterfaceName { get; set; }
 
     /// <summary>Only drops at these locations: the function ("__udp4_lib_rcv") or the whole location (wildcards).</summary>
@@ -62,16 +63,19 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DropReasonCompleter))]
     public string[]? Reason { get; set; }
 
     /// <summary>Only packets of these protocols: EtherType names or numbers (IPv4, IPv6, ARP, 0x88cc) or transports (TCP, UDP, ICMP, ICMPv6).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PacketProtocolCompleter))]
     public string[]? Protocol { get; set; }
 
     /// <summary>The network namespace whose device names are used (ip netns name or a path).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetNamespaceCompleter))]
     public string? NetNamespace { get; set; }
 
     private volatile bool _stopping;
@@ -85,6 +89,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) && Duration <= TimeSpan.Zero)
             ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), Duration, "-Duration must be positive."),
                 "DropMonitorInvalidDuration", ErrorCategory.InvalidArgument, Duration));
+        CheckReasons();
         var filter = BuildFilter();
         var mode = MyInvocation.BoundParameters.ContainsKey(nameof(Mode)) ? Mode : (DropAlertMode?)null;
         if (mode == DropAlertMode.Summary) RefuseSummaryFilters(filter);
@@ -123,6 +128,30 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         finally
         {
             Finish();
+        }
+    }
+
+    /// <summary>
+    /// A -Reason that matches no reason the kernel knows would filter out every drop: an error naming the nearest
+    /// reasons. Where the running kernel's list cannot be read (no tracefs), the module's list may be older than the
+    /// kernel, so only a warning.
+    /// </summary>
+    private void CheckReasons()
+    {
+        if (Reason is null) return;
+        var known = DropReasons.Known(out bool fromKernel);
+        foreach (var reason in Reason)
+        {
+            var pattern = WildcardPattern.Get(reason, WildcardOptions.IgnoreCase);
+            if (known.Any(pattern.IsMatch)) continue;
+            var text = $"-Reason '{reason}' matches no drop reason {(fromKernel ? "this kernel reports" : "NlmonPS knows (this kernel's own list is in tracefs, readable by root)")}." +
+                NameSuggestions.DidYouMean(NameSuggestions.Closest(reason.Replace("*", "").Replace("?", ""), known)) + " Press Tab after -Reason for the list.";
+            if (!fromKernel)
+            {
+                WriteWarning(text);
+                continue;
+            }
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(text), "DropMonitorUnknownReason", ErrorCategory.InvalidArgument, reason));
         }
     }
 

@@ -15,12 +15,14 @@ public sealed class GetPortMirrorCommand : PSCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[]? Source { get; set; }
 
     /// <summary>Only mirrors that copy to one of these devices (wildcards allowed).</summary>
     [Parameter(Position = 1)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[]? Destination { get; set; }
 
     protected override void ProcessRecord()

@@ -16,6 +16,7 @@ public sealed class NewNlmonDeviceCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     [ValidateLength(1, 15)]
     [ValidatePattern(@"^[^/:\s]+$")]
+    [ArgumentCompleter(typeof(NlmonDeviceCompleter))]
     public string[] Name { get; set; } = { "nlmon0" };
 
     [Parameter]
@@ -25,6 +26,7 @@ public sealed class NewNlmonDeviceCommand : PSCmdlet, IDisposable
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Netns")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetNamespaceCompleter))]
     public string? NetNamespace { get; set; }
 
     [Parameter]

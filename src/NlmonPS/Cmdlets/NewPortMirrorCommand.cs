@@ -16,12 +16,14 @@ public sealed class NewPortMirrorCommand : PSCmdlet, IDisposable
     /// <summary>The device whose frames are copied.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string Source { get; set; } = "";
 
     /// <summary>The devices the copies are sent out of.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [Alias("Destinations")]
+    [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[] Destination { get; set; } = Array.Empty<string>();
 
     /// <summary>Frames received (Ingress), sent (Egress) or both (the default).</summary>

@@ -61,7 +61,8 @@ internal static class NlmonErrorRecords
 
     public static ErrorRecord ProtocolNotCaptured(IEnumerable<NetlinkProtocol> wrong) => new(
         new ArgumentException($"nlmon never passes {string.Join(", ", wrong)} messages: the kernel's netlink tap only sees " +
-            $"{string.Join(", ", NetlinkProtocols.SeenByNlmon)}. Use Trace-NetlinkCommand to see the other protocols of one command."),
+            $"{string.Join(", ", NetlinkProtocols.SeenByNlmon)}.{NameSuggestions.DidYouMean(wrong.SelectMany(w => NameSuggestions.Closest(w.ToString(), NetlinkProtocols.SeenByNlmon.Select(p => p.ToString()), 1)).ToList())}" +
+            " Use Trace-NetlinkCommand to see the other protocols of one command."),
         "NlmonProtocolNotCaptured", ErrorCategory.InvalidArgument, wrong.ToArray());
 
     public static ErrorRecord NotFound(string name, string ns) => new(

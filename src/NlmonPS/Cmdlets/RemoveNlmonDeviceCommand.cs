@@ -11,11 +11,13 @@ public sealed class RemoveNlmonDeviceCommand : PSCmdlet, IDisposable
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NlmonDeviceCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Netns")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetNamespaceCompleter))]
     public string? NetNamespace { get; set; }
 
     private readonly NlmonDeviceClients _clients = new();

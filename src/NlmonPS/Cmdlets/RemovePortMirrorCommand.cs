@@ -24,12 +24,14 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[] Source { get; set; } = Array.Empty<string>();
 
     /// <summary>With -Source: only the mirrors that copy to one of these devices (wildcards allowed).</summary>
     [Parameter(Position = 1, ParameterSetName = SourceSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[]? Destination { get; set; }
 
     /// <summary>Write each removed mirror to the pipeline.</summary>

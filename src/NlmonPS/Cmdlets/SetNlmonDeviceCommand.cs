@@ -10,6 +10,7 @@ public sealed class SetNlmonDeviceCommand : PSCmdlet, IDisposable
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NlmonDeviceCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     [Parameter]
@@ -22,6 +23,7 @@ public sealed class SetNlmonDeviceCommand : PSCmdlet, IDisposable
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Netns")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetNamespaceCompleter))]
     public string? NetNamespace { get; set; }
 
     [Parameter]

@@ -81,6 +81,8 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) && Duration <= TimeSpan.Zero)
             ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), Duration, "-Duration must be longer than zero."),
                 "TraceInvalidDuration", ErrorCategory.InvalidArgument, Duration));
+        if (MessageTypeNames.Check(MessageType, Protocol, GenericFamily?.Values.Cast<object?>().Select(v => v?.ToString() ?? "")) is { } unknown)
+            ThrowTerminatingError(unknown);
         _filter = new MessageFilter(Protocol, MessageType, Count);
         _decoder = new NetlinkDecoder(new DecodeOptions
         {

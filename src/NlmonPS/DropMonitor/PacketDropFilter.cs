@@ -12,6 +12,9 @@ public sealed class PacketDropFilter
 {
     private static readonly string[] Transports = { "TCP", "UDP", "ICMP", "ICMPv6", "IGMP", "GRE", "SCTP", "ARP" };
 
+    /// <summary>The transports -Protocol accepts by name (completion offers them).</summary>
+    public static IReadOnlyList<string> TransportNames => Transports;
+
     private readonly WildcardPattern[]? _interfaces;
     private readonly WildcardPattern[]? _symbols;
     private readonly WildcardPattern[]? _reasons;

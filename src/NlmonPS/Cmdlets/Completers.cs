@@ -1,0 +1,141 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Text.RegularExpressions;
+using NlmonPS.DropMonitoring;
+using NlmonPS.Kernel;
+using NlmonPS.Wire;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>
+/// The argument completers: values from the live system where it has the answer (links, nlmon devices, named
+/// namespaces, drop reasons), from the module's tables otherwise. Tab must never fail or hang: every completer
+/// returns nothing rather than throw, and asks the kernel at most one netlink dump.
+/// </summary>
+public abstract class CompleterBase : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IEnumerable<string> values;
+        try
+        {
+            values = Values(commandName, fakeBoundParameters ?? new Hashtable()).ToList();
+        }
+        catch (Exception)
+        {
+            // Anything the system refuses (no permission, no such namespace, no tracefs...) means no suggestions,
+            // never an error on the user's prompt.
+            return Array.Empty<CompletionResult>();
+        }
+        return Complete(values, wordToComplete, IgnoreCase);
+    }
+
+    /// <summary>Names compared in any case (protocols, message types), or exactly (device names are case-sensitive).</summary>
+    protected virtual bool IgnoreCase => true;
+
+    protected abstract IEnumerable<string> Values(string commandName, IDictionary boundParameters);
+
+    internal static IEnumerable<CompletionResult> Complete(IEnumerable<string> values, string? wordToComplete, bool ignoreCase = true)
+    {
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        var pattern = new WildcardPattern(WildcardPattern.Escape(word) + "*", ignoreCase ? WildcardOptions.IgnoreCase : WildcardOptions.None);
+        return values.Where(v => pattern.IsMatch(v)).Select(v => new CompletionResult(Quote(v), v, CompletionResultType.ParameterValue, v)).ToList();
+    }
+
+    /// <summary>A value as it must be typed: in single quotes when it holds anything PowerShell would read as syntax.</summary>
+    internal static string Quote(string value) =>
+        PlainWord.IsMatch(value) ? value : "'" + value.Replace("'", "''") + "'";
+
+    private static readonly Regex PlainWord = new(@"^[\w.:@+\-/]+$", RegexOptions.CultureInvariant);
+
+    /// <summary>A bound parameter's value as text (the first when several are given), or null.</summary>
+    internal static string? Bound(IDictionary parameters, string name)
+    {
+        if (!parameters.Contains(name)) return null;
+        var value = parameters[name] is PSObject p ? p.BaseObject : parameters[name];
+        return value switch
+        {
+            null => null,
+            string s => s,
+            IEnumerable e => e.Cast<object?>().Select(o => o?.ToString()).FirstOrDefault(),
+            _ => value.ToString(),
+        };
+    }
+
+    /// <summary>The links of the namespace -NetNamespace names (this one without it).</summary>
+    internal static List<LinkInfo> LinksOf(IDictionary parameters)
+    {
+        var ns = Bound(parameters, "NetNamespace");
+        var path = string.IsNullOrEmpty(ns) ? null : NlmonDeviceClients.ResolveNamespace(ns);
+        return NlmonNetns.Run(path, () =>
+        {
+            using var links = new Links();
+            return links.List();
+        });
+    }
+}
+
+/// <summary>Network devices of the namespace (-InterfaceName of Get-PacketDrop, -Source and -Destination of the mirror cmdlets).</summary>
+public sealed class LinkNameCompleter : CompleterBase
+{
+    protected override bool IgnoreCase => false;
+    protected override IEnumerable<string> Values(string commandName, IDictionary boundParameters) =>
+        LinksOf(boundParameters).OrderBy(l => l.Index).Select(l => l.Name);
+}
+
+/// <summary>
+/// nlmon devices of the namespace (-Name of Get/Set/Remove-NlmonDevice, -InterfaceName of Get-NetlinkMessage);
+/// for New-NlmonDevice, the first free name nlmonN.
+/// </summary>
+public sealed class NlmonDeviceCompleter : CompleterBase
+{
+    protected override bool IgnoreCase => false;
+    protected override IEnumerable<string> Values(string commandName, IDictionary boundParameters)
+    {
+        var links = LinksOf(boundParameters);
+        if (string.Equals(commandName, "New-NlmonDevice", StringComparison.OrdinalIgnoreCase))
+        {
+            var taken = links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+            return new[] { Enumerable.Range(0, 1024).Select(i => $"nlmon{i}").First(n => !taken.Contains(n)) };
+        }
+        return links.Where(l => l.Kind == NlmonDevices.Kind).OrderBy(l => l.Index).Select(l => l.Name);
+    }
+}
+
+/// <summary>Named network namespaces (/run/netns, as `ip netns list` shows them).</summary>
+public sealed class NetNamespaceCompleter : CompleterBase
+{
+    protected override bool IgnoreCase => false;
+    protected override IEnumerable<string> Values(string commandName, IDictionary boundParameters) =>
+        NlmonNetns.Named().Select(n => n.Name).OrderBy(n => n, StringComparer.Ordinal);
+}
+
+/// <summary>Drop reasons of the running kernel (kfree_skb tracepoint), else the module's list.</summary>
+public sealed class DropReasonCompleter : CompleterBase
+{
+    protected override IEnumerable<string> Values(string commandName, IDictionary boundParameters) =>
+        DropReasons.Known(out _).OrderBy(n => n, StringComparer.Ordinal);
+}
+
+/// <summary>Get-PacketDrop -Protocol: transports, then EtherType names.</summary>
+public sealed class PacketProtocolCompleter : CompleterBase
+{
+    protected override IEnumerable<string> Values(string commandName, IDictionary boundParameters) =>
+        PacketDropFilter.TransportNames.Concat(EtherTypeNames.KnownNames).Distinct(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// -Protocol of the message cmdlets: where it filters a live nlmon capture (Get-NetlinkMessage without -Path),
+/// only the eight protocols nlmon passes; for files and traces, which can hold any protocol, all of them.
+/// </summary>
+public sealed class NetlinkProtocolCompleter : CompleterBase
+{
+    protected override IEnumerable<string> Values(string commandName, IDictionary boundParameters)
+    {
+        bool capture = string.Equals(commandName, "Get-NetlinkMessage", StringComparison.OrdinalIgnoreCase)
+            && !boundParameters.Contains("Path") && !boundParameters.Contains("LiteralPath") && !boundParameters.Contains("PSPath");
+        return (capture ? NetlinkProtocols.SeenByNlmon : Enum.GetValues<NetlinkProtocol>()).Select(p => p.ToString()).Distinct();
+    }
+}
