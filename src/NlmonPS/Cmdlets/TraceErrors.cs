@@ -71,6 +71,12 @@ internal static class TraceErrors
         _ => ErrorCategory.InvalidOperation,
     };
 
+    public static ErrorRecord HostOutputInRemoteSession(string? commandLine) => new(
+        new PSInvalidOperationException("-CommandOutput Host would write the traced command's output to this session's own standard output, " +
+            "which in a remote session is the remoting channel (the session would break). Use -CommandOutput Stream (the default: the lines " +
+            "come back in the Information stream) or None."),
+        "TraceCommandOutputHostInRemoteSession", ErrorCategory.InvalidOperation, commandLine);
+
     public static ErrorRecord InvalidScriptBlock(NativeCommandLineException e, ScriptBlock block) =>
         new(new ArgumentException(e.Message, e), NotACommandLine, ErrorCategory.InvalidArgument, block);
 

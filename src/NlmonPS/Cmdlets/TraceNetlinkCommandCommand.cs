@@ -68,6 +68,15 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter RevealSecrets { get; set; }
 
+    /// <summary>
+    /// Where the started command's output goes: Stream (the default: each line of its stdout and stderr becomes an
+    /// InformationRecord tagged stdout or stderr, stdin is /dev/null), None (/dev/null), or Host (this process's own
+    /// terminal, as before; refused in a remote session, where those descriptors are the remoting channel).
+    /// </summary>
+    [Parameter(ParameterSetName = ScriptBlockSet)]
+    [Parameter(ParameterSetName = FilePathSet)]
+    public CommandOutput CommandOutput { get; set; } = CommandOutput.Stream;
+
     private readonly object _sync = new();
     private NetlinkTracer? _tracer;
     private volatile bool _stopping;
@@ -119,6 +128,9 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             target = NativeCommandLine.Describe(FilePath, arguments);
         }
 
+        if (program is not null && CommandOutput == CommandOutput.Host && IsRemoteSession)
+            ThrowTerminatingError(TraceErrors.HostOutputInRemoteSession(target));
+
         LearnKernelFamilies();
 
         NetlinkTracer tracer;
@@ -126,7 +138,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         {
             tracer = program is null
                 ? NetlinkTracer.Attach(ProcessId)
-                : NetlinkTracer.Start(program, arguments, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+                : NetlinkTracer.Start(program, arguments, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CommandOutput);
         }
         catch (TraceException e)
         {
@@ -143,7 +155,14 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             : $"Tracing '{target}' as process {tracer.ProcessId}.");
         WriteVerbose("Tracing mode: " + tracer.ModeDescription + ".");
 
+        _outputSource = target ?? program;
         var ending = Pump(tracer);
+        if (ending != Ending.Stopped)
+        {
+            // The command's last lines may still be in the pipes: wait briefly for every writer to be gone.
+            tracer.WaitForOutputEnd(OutputDrainTimeout);
+            WriteOutput(tracer);
+        }
         Report(tracer, target, ending);
     }
 
@@ -158,6 +177,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         while (true)
         {
             if (_stopping) return Ending.Stopped;
+            WriteOutput(tracer);
             var wait = PumpInterval;
             if (Duration > TimeSpan.Zero && !timedOut)
             {
@@ -188,6 +208,29 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             }
         }
     }
+
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
+    private static readonly string[] StdoutTags = { "NlmonPS.CommandOutput", "stdout" };
+    private static readonly string[] StderrTags = { "NlmonPS.CommandOutput", "stderr" };
+    private string? _outputSource;
+
+    /// <summary>
+    /// The command's lines so far, into the Information stream: never this process's descriptors, which over SSH
+    /// remoting are the session's channel. `6>&amp;1` or -InformationVariable collects them, -InformationAction
+    /// Continue shows them.
+    /// </summary>
+    private void WriteOutput(NetlinkTracer tracer)
+    {
+        while (tracer.TryTakeOutput(out var line))
+        {
+            var record = new InformationRecord(line.Text, _outputSource);
+            foreach (var tag in line.IsError ? StderrTags : StdoutTags) record.Tags.Add(tag);
+            WriteInformation(record);
+        }
+    }
+
+    /// <summary>In a remote session (pwsh as an SSH subsystem, WinRM, a job) this process's stdout is the channel.</summary>
+    private bool IsRemoteSession => Host.Name is "ServerRemoteHost";
 
     private void Emit(TracedNetlinkIo io)
     {

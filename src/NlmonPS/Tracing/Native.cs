@@ -66,6 +66,7 @@ internal static unsafe class Native
     public const int EACCES = 13;
 
     public const int X_OK = 1;
+    public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;
     public const int O_CLOEXEC = 0x80000; // 02000000 octal
 

@@ -20,28 +20,33 @@ public sealed class NetlinkTracer : IDisposable
     private readonly BlockingCollection<TracedNetlinkIo> _events;
     private readonly TraceEngine _engine;
 
-    private NetlinkTracer(BlockingCollection<TracedNetlinkIo> events, TraceEngine engine)
+    private readonly CommandStdio? _stdio;
+
+    private NetlinkTracer(BlockingCollection<TracedNetlinkIo> events, TraceEngine engine, CommandStdio? stdio = null)
     {
         _events = events;
         _engine = engine;
+        _stdio = stdio;
     }
 
     /// <summary>
     /// Starts <paramref name="fileName"/> (PATH is searched, relative to <paramref name="workingDirectory"/>
     /// for relative entries) with the given arguments and traces it from its first instruction. The
-    /// command inherits stdin/stdout/stderr and this process' environment (.NET view, i.e. $env:).
+    /// command gets this process' environment (.NET view, i.e. $env:); its stdin/stdout/stderr are this process's
+    /// (<see cref="CommandOutput.Host"/>, the default), /dev/null, or read line by line (<see cref="TryTakeOutput"/>).
     /// When the tracer goes away the whole traced tree is killed (PTRACE_O_EXITKILL).
     /// </summary>
     /// <exception cref="TraceException">CommandNotFound, PtraceNotPermitted, UnsupportedKernel, Other.</exception>
-    public static NetlinkTracer Start(string fileName, IReadOnlyList<string> arguments, string? workingDirectory = null) =>
-        Start(fileName, arguments, workingDirectory, seccomp: Environment.GetEnvironmentVariable("NLMONPS_TRACE_SECCOMP") != "0");
+    public static NetlinkTracer Start(string fileName, IReadOnlyList<string> arguments, string? workingDirectory = null, CommandOutput output = CommandOutput.Host) =>
+        Start(fileName, arguments, workingDirectory, seccomp: Environment.GetEnvironmentVariable("NLMONPS_TRACE_SECCOMP") != "0", output);
 
     /// <param name="seccomp">
     /// Try the seccomp-bpf filter (only the syscalls the tracer decodes stop). False forces the stop at
     /// every syscall entry and exit, as for an attached process (also NLMONPS_TRACE_SECCOMP=0 in the
     /// environment, for comparisons).
     /// </param>
-    internal static NetlinkTracer Start(string fileName, IReadOnlyList<string> arguments, string? workingDirectory, bool seccomp)
+    internal static NetlinkTracer Start(string fileName, IReadOnlyList<string> arguments, string? workingDirectory, bool seccomp,
+        CommandOutput output = CommandOutput.Host)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -53,8 +58,19 @@ public sealed class NetlinkTracer : IDisposable
         }
         string path = Spawner.ResolveCommand(fileName, workingDirectory);
         var events = new BlockingCollection<TracedNetlinkIo>();
-        TraceEngine engine = TraceEngine.Launch(events, spawned: true, path, arguments.ToArray(), workingDirectory, 0, seccomp);
-        return new NetlinkTracer(events, engine);
+        var stdio = CommandStdio.Create(output);
+        TraceEngine engine;
+        try
+        {
+            engine = TraceEngine.Launch(events, spawned: true, path, arguments.ToArray(), workingDirectory, 0, seccomp, stdio.Streams);
+        }
+        catch
+        {
+            stdio.Dispose();
+            throw;
+        }
+        stdio.Started();
+        return new NetlinkTracer(events, engine, stdio);
     }
 
     /// <summary>
@@ -108,6 +124,19 @@ public sealed class NetlinkTracer : IDisposable
         if (_engine.Error is { } error)
             throw error;
     }
+
+    /// <summary>
+    /// The next line the started command wrote to its stdout or stderr, when started with <see cref="CommandOutput.Stream"/>.
+    /// Never blocks; the lines of each stream come in order.
+    /// </summary>
+    public bool TryTakeOutput([NotNullWhen(true)] out CommandOutputLine? line)
+    {
+        line = null;
+        return _stdio is not null && _stdio.TryTake(out line) && line is not null;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> until the command's output has ended (every process holding it exited).</summary>
+    public bool WaitForOutputEnd(TimeSpan timeout) => _stdio is null || _stdio.WaitForEnd(timeout);
 
     /// <summary>Tracing has ended and all events have been taken.</summary>
     public bool IsCompleted => _events.IsCompleted;

@@ -65,15 +65,18 @@ internal static unsafe class Spawner
         }
     }
 
-    /// <summary>Spawns the bootstrap shell for <paramref name="resolvedPath"/>; returns its pid.</summary>
-    public static int SpawnStopped(string resolvedPath, IReadOnlyList<string> arguments, string? workingDirectory)
+    /// <summary>
+    /// Spawns the bootstrap shell for <paramref name="resolvedPath"/>; returns its pid. <paramref name="streams"/>
+    /// null: the command inherits this process's descriptors 0-2.
+    /// </summary>
+    public static int SpawnStopped(string resolvedPath, IReadOnlyList<string> arguments, string? workingDirectory, StandardStreams? streams = null)
     {
         var argv = new List<string> { "sh", "-c", workingDirectory is null ? BootstrapScript : BootstrapScriptWithCd, "nlmonps-trace" };
         if (workingDirectory is not null)
             argv.Add(workingDirectory);
         argv.Add(resolvedPath);
         argv.AddRange(arguments);
-        return Spawn(Shell, argv, CurrentEnvironment(), null);
+        return Spawn(Shell, argv, CurrentEnvironment(), streams);
     }
 
     /// <summary>
@@ -88,7 +91,7 @@ internal static unsafe class Spawner
             throw TraceException.FromErrno(TraceErrorKind.Other, "pipe2", Native.LastErrno);
         try
         {
-            int pid = Spawn(Shell, ["sh", "-c", "read _", "nlmonps-trace-sentinel"], ["PATH=/usr/bin:/bin"], fds[0]);
+            int pid = Spawn(Shell, ["sh", "-c", "read _", "nlmonps-trace-sentinel"], ["PATH=/usr/bin:/bin"], new StandardStreams(fds[0], -1, -1));
             wakeFd = fds[1];
             Native.close(fds[0]);
             return pid;
@@ -111,7 +114,7 @@ internal static unsafe class Spawner
         return env;
     }
 
-    private static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int? stdinFd)
+    private static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, StandardStreams? streams)
     {
         var allocations = new List<IntPtr>();
         byte* attr = (byte*)NativeMemory.AllocZeroed(Native.SpawnAttrSize);
@@ -140,12 +143,18 @@ internal static unsafe class Spawner
 
             Check(Native.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
             actionsInit = true;
-            if (stdinFd is int fd)
+            if (streams is { } s)
             {
-                Check(Native.posix_spawn_file_actions_adddup2(actions, fd, 0), "posix_spawn_file_actions_adddup2");
+                // dup2 clears close-on-exec on the target, so the given descriptors (all close-on-exec) reach the child as 0-2 only.
                 byte* devNull = Utf8("/dev/null", allocations);
-                Check(Native.posix_spawn_file_actions_addopen(actions, 1, devNull, Native.O_WRONLY, 0), "posix_spawn_file_actions_addopen");
-                Check(Native.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+                int[] given = { s.Input, s.Output, s.Error };
+                for (int target = 0; target < 3; target++)
+                {
+                    if (given[target] >= 0)
+                        Check(Native.posix_spawn_file_actions_adddup2(actions, given[target], target), "posix_spawn_file_actions_adddup2");
+                    else
+                        Check(Native.posix_spawn_file_actions_addopen(actions, target, devNull, target == 0 ? Native.O_RDONLY : Native.O_WRONLY, 0), "posix_spawn_file_actions_addopen");
+                }
             }
 
             int pid;

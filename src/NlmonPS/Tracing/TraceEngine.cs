@@ -111,9 +111,12 @@ internal sealed unsafe class TraceEngine
     private const ulong CLONE_FILES = 0x400;
     private const ulong CLONE_THREAD = 0x10000;
 
+    private readonly StandardStreams? _streams;
+
     private TraceEngine(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
-        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp)
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp, StandardStreams? streams)
     {
+        _streams = streams;
         _wantSeccomp = spawned && seccomp;
         _events = events;
         _spawned = spawned;
@@ -140,10 +143,11 @@ internal sealed unsafe class TraceEngine
     public string ModeDescription => _modeDescription;
 
     /// <param name="seccomp">Started commands: try the seccomp filter (false forces a stop at every syscall).</param>
+    /// <param name="streams">Started commands: their descriptors 0-2 (null: this process's).</param>
     public static TraceEngine Launch(BlockingCollection<TracedNetlinkIo> events, bool spawned, string? resolvedPath,
-        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp = true)
+        IReadOnlyList<string> arguments, string? workingDirectory, int attachPid, bool seccomp = true, StandardStreams? streams = null)
     {
-        var engine = new TraceEngine(events, spawned, resolvedPath, arguments, workingDirectory, attachPid, seccomp);
+        var engine = new TraceEngine(events, spawned, resolvedPath, arguments, workingDirectory, attachPid, seccomp, streams);
         engine._thread = new Thread(engine.Run)
         {
             IsBackground = true, // never keeps the host alive; on host exit EXITKILL/auto-detach clean up
@@ -246,7 +250,7 @@ internal sealed unsafe class TraceEngine
 
     private void SetupSpawn()
     {
-        int pid = Spawner.SpawnStopped(_resolvedPath!, _arguments, _workingDirectory);
+        int pid = Spawner.SpawnStopped(_resolvedPath!, _arguments, _workingDirectory, _streams);
         Volatile.Write(ref _mainPid, pid);
         _bootstrap = Bootstrap.AwaitingStop;
         _modeDescription = _wantSeccomp ? EverySyscall : EverySyscall + ": seccomp filter turned off";
