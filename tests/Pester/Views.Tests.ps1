@@ -76,7 +76,7 @@ Describe 'What a user sees in the message table' {
 
     It 'shows the list view of a deserialized message with its direction by name' {
         $text = Deserialize $Objects.Message[0] | Format-List | Out-String -Width 80
-        $text | Should -Match 'Direction\s+: ToKernel \(inferred\)'
+        $text | Should -Match 'Direction\s+: ToKernel \(inferred\)' -Because 'the direction and DirectionInferred survive Export-Clixml'
         $text | Should -Match 'Summary\s+: dump links'
     }
 
