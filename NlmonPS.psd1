@@ -34,7 +34,7 @@
         PSData = @{
             Tags         = @('netlink', 'nlmon', 'linux', 'pcap', 'networking', 'rtnetlink', 'tc', 'dropmonitor', 'PSEdition_Core', 'Linux')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'First release: netlink capture files in and out, typed decoding.'
+            ReleaseNotes = '0.1.0: netlink messages decoded into typed objects from pcap/pcapng files and live from nlmon devices; Export-NetlinkPcap; nlmon device, port mirror (tc) and drop monitor (NET_DM) cmdlets; Trace-NetlinkCommand (ptrace). See CHANGELOG.md.'
         }
     }
 }
