@@ -43,7 +43,7 @@ public class PortMirrorModuleTests
     [Fact]
     public void HelpIsCompleteForEachCmdlet()
     {
-        var path = Path.Combine(ModuleLoader.RepoRoot, "en-US", "NlmonPS.dll-Help.xml");
+        var path = Path.Combine(ModuleLoader.ModuleDirectory, "en-US", "NlmonPS.dll-Help.xml");
         var doc = XDocument.Load(path);
         XNamespace command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
         XNamespace maml = "http://schemas.microsoft.com/maml/2004/10";
