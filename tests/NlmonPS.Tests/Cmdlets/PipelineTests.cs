@@ -124,8 +124,9 @@ public sealed class PipelineTests : IDisposable
     [Fact]
     public void StoppingThePipelineReleasesTheFile()
     {
+        using var host = new PowerShellHost();
         using var ps = PowerShell.Create();
-        ps.Runspace = RunspaceWithModule();
+        ps.Runspace = host.Runspace;
         ps.AddScript("Get-NetlinkMessage -Path $args[0]").AddArgument(Kernel);
         var output = new PSDataCollection<PSObject>();
         int seen = 0;
@@ -136,16 +137,6 @@ public sealed class PipelineTests : IDisposable
         Assert.True(seen < Fixtures.ReadNetlinkPcap(Kernel).Count() * 2);
         var open = Directory.GetFiles("/proc/self/fd").Select(f => { try { return new FileInfo(f).LinkTarget; } catch (IOException) { return null; } });
         Assert.DoesNotContain(Kernel, open);
-        ps.Runspace.Dispose();
-    }
-
-    private static System.Management.Automation.Runspaces.Runspace RunspaceWithModule()
-    {
-        var iss = System.Management.Automation.Runspaces.InitialSessionState.CreateDefault2();
-        iss.ImportPSModule(new[] { ModuleLoader.ManifestPath });
-        var rs = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace(iss);
-        rs.Open();
-        return rs;
     }
 
     public void Dispose()

@@ -1,7 +1,4 @@
-using System.Collections.ObjectModel;
 using System.Diagnostics;
-using System.Management.Automation;
-using System.Management.Automation.Runspaces;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -16,15 +13,12 @@ namespace NlmonPS.Tests.DropMonitoring;
 /// </summary>
 public sealed class DropMonitorLiveFixture : IDisposable
 {
-    private readonly Runspace _runspace;
+    private readonly PowerShellHost _host;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public DropMonitorLiveFixture()
     {
-        var iss = InitialSessionState.CreateDefault2();
-        iss.ImportPSModule(new[] { ModuleLoader.ManifestPath });
-        _runspace = RunspaceFactory.CreateRunspace(iss);
-        _runspace.Open();
+        _host = new PowerShellHost();
         EngineStart = _clock.Elapsed;
         // NET_DM must be there: on a kernel without it this throws, and every test of the class fails (never skips).
         using var client = DropMonitorClient.Open();
@@ -35,76 +29,18 @@ public sealed class DropMonitorLiveFixture : IDisposable
     public TimeSpan EngineStart { get; }
     public DropMonitorConfiguration Initial { get; }
 
-    public sealed record Result(Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings, IReadOnlyList<string> Verbose, Exception? Terminating)
-    {
-        public IEnumerable<T> Objects<T>() => Output.Select(o => o.BaseObject).OfType<T>();
-
-        public ErrorRecord Error => Terminating is RuntimeException { ErrorRecord: { } e } ? e : Errors.Single();
-    }
-
     /// <summary>Runs a script in the shared engine (terminating errors are returned, not thrown).</summary>
-    public Result Run(string script, IDictionary<string, object?>? variables = null)
+    public PowerShellHost.Result Run(string script, IDictionary<string, object?>? variables = null)
     {
         var started = _clock.Elapsed;
         Log($"> {script}");
-        using var ps = Create(script, variables);
-        Collection<PSObject> output = new();
-        Exception? terminating = null;
-        try { output = ps.Invoke(); }
-        catch (RuntimeException ex) { terminating = ex; }
+        var r = _host.Run(script, variables);
         Log($"{(_clock.Elapsed - started).TotalSeconds,6:F1} s  {script}");
-        return Collect(ps, output, terminating);
+        return r;
     }
 
     /// <summary>Starts a script without waiting: for stopping it (Ctrl+C) while it runs.</summary>
-    public Running Start(string script)
-    {
-        var ps = Create(script, null);
-        var output = new PSDataCollection<PSObject>();
-        var handle = ps.BeginInvoke<PSObject, PSObject>(null, output);
-        return new Running(ps, output, handle, this);
-    }
-
-    public sealed class Running : IDisposable
-    {
-        private readonly PowerShell _ps;
-        private readonly IAsyncResult _handle;
-        private readonly DropMonitorLiveFixture _owner;
-
-        internal Running(PowerShell ps, PSDataCollection<PSObject> output, IAsyncResult handle, DropMonitorLiveFixture owner)
-        {
-            _ps = ps; Output = output; _handle = handle; _owner = owner;
-        }
-
-        public PSDataCollection<PSObject> Output { get; }
-        public PSInvocationState State => _ps.InvocationStateInfo.State;
-
-        /// <summary>What Ctrl+C does: stops the pipeline and waits for it.</summary>
-        public Result Stop()
-        {
-            _ps.Stop();
-            Exception? terminating = null;
-            try { _ps.EndInvoke(_handle); }
-            catch (Exception e) when (e is RuntimeException or PipelineStoppedException) { terminating = e; }
-            return _owner.Collect(_ps, new Collection<PSObject>(Output.ToList()), terminating);
-        }
-
-        public void Dispose() => _ps.Dispose();
-    }
-
-    private PowerShell Create(string script, IDictionary<string, object?>? variables)
-    {
-        var ps = PowerShell.Create();
-        ps.Runspace = _runspace;
-        if (variables is not null)
-            foreach (var (k, v) in variables) _runspace.SessionStateProxy.SetVariable(k, v);
-        ps.AddScript(script);
-        return ps;
-    }
-
-    private Result Collect(PowerShell ps, Collection<PSObject> output, Exception? terminating) =>
-        new(output, ps.Streams.Error.ToList(), ps.Streams.Warning.Select(w => w.Message).ToList(),
-            ps.Streams.Verbose.Select(v => v.Message).ToList(), terminating);
+    public PowerShellHost.Running Start(string script) => _host.Start(script);
 
     /// <summary>Timings go to stderr (the rig streams it; tests/run.sh shows it).</summary>
     public void Log(string line) => Console.Error.WriteLine($"[dropmon {_clock.Elapsed.TotalSeconds,7:F1} s] {line}");
@@ -122,7 +58,7 @@ public sealed class DropMonitorLiveFixture : IDisposable
         {
         }
         Log("done");
-        _runspace.Dispose();
+        _host.Dispose();
     }
 }
 

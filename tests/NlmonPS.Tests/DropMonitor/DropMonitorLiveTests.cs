@@ -173,7 +173,8 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
             Assert.True(running.Output.Count > 0, "drops arrive while it runs");
             using (var client = DropMonitorClient.Open())   // the engine is busy: ask the kernel directly
                 Assert.Equal((77u, (bool?)true), (client.GetConfiguration().QueueLength, client.IsMonitoring()));
-            var r = running.Stop();
+            running.Stop();
+            var r = running.Finish();
             Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, running.State);
             Assert.All(r.Output.Select(o => o.BaseObject), o => Assert.Equal(33, Assert.IsType<PacketDrop>(o).Length));
         }

@@ -47,7 +47,7 @@ public sealed class LiveNlmonTests : IClassFixture<LiveRig>
         // off so the cmdlet has to do it, as on systems whose kernel cannot run modprobe (containers, hardening).
         var helper = File.ReadAllText("/proc/sys/kernel/modprobe").Trim();
         File.WriteAllText("/proc/sys/kernel/modprobe", "/nonexistent/modprobe\n");
-        LiveRig.Result created;
+        PowerShellHost.Result created;
         try
         {
             Assert.False(LiveRig.TrySh("ip link add nlmonprobe type nlmon", out var refused), "the kernel cannot load nlmon by itself now");

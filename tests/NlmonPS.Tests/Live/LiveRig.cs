@@ -24,18 +24,16 @@ public sealed class LiveRig : IDisposable
         // load what the tests' `ip` commands need up front. Harmless where autoloading works.
         foreach (var module in new[] { "veth", "dummy", "netlink_diag" }) TrySh($"modprobe {module}", out _);
         RemoveAllNlmon();
-        var iss = InitialSessionState.CreateDefault2();
-        iss.ImportPSModule(new[] { ModuleLoader.ManifestPath });
-        iss.Commands.Add(new SessionStateCmdletEntry("Select-First", typeof(SelectFirstCommand), null));
-        Runspace = RunspaceFactory.CreateRunspace(iss);
-        Runspace.Open();
+        _host = new PowerShellHost(false, new SessionStateCmdletEntry("Select-First", typeof(SelectFirstCommand), null));
     }
 
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern uint geteuid();
 
+    private readonly PowerShellHost _host;
+
     public string Release { get; }
-    public Runspace Runspace { get; }
+    public Runspace Runspace => _host.Runspace;
 
     public static string Sh(string command) => PrivateNetns.Sh(command);
 
@@ -63,25 +61,8 @@ public sealed class LiveRig : IDisposable
         foreach (var name in NlmonNames(ns)) Sh($"ip {(ns is null ? "" : $"-n {ns} ")}link del {name}");
     }
 
-    public sealed record Result(Collection<PSObject> Output, List<ErrorRecord> Errors, List<string> Warnings, List<string> Verbose, Exception? Terminating)
-    {
-        public List<NetlinkMessage> Messages => Output.Select(o => o.BaseObject).OfType<NetlinkMessage>().ToList();
-    }
-
     /// <summary>Runs a script to its end; a terminating error is returned, not thrown.</summary>
-    public Result Run(string script, IDictionary<string, object?>? variables = null)
-    {
-        using var ps = PowerShell.Create();
-        ps.Runspace = Runspace;
-        foreach (var (k, v) in variables ?? new Dictionary<string, object?>()) Runspace.SessionStateProxy.SetVariable(k, v);
-        ps.AddScript(script);
-        Collection<PSObject> output = new();
-        Exception? terminating = null;
-        try { output = ps.Invoke(); }
-        catch (RuntimeException ex) { terminating = ex; }
-        return new Result(output, ps.Streams.Error.ToList(), ps.Streams.Warning.Select(w => w.Message).ToList(),
-            ps.Streams.Verbose.Select(v => v.Message).ToList(), terminating);
-    }
+    public PowerShellHost.Result Run(string script, IDictionary<string, object?>? variables = null) => _host.Run(script, variables);
 
     /// <summary>Starts a pipeline in the background (a live capture the test feeds with traffic).</summary>
     public Pipeline Start(string script, IDictionary<string, object?>? variables = null)
@@ -92,7 +73,7 @@ public sealed class LiveRig : IDisposable
 
     public void Dispose()
     {
-        Runspace.Dispose();
+        _host.Dispose();
         RemoveAllNlmon();
     }
 }

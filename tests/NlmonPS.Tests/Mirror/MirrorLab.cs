@@ -14,11 +14,11 @@ public sealed class MirrorLab : IDisposable
     private MirrorLab(NetNamespace ns)
     {
         Ns = ns;
-        Shell = Own(new NamespacedPowerShell());
+        Shell = Own(new PowerShellHost(onThisThread: true));
     }
 
     public NetNamespace Ns { get; }
-    public NamespacedPowerShell Shell { get; }
+    public PowerShellHost Shell { get; }
 
     /// <summary>Sets up the namespace and links, then runs the body on the namespace thread.</summary>
     public static void Run(Action<MirrorLab> body, bool withShell = true)

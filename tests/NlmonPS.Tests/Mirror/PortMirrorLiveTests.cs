@@ -281,7 +281,7 @@ public class PortMirrorLiveTests
         });
     }
 
-    private static ErrorRecord OneError(NamespacedPowerShell.Result r)
+    private static ErrorRecord OneError(PowerShellHost.Result r)
     {
         Assert.Null(r.Terminating);
         Assert.Empty(r.Output);

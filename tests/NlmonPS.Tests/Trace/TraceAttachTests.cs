@@ -11,7 +11,7 @@ namespace NlmonPS.Tests.Trace;
 public sealed class TraceAttachTests : IDisposable
 {
     private const string Loop = "while :; do ip link >/dev/null; sleep 0.2; done";
-    private readonly TraceShell _shell = new();
+    private readonly PowerShellHost _shell = new();
     private readonly List<int> _started = new();
 
     private int StartLoop()

@@ -13,12 +13,12 @@ namespace NlmonPS.Tests.Trace;
 /// </summary>
 public sealed class TraceCommandTests : IDisposable
 {
-    private readonly TraceShell _shell = new();
+    private readonly PowerShellHost _shell = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("nlmonps-trace-").FullName;
 
-    private TraceShell.Result Run(string script) => _shell.Run(script, new Dictionary<string, object?> { ["dir"] = _dir });
+    private PowerShellHost.Result Run(string script) => _shell.Run(script, new Dictionary<string, object?> { ["dir"] = _dir });
 
-    private static void Clean(TraceShell.Result r)
+    private static void Clean(PowerShellHost.Result r)
     {
         if (r.Terminating is not null || r.Errors.Count > 0) Assert.Fail(r.ToString());
     }

@@ -8,7 +8,7 @@ namespace NlmonPS.Tests.Trace;
 /// <summary>Every way Trace-NetlinkCommand can fail names the cause, with a stable ErrorId, category and target.</summary>
 public sealed class TraceErrorTests : IDisposable
 {
-    private readonly TraceShell _shell = new();
+    private readonly PowerShellHost _shell = new();
 
     private ErrorRecord SingleError(string script, IDictionary<string, object?>? variables = null)
     {
@@ -109,7 +109,7 @@ public sealed class TraceErrorTests : IDisposable
     }
 
     /// <summary>ThrowTerminatingError inside a script ends the statement: the record lands in the error stream.</summary>
-    private static ErrorRecord StatementTerminating(TraceShell.Result r)
+    private static ErrorRecord StatementTerminating(PowerShellHost.Result r)
     {
         if (r.Terminating is RuntimeException { ErrorRecord: { } thrown }) return thrown;
         Assert.True(r.Errors.Count == 1, r.ToString());

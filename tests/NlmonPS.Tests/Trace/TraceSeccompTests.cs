@@ -207,7 +207,7 @@ public sealed class TraceSeccompTests : IDisposable
     [Fact]
     public void VerboseNamesTheMode()
     {
-        using var shell = new TraceShell();
+        using var shell = new PowerShellHost();
         var r = shell.Run("Trace-NetlinkCommand { ip link show lo } -Verbose");
         Assert.Empty(r.Errors);
         string mode = Assert.Single(r.Verbose, v => v.StartsWith("Tracing mode: ", StringComparison.Ordinal));
