@@ -196,7 +196,7 @@ public sealed class NlmonLiveCapture : IDisposable
             GenericFamilies = NlctrlFamilyDump.Query();
             _notes.Enqueue($"Learned {GenericFamilies.Count} generic netlink families from the kernel.");
         }
-        catch (Exception ex) when (ex is NetlinkKernelException or TimeoutException or Win32Exception)
+        catch (Exception ex) when (NlctrlFamilyDump.IsFault(ex))
         {
             _notes.Enqueue($"Could not list the kernel's generic netlink families ({ex.Message}); they are learned from the capture instead.");
         }

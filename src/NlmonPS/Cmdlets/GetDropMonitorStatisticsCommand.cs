@@ -17,11 +17,11 @@ public sealed class GetDropMonitorStatisticsCommand : PSCmdlet
         }
         catch (DropMonitorException e)
         {
-            ThrowTerminatingError(DropMonitorErrors.From(e));
+            ThrowTerminatingError(ErrorRecords.From(e));
         }
-        catch (Exception e) when (DropMonitorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
-            ThrowTerminatingError(DropMonitorErrors.FromSystem(e));
+            ThrowTerminatingError(ErrorRecords.From(e, null, ErrorRecords.Area.DropMonitor));
         }
     }
 }

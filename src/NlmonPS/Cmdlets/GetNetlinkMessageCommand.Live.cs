@@ -43,10 +43,8 @@ public sealed partial class GetNetlinkMessageCommand
     private void CaptureLive()
     {
         if (_protocols is { Length: > 0 } && _protocols.Where(p => !NetlinkProtocols.IsSeenByNlmon(p)).ToArray() is { Length: > 0 } wrong)
-            ThrowTerminatingError(NlmonErrorRecords.ProtocolNotCaptured(wrong));
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) && Duration <= TimeSpan.Zero)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), Duration, "-Duration must be longer than zero."),
-                "NlmonInvalidDuration", ErrorCategory.InvalidArgument, Duration));
+            ThrowTerminatingError(ErrorRecords.ProtocolNotCaptured(wrong));
+        DurationParameter.Check(this, Duration);
 
         var target = (object?)InterfaceName ?? NetNamespace;
         try
@@ -64,9 +62,9 @@ public sealed partial class GetNetlinkMessageCommand
         {
             return;
         }
-        catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex) || ex is NlmonDeviceNotFoundException or NlmonDeviceDownException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex) || ex is NlmonDeviceNotFoundException or NlmonDeviceDownException)
         {
-            ThrowTerminatingError(NlmonErrorRecords.From(ex, target));
+            ThrowTerminatingError(ErrorRecords.From(ex, target));
         }
 
         var live = _live!;
@@ -129,10 +127,10 @@ public sealed partial class GetNetlinkMessageCommand
         try
         {
             if (live.Fault is { } fault)
-                WriteError(NlmonErrorRecords.From(fault, live.InterfaceName));
+                WriteError(ErrorRecords.From(fault, live.InterfaceName));
             FlushNotes(live);
             if (live.RemoveFailure is { } failure)
-                WriteError(NlmonErrorRecords.From(failure, live.InterfaceName));
+                WriteError(ErrorRecords.From(failure, live.InterfaceName));
             WriteVerbose($"Read {live.RecordsRead} frames from {live.InterfaceName}; the kernel filter passed {packets}, dropped {drops}; " +
                 $"at most {live.PeakBacklogBytes / 1024} KiB waited for the pipeline.");
             if (drops > 0)

@@ -31,9 +31,9 @@ public sealed class GetNlmonDeviceCommand : PSCmdlet, IDisposable
             devices = _clients.For(NetNamespace);
             all = devices.List().ToList();
         }
-        catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            ThrowTerminatingError(NlmonErrorRecords.From(ex, NetNamespace));
+            ThrowTerminatingError(ErrorRecords.From(ex, NetNamespace));
             return;
         }
         if (Name is null)
@@ -44,19 +44,18 @@ public sealed class GetNlmonDeviceCommand : PSCmdlet, IDisposable
         var emitted = new HashSet<int>();
         foreach (var pattern in Name)
         {
-            var wildcard = new WildcardPattern(pattern, WildcardOptions.None);
-            var matches = all.Where(d => wildcard.IsMatch(d.Name)).ToList();
+            var matches = NamePattern.Select(all, d => d.Name, pattern);
             foreach (var d in matches) if (emitted.Add(d.Index)) WriteObject(d);
-            if (matches.Count > 0 || WildcardPattern.ContainsWildcardCharacters(pattern)) continue;
+            if (matches.Count > 0 || !NamePattern.IsLiteral(pattern)) continue;
             try
             {
                 // A literal name that is not an nlmon device: say whether it exists as something else.
                 devices.Find(pattern);
-                WriteError(NlmonErrorRecords.NotFound(pattern, devices.NetNamespace));
+                WriteError(ErrorRecords.NlmonDeviceNotFound(pattern, devices.NetNamespace));
             }
-            catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex) || ex is NotAnNlmonDeviceException)
+            catch (Exception ex) when (ErrorRecords.IsExpected(ex) || ex is NotAnNlmonDeviceException)
             {
-                WriteError(NlmonErrorRecords.From(ex, pattern));
+                WriteError(ErrorRecords.From(ex, pattern));
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Management.Automation;
 using NlmonPS.DropMonitoring;
 using NlmonPS.Kernel;
@@ -41,7 +40,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
 
     /// <summary>Stop after this long (a TimeSpan, or a number of seconds).</summary>
     [Parameter]
-    [PacketDropSeconds]
+    [SecondsToTimeSpan]
     public TimeSpan Duration { get; set; }
 
     /// <summary>Only drops of packets received on these devices (wildcards).</summary>
@@ -86,9 +85,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
 
     protected override void ProcessRecord()
     {
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) && Duration <= TimeSpan.Zero)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), Duration, "-Duration must be positive."),
-                "DropMonitorInvalidDuration", ErrorCategory.InvalidArgument, Duration));
+        DurationParameter.Check(this, Duration);
         CheckReasons();
         var filter = BuildFilter();
         var mode = MyInvocation.BoundParameters.ContainsKey(nameof(Mode)) ? Mode : (DropAlertMode?)null;
@@ -113,12 +110,12 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         catch (DropMonitorException e)
         {
             Cleanup();
-            ThrowTerminatingError(DropMonitorErrors.From(e));
+            ThrowTerminatingError(ErrorRecords.From(e));
         }
-        catch (Exception e) when (DropMonitorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
             Cleanup();
-            ThrowTerminatingError(DropMonitorErrors.FromSystem(e));
+            ThrowTerminatingError(ErrorRecords.From(e, null, ErrorRecords.Area.DropMonitor));
         }
 
         try
@@ -181,7 +178,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     private void CheckInterfaceNames()
     {
         if (InterfaceName is null) return;
-        foreach (var name in InterfaceName.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
+        foreach (var name in InterfaceName.Where(NamePattern.IsLiteral))
             if (_interfaces!.Find(name) is null)
                 throw new DropMonitorException(DropMonitorErrorKind.NotFound,
                     $"There is no network device '{name}' in {(NetNamespace is null ? "this network namespace" : $"the network namespace '{NetNamespace}'")}.") { Target = name };
@@ -285,21 +282,4 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     protected override void StopProcessing() => _stopping = true;
 
     public void Dispose() => Cleanup();
-}
-
-/// <summary>Lets -Duration take a number of seconds (5, 0.5) as well as a TimeSpan ("00:00:05").</summary>
-[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-internal sealed class PacketDropSecondsAttribute : ArgumentTransformationAttribute
-{
-    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
-    {
-        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
-        return value switch
-        {
-            int or long or short or byte or uint or ulong or double or float or decimal =>
-                TimeSpan.FromSeconds(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
-            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) => TimeSpan.FromSeconds(seconds),
-            _ => inputData,
-        };
-    }
 }

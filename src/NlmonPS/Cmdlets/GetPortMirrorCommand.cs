@@ -31,23 +31,22 @@ public sealed class GetPortMirrorCommand : PSCmdlet
         {
             using var manager = new PortMirrorManager { Verbose = WriteVerbose };
             foreach (var pattern in Source ?? Array.Empty<string>())
-                if (!WildcardPattern.ContainsWildcardCharacters(pattern) && !manager.Links.Any(l => l.Name == pattern))
-                    WriteError(PortMirrorErrors.From(new PortMirrorException(PortMirrorErrorKind.DeviceNotFound,
-                        $"Cannot find network device '{pattern}' in this network namespace.", pattern)));
+                if (NamePattern.IsLiteral(pattern) && !manager.Links.Any(l => l.Name == pattern))
+                    WriteError(ErrorRecords.PortMirrorDeviceNotFound(pattern));
             foreach (var mirror in manager.GetMirrors())
             {
-                if (Source is not null && !Source.Any(p => PortMirrorErrors.Matches(mirror.Source, p))) continue;
-                if (Destination is not null && !mirror.Destinations.Any(d => Destination.Any(p => PortMirrorErrors.Matches(d, p)))) continue;
+                if (Source is not null && !Source.Any(p => NamePattern.Matches(mirror.Source, p))) continue;
+                if (Destination is not null && !mirror.Destinations.Any(d => Destination.Any(p => NamePattern.Matches(d, p)))) continue;
                 WriteObject(mirror);
             }
         }
         catch (PortMirrorException e)
         {
-            WriteError(PortMirrorErrors.From(e));
+            WriteError(ErrorRecords.From(e));
         }
-        catch (Exception e) when (PortMirrorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
-            WriteError(PortMirrorErrors.FromSystem(e, null));
+            WriteError(ErrorRecords.From(e, null, ErrorRecords.Area.PortMirror));
         }
     }
 }

@@ -54,7 +54,7 @@ internal sealed class MessageFilter
 
     private readonly byte[]?[] _mayMatch = new byte[]?[32];
 
-    private const ushort NlctrlId = 16;
+    private const ushort NlctrlId = Nl.GENL_ID_CTRL;
 
     /// <summary>The family ids the stream has taught so far (the decoder's), to judge generic messages by family.</summary>
     public GenericFamilyRegistry? GenericFamilies { get; set; }

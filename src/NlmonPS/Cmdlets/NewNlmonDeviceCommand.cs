@@ -45,15 +45,15 @@ public sealed class NewNlmonDeviceCommand : PSCmdlet, IDisposable
             catch (NlmonUnavailableException ex)
             {
                 // The kernel or our privileges rule out every device, not just this one.
-                ThrowTerminatingError(NlmonErrorRecords.From(ex, name));
+                ThrowTerminatingError(ErrorRecords.From(ex, name));
             }
             catch (NotAnNlmonDeviceException ex)
             {
                 WriteError(new ErrorRecord(ex, "NlmonDeviceNameInUse", ErrorCategory.ResourceExists, name));
             }
-            catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex))
+            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
             {
-                WriteError(NlmonErrorRecords.From(ex, name));
+                WriteError(ErrorRecords.From(ex, name));
             }
         }
     }

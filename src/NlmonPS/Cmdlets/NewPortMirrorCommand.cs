@@ -40,9 +40,9 @@ public sealed class NewPortMirrorCommand : PSCmdlet, IDisposable
         {
             _manager = new PortMirrorManager { Verbose = WriteVerbose };
         }
-        catch (Exception e) when (PortMirrorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
-            ThrowTerminatingError(PortMirrorErrors.FromSystem(e, null));
+            ThrowTerminatingError(ErrorRecords.From(e, null, ErrorRecords.Area.PortMirror));
         }
     }
 
@@ -68,11 +68,11 @@ public sealed class NewPortMirrorCommand : PSCmdlet, IDisposable
         }
         catch (PortMirrorException e)
         {
-            WriteError(PortMirrorErrors.From(e));
+            WriteError(ErrorRecords.From(e));
         }
-        catch (Exception e) when (PortMirrorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
-            WriteError(PortMirrorErrors.FromSystem(e, Source));
+            WriteError(ErrorRecords.From(e, Source, ErrorRecords.Area.PortMirror));
         }
     }
 

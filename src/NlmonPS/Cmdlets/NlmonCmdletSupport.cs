@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using NlmonPS.Kernel;
 
@@ -43,24 +44,42 @@ public sealed class SecondsToTimeSpanAttribute : ArgumentTransformationAttribute
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
         var value = inputData is PSObject ps ? ps.BaseObject : inputData;
-        switch (value)
+        return value switch
         {
-            case TimeSpan:
-                return value;
-            case int or long or short or byte or uint or ulong or ushort or sbyte:
-                return TimeSpan.FromSeconds(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
-            case double d:
-                return TimeSpan.FromSeconds(d);
-            case float f:
-                return TimeSpan.FromSeconds(f);
-            case decimal m:
-                return TimeSpan.FromSeconds((double)m);
-            case string s when double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds):
-                return TimeSpan.FromSeconds(seconds);
-            case string s when TimeSpan.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var span):
-                return span;
-            default:
-                return inputData;
-        }
+            TimeSpan => value,
+            int or long or short or byte or uint or ulong or ushort or sbyte or double or float or decimal =>
+                TimeSpan.FromSeconds(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) => TimeSpan.FromSeconds(seconds),
+            string s when TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var span) => span,
+            _ => inputData,
+        };
     }
+}
+
+/// <summary>-Duration of the cmdlets that stop after a while (with <see cref="SecondsToTimeSpanAttribute"/>).</summary>
+internal static class DurationParameter
+{
+    public const string InvalidErrorId = "InvalidDuration";
+
+    /// <summary>Stops the cmdlet with InvalidDuration (InvalidArgument) when -Duration was given and is not longer than zero.</summary>
+    public static void Check(PSCmdlet cmdlet, TimeSpan duration)
+    {
+        if (cmdlet.MyInvocation.BoundParameters.ContainsKey("Duration") && duration <= TimeSpan.Zero)
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException("Duration", duration, "-Duration must be longer than zero."),
+                InvalidErrorId, ErrorCategory.InvalidArgument, duration));
+    }
+}
+
+/// <summary>Names given to -Name or -Source: one with wildcards selects what matches it; one without must exist.</summary>
+internal static class NamePattern
+{
+    public static bool IsLiteral(string pattern) => !WildcardPattern.ContainsWildcardCharacters(pattern);
+
+    /// <summary>A name with wildcards matches by pattern, otherwise exactly (case-sensitive: Linux device names are).</summary>
+    public static bool Matches(string value, string pattern) =>
+        IsLiteral(pattern) ? string.Equals(value, pattern, StringComparison.Ordinal) : new WildcardPattern(pattern, WildcardOptions.None).IsMatch(value);
+
+    /// <summary>The items whose name the pattern matches.</summary>
+    public static List<T> Select<T>(IEnumerable<T> items, Func<T, string> name, string pattern) =>
+        items.Where(item => Matches(name(item), pattern)).ToList();
 }

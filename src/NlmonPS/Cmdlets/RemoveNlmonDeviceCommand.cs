@@ -29,9 +29,9 @@ public sealed class RemoveNlmonDeviceCommand : PSCmdlet, IDisposable
         {
             devices = _clients.For(NetNamespace);
         }
-        catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            ThrowTerminatingError(NlmonErrorRecords.From(ex, NetNamespace));
+            ThrowTerminatingError(ErrorRecords.From(ex, NetNamespace));
             return;
         }
         foreach (var pattern in Name)
@@ -39,17 +39,16 @@ public sealed class RemoveNlmonDeviceCommand : PSCmdlet, IDisposable
             try
             {
                 List<NlmonDevice> targets;
-                if (WildcardPattern.ContainsWildcardCharacters(pattern))
+                if (!NamePattern.IsLiteral(pattern))
                 {
-                    var wildcard = new WildcardPattern(pattern, WildcardOptions.None);
-                    targets = devices.List().Where(d => wildcard.IsMatch(d.Name)).ToList();
+                    targets = NamePattern.Select(devices.List(), d => d.Name, pattern);
                 }
                 else
                 {
                     var device = devices.Find(pattern);
                     if (device is null)
                     {
-                        WriteError(NlmonErrorRecords.NotFound(pattern, devices.NetNamespace));
+                        WriteError(ErrorRecords.NlmonDeviceNotFound(pattern, devices.NetNamespace));
                         continue;
                     }
                     targets = new List<NlmonDevice> { device };
@@ -63,11 +62,11 @@ public sealed class RemoveNlmonDeviceCommand : PSCmdlet, IDisposable
             }
             catch (NlmonUnavailableException ex)
             {
-                ThrowTerminatingError(NlmonErrorRecords.From(ex, pattern));
+                ThrowTerminatingError(ErrorRecords.From(ex, pattern));
             }
-            catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex))
+            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
             {
-                WriteError(NlmonErrorRecords.From(ex, pattern));
+                WriteError(ErrorRecords.From(ex, pattern));
             }
         }
     }

@@ -44,9 +44,9 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
         {
             _manager = new PortMirrorManager { Verbose = WriteVerbose };
         }
-        catch (Exception e) when (PortMirrorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
-            ThrowTerminatingError(PortMirrorErrors.FromSystem(e, null));
+            ThrowTerminatingError(ErrorRecords.From(e, null, ErrorRecords.Area.PortMirror));
         }
     }
 
@@ -64,15 +64,14 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
             var all = manager.GetMirrors();
             foreach (var pattern in Source)
             {
-                if (!WildcardPattern.ContainsWildcardCharacters(pattern) && !manager.Links.Any(l => l.Name == pattern))
+                if (NamePattern.IsLiteral(pattern) && !manager.Links.Any(l => l.Name == pattern))
                 {
-                    WriteError(PortMirrorErrors.From(new PortMirrorException(PortMirrorErrorKind.DeviceNotFound,
-                        $"Cannot find network device '{pattern}' in this network namespace.", pattern)));
+                    WriteError(ErrorRecords.PortMirrorDeviceNotFound(pattern));
                     continue;
                 }
-                var matches = all.Where(m => PortMirrorErrors.Matches(m.Source, pattern)
-                    && (Destination is null || m.Destinations.Any(d => Destination.Any(p => PortMirrorErrors.Matches(d, p))))).ToList();
-                if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                var matches = all.Where(m => NamePattern.Matches(m.Source, pattern)
+                    && (Destination is null || m.Destinations.Any(d => Destination.Any(p => NamePattern.Matches(d, p))))).ToList();
+                if (matches.Count == 0 && NamePattern.IsLiteral(pattern))
                 {
                     var to = Destination is null ? "" : $" to {string.Join(", ", Destination)}";
                     WriteError(new ErrorRecord(new ItemNotFoundException($"There is no port mirror from '{pattern}'{to}."),
@@ -81,9 +80,9 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
                 foreach (var mirror in matches) RemoveOne(manager, mirror);
             }
         }
-        catch (Exception e) when (PortMirrorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
-            WriteError(PortMirrorErrors.FromSystem(e, null));
+            WriteError(ErrorRecords.From(e, null, ErrorRecords.Area.PortMirror));
         }
     }
 
@@ -102,7 +101,7 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
         }
         catch (PortMirrorException e)
         {
-            WriteError(PortMirrorErrors.From(e));
+            WriteError(ErrorRecords.From(e));
         }
     }
 

@@ -74,11 +74,11 @@ public sealed class SetDropMonitorConfigurationCommand : PSCmdlet
         }
         catch (DropMonitorException e)
         {
-            WriteError(DropMonitorErrors.From(e));
+            WriteError(ErrorRecords.From(e));
         }
-        catch (Exception e) when (DropMonitorErrors.IsSystem(e))
+        catch (Exception e) when (ErrorRecords.IsSystem(e))
         {
-            WriteError(DropMonitorErrors.FromSystem(e));
+            WriteError(ErrorRecords.From(e, null, ErrorRecords.Area.DropMonitor));
         }
     }
 

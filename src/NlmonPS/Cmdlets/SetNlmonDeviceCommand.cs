@@ -41,7 +41,7 @@ public sealed class SetNlmonDeviceCommand : PSCmdlet, IDisposable
                 var device = devices.Find(name);
                 if (device is null)
                 {
-                    WriteError(NlmonErrorRecords.NotFound(name, devices.NetNamespace));
+                    WriteError(ErrorRecords.NlmonDeviceNotFound(name, devices.NetNamespace));
                     continue;
                 }
                 uint? mtu = Mtu > 0 && (uint)Mtu != device.Mtu ? (uint)Mtu : null;
@@ -60,11 +60,11 @@ public sealed class SetNlmonDeviceCommand : PSCmdlet, IDisposable
             }
             catch (NlmonUnavailableException ex)
             {
-                ThrowTerminatingError(NlmonErrorRecords.From(ex, name));
+                ThrowTerminatingError(ErrorRecords.From(ex, name));
             }
-            catch (Exception ex) when (NlmonErrorRecords.IsExpected(ex))
+            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
             {
-                WriteError(NlmonErrorRecords.From(ex, name));
+                WriteError(ErrorRecords.From(ex, name));
             }
         }
     }

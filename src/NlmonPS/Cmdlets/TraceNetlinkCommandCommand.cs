@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Diagnostics;
-using System.Globalization;
 using System.Management.Automation;
 using NlmonPS.Decoding;
+using NlmonPS.Kernel;
 using NlmonPS.Tracing;
 using NlmonPS.Wire;
 
@@ -59,7 +59,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
 
     /// <summary>Stop tracing after this long: seconds (-Duration 10) or a TimeSpan.</summary>
     [Parameter]
-    [TraceSeconds]
+    [SecondsToTimeSpan]
     public TimeSpan Duration { get; set; }
 
     [Parameter]
@@ -87,9 +87,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)) && Duration <= TimeSpan.Zero)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), Duration, "-Duration must be longer than zero."),
-                "TraceInvalidDuration", ErrorCategory.InvalidArgument, Duration));
+        DurationParameter.Check(this, Duration);
         if (MessageTypeNames.Check(MessageType, Protocol, GenericFamily?.Values.Cast<object?>().Select(v => v?.ToString() ?? "")) is { } unknown)
             ThrowTerminatingError(unknown);
         _filter = new MessageFilter(Protocol, MessageType, Count);
@@ -114,7 +112,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             }
             catch (NativeCommandLineException e)
             {
-                ThrowTerminatingError(TraceErrors.InvalidScriptBlock(e, ScriptBlock));
+                ThrowTerminatingError(ErrorRecords.InvalidScriptBlock(e, ScriptBlock));
                 return;
             }
             program = line.ResolvedPath ?? line.Program;
@@ -129,7 +127,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         }
 
         if (program is not null && CommandOutput == CommandOutput.Host && IsRemoteSession)
-            ThrowTerminatingError(TraceErrors.HostOutputInRemoteSession(target));
+            ThrowTerminatingError(ErrorRecords.HostOutputInRemoteSession(target));
 
         LearnKernelFamilies();
 
@@ -142,7 +140,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         }
         catch (TraceException e)
         {
-            WriteError(TraceErrors.From(e, program is null ? ProcessId : (e.Kind == TraceErrorKind.CommandNotFound ? program : target)));
+            WriteError(ErrorRecords.From(e, program is null ? ProcessId : (e.Kind == TraceErrorKind.CommandNotFound ? program : target)));
             return;
         }
         lock (_sync)
@@ -264,7 +262,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     {
         if (ending == Ending.Stopped) return; // Ctrl+C: the pipeline is going away; Dispose finishes the stop
         if (tracer.Error is { } error)
-            WriteError(TraceErrors.From(error, commandLine ?? (object)tracer.ProcessId));
+            WriteError(ErrorRecords.From(error, commandLine ?? (object)tracer.ProcessId));
 
         string summary = $"{_records} netlink buffers, {_filter.Emitted} messages written";
         if (tracer.IsAttached)
@@ -291,7 +289,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         }
         WriteVerbose($"'{commandLine}' ({tracer.ProcessId}) {Describe(exitCode, signal)}; {summary}.");
         if (exitCode != 0)
-            WriteError(TraceErrors.CommandFailedRecord(commandLine!, tracer.ProcessId, exitCode, signal, _lastKernelError));
+            WriteError(ErrorRecords.CommandFailed(commandLine!, tracer.ProcessId, exitCode, signal, _lastKernelError));
     }
 
     private static string Describe(int? exitCode, int? signal) =>
@@ -301,11 +299,12 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     {
         try
         {
-            var families = TraceErrors.KernelGenericFamilies();
+            // Traffic of a family the traced command never resolves in the trace still decodes by name.
+            var families = NlctrlFamilyDump.Query(timeoutMs: 2000);
             foreach (var (id, name) in families) _decoder.Context.GenericFamilies.Learn(id, name);
             WriteVerbose($"The running kernel has {families.Count} generic netlink families; their traffic decodes by name.");
         }
-        catch (Exception e) when (TraceErrors.IsFamilyDumpFault(e))
+        catch (Exception e) when (NlctrlFamilyDump.IsFault(e))
         {
             WriteVerbose($"Could not list the kernel's generic netlink families ({e.Message}); families the trace resolves still decode by name.");
         }
@@ -347,23 +346,5 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             _tracer = null;
         }
         tracer?.Dispose();
-    }
-
-    /// <summary>Converts -Duration 10 (seconds) as well as -Duration 00:00:10 or a [TimeSpan] to a TimeSpan.</summary>
-    private sealed class TraceSecondsAttribute : ArgumentTransformationAttribute
-    {
-        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
-        {
-            var value = inputData is PSObject ps ? ps.BaseObject : inputData;
-            return value switch
-            {
-                TimeSpan => value,
-                int or long or short or byte or uint or ulong or ushort or sbyte or double or float or decimal =>
-                    TimeSpan.FromSeconds(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
-                string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) => TimeSpan.FromSeconds(seconds),
-                string s when TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var span) => span,
-                _ => inputData,
-            };
-        }
     }
 }

@@ -7,7 +7,7 @@ namespace NlmonPS.Kernel;
 /// <summary>Numbers from include/uapi/linux/genetlink.h.</summary>
 public static class Genl
 {
-    public const ushort GENL_ID_CTRL = 16;
+    public const ushort GENL_ID_CTRL = Nl.GENL_ID_CTRL;   // checked against genetlink.h with the rest of Genl
     public const int GenlHeaderLength = 4;
 
     public const byte CTRL_CMD_NEWFAMILY = 1;

@@ -12,6 +12,8 @@ public static class Nl
     public const ushort NLMSG_DONE = 3;
     public const ushort NLMSG_OVERRUN = 4;
     public const ushort NLMSG_MIN_TYPE = 0x10;
+    /// <summary>genetlink.h: nlctrl's id, the one generic netlink message type fixed at build time.</summary>
+    public const ushort GENL_ID_CTRL = 16;
 
     // Common flags.
     public const ushort NLM_F_REQUEST = 0x01;

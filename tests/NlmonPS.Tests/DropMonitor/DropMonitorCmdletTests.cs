@@ -76,7 +76,7 @@ public sealed partial class DropMonitorCmdletTests : IDisposable
             var error = ErrorOf(_host.Run(script));
             Assert.StartsWith(expected!.ErrorId + ",", error.FullyQualifiedErrorId, StringComparison.Ordinal);
             Assert.Equal(expected.Message, error.Exception.Message);
-            Assert.Equal(DropMonitorErrors.Category(expected.Kind), error.CategoryInfo.Category);
+            Assert.Equal(ErrorRecords.Category(expected.Kind), error.CategoryInfo.Category);
         }
     }
 
@@ -128,7 +128,7 @@ public sealed partial class DropMonitorCmdletTests : IDisposable
         var denied = DropMonitorClient.FromKernel(Kernel(1, null), "start monitoring");
         Assert.Equal("DropMonitorPermissionDenied", denied.ErrorId);
         Assert.Contains("CAP_NET_ADMIN", denied.Message, StringComparison.Ordinal);
-        Assert.Equal(ErrorCategory.ResourceBusy, DropMonitorErrors.Category(busy.Kind));
+        Assert.Equal(ErrorCategory.ResourceBusy, ErrorRecords.Category(busy.Kind));
     }
 
     /// <summary>The error of a one-statement script: a terminating one, or the one in the error stream (statement-terminating errors land there).</summary>
@@ -140,12 +140,12 @@ public sealed partial class DropMonitorCmdletTests : IDisposable
     {
         Assert.Equal("DropMonitorFilterNeedsPacketMode,NlmonPS.Cmdlets.GetPacketDropCommand", ErrorOf(_host.Run("Get-PacketDrop -Mode Summary -InterfaceName lo")).FullyQualifiedErrorId);
         Assert.StartsWith("DropMonitorUnknownProtocol,", ErrorOf(_host.Run("Get-PacketDrop -Protocol carrier-pigeon")).FullyQualifiedErrorId, StringComparison.Ordinal);
-        Assert.StartsWith("DropMonitorInvalidDuration,", ErrorOf(_host.Run("Get-PacketDrop -Duration 0")).FullyQualifiedErrorId, StringComparison.Ordinal);
-        var t = new PacketDropSecondsAttribute();
+        Assert.StartsWith("InvalidDuration,", ErrorOf(_host.Run("Get-PacketDrop -Duration 0")).FullyQualifiedErrorId, StringComparison.Ordinal);
+        var t = new SecondsToTimeSpanAttribute();
         Assert.Equal(TimeSpan.FromSeconds(2.5), t.Transform(null!, 2.5));
         Assert.Equal(TimeSpan.FromSeconds(3), t.Transform(null!, 3));
         Assert.Equal(TimeSpan.FromSeconds(4), t.Transform(null!, "4"));
-        Assert.Equal("00:00:05", t.Transform(null!, "00:00:05"));
+        Assert.Equal(TimeSpan.FromSeconds(5), t.Transform(null!, "00:00:05"));
     }
 
     [Fact]

@@ -33,8 +33,8 @@ public sealed class NlmonCmdletTests : IDisposable
 
     private static readonly Dictionary<NlmonUnavailableReason, (string Id, ErrorCategory Category, string Evidence)> Expected = new()
     {
-        [NlmonUnavailableReason.NotBuilt] = ("NlmonNotBuiltIntoKernel", ErrorCategory.NotImplemented, "CONFIG_NLMON"),
-        [NlmonUnavailableReason.NoModuleSupport] = ("NlmonNoModuleSupport", ErrorCategory.NotImplemented, "/proc/modules"),
+        [NlmonUnavailableReason.NotBuilt] = ("NlmonNotBuiltIntoKernel", ErrorCategory.NotInstalled, "CONFIG_NLMON"),
+        [NlmonUnavailableReason.NoModuleSupport] = ("NlmonNoModuleSupport", ErrorCategory.NotInstalled, "/proc/modules"),
         [NlmonUnavailableReason.ModuleMissing] = ("NlmonModuleNotFound", ErrorCategory.NotInstalled, "nlmon"),
         [NlmonUnavailableReason.ModuleLoadFailed] = ("NlmonModuleLoadFailed", ErrorCategory.ResourceUnavailable, "modules_disabled"),
     };
@@ -147,7 +147,7 @@ public sealed class NlmonCmdletTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(1), t.Transform(null!, "00:01:00"));
         Assert.Equal(TimeSpan.FromMilliseconds(300), t.Transform(null!, TimeSpan.FromMilliseconds(300)));
         var r = Run("Get-NetlinkMessage -Duration 0");
-        Assert.Equal("NlmonInvalidDuration", Error(r).FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("InvalidDuration", Error(r).FullyQualifiedErrorId.Split(',')[0]);
     }
 
     [Fact]

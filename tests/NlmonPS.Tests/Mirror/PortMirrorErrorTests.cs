@@ -24,7 +24,7 @@ public class PortMirrorErrorTests
         var e = Classify(1, null, PortMirrorManager.Operation.AddQdisc);
         Assert.Equal((PortMirrorErrorKind.PermissionDenied, "PortMirrorPermissionDenied", "eth0"), (e.Kind, e.ErrorId, e.Device));
         Assert.Contains("CAP_NET_ADMIN", e.Message);
-        Assert.Equal(ErrorCategory.PermissionDenied, PortMirrorErrors.Category(e.Kind));
+        Assert.Equal(ErrorCategory.PermissionDenied, ErrorRecords.Category(e.Kind));
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class PortMirrorErrorTests
         Assert.Equal("PortMirrorKernelUnsupported", e.ErrorId);
         Assert.Contains("CONFIG_NET_SCH_INGRESS", e.Message);
         Assert.Contains("Specified qdisc kind is unknown", e.Message);
-        Assert.Equal(ErrorCategory.NotInstalled, PortMirrorErrors.Category(e.Kind));
+        Assert.Equal(ErrorCategory.NotInstalled, ErrorRecords.Category(e.Kind));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public class PortMirrorErrorTests
         Assert.Equal(PortMirrorErrorKind.KernelNotImplemented, e.Kind);
         Assert.Equal("PortMirrorKernelUnsupported", e.ErrorId);
         Assert.Contains("CONFIG_NET_CLS_ACT", e.Message);
-        Assert.Equal(ErrorCategory.NotImplemented, PortMirrorErrors.Category(e.Kind));
+        Assert.Equal(ErrorCategory.NotInstalled, ErrorRecords.Category(e.Kind));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class PortMirrorErrorTests
         Assert.Contains("EINVAL", e.Message);
         Assert.Contains("Filter kind and protocol must match", e.Message);
         Assert.Equal(22, e.KernelError!.Errno);
-        Assert.Equal(ErrorCategory.InvalidOperation, PortMirrorErrors.Category(e.Kind));
+        Assert.Equal(ErrorCategory.InvalidOperation, ErrorRecords.Category(e.Kind));
     }
 
     [Theory]
@@ -88,14 +88,14 @@ public class PortMirrorErrorTests
             [PortMirrorErrorKind.Loop] = ("PortMirrorLoop", ErrorCategory.InvalidArgument),
             [PortMirrorErrorKind.PermissionDenied] = ("PortMirrorPermissionDenied", ErrorCategory.PermissionDenied),
             [PortMirrorErrorKind.KernelMissingFeature] = ("PortMirrorKernelUnsupported", ErrorCategory.NotInstalled),
-            [PortMirrorErrorKind.KernelNotImplemented] = ("PortMirrorKernelUnsupported", ErrorCategory.NotImplemented),
+            [PortMirrorErrorKind.KernelNotImplemented] = ("PortMirrorKernelUnsupported", ErrorCategory.NotInstalled),
             [PortMirrorErrorKind.QdiscConflict] = ("PortMirrorQdiscConflict", ErrorCategory.ResourceExists),
             [PortMirrorErrorKind.KernelError] = ("PortMirrorKernelError", ErrorCategory.InvalidOperation),
         };
         Assert.Equal(Enum.GetValues<PortMirrorErrorKind>().Order(), expected.Keys.Order());
         foreach (var (kind, (id, category)) in expected)
         {
-            var record = PortMirrorErrors.From(new PortMirrorException(kind, "m", "dev0"));
+            var record = ErrorRecords.From(new PortMirrorException(kind, "m", "dev0"));
             Assert.Equal((id, category, (object)"dev0"), (record.FullyQualifiedErrorId, record.CategoryInfo.Category, record.TargetObject));
         }
     }

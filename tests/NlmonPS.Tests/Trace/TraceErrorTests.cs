@@ -120,14 +120,14 @@ public sealed class TraceErrorTests : IDisposable
     [InlineData(TraceErrorKind.CommandNotFound, 0, "TraceCommandNotFound", ErrorCategory.ObjectNotFound)]
     [InlineData(TraceErrorKind.PtraceNotPermitted, 1, "TracePtraceNotPermitted", ErrorCategory.PermissionDenied)]
     [InlineData(TraceErrorKind.ProcessNotFound, 3, "TraceProcessNotFound", ErrorCategory.ObjectNotFound)]
-    [InlineData(TraceErrorKind.UnsupportedKernel, 5, "TraceUnsupportedKernel", ErrorCategory.NotImplemented)]
+    [InlineData(TraceErrorKind.UnsupportedKernel, 5, "TraceUnsupportedKernel", ErrorCategory.NotInstalled)]
     [InlineData(TraceErrorKind.ChildOfTracer, 0, "TraceProcessIsChildOfHost", ErrorCategory.InvalidOperation)]
     [InlineData(TraceErrorKind.Other, 2, "TraceFailed", ErrorCategory.ObjectNotFound)]
     [InlineData(TraceErrorKind.Other, 12, "TraceFailed", ErrorCategory.InvalidOperation)]
     public void EngineErrorsMapToStableIds(TraceErrorKind kind, int errno, string id, ErrorCategory category)
     {
         // UnsupportedKernel (Linux < 5.3, no PTRACE_GET_SYSCALL_INFO) cannot happen on this kernel: checked here.
-        var record = TraceErrors.From(new TraceException(kind, "why", errno), "target");
+        var record = ErrorRecords.From(new TraceException(kind, "why", errno), "target");
         Assert.Equal(id, record.FullyQualifiedErrorId);
         Assert.Equal(category, record.CategoryInfo.Category);
         Assert.Equal("target", record.TargetObject);
@@ -140,7 +140,7 @@ public sealed class TraceErrorTests : IDisposable
     [InlineData(1, null, ErrorCategory.InvalidResult, "exited with code 1")]
     public void CommandFailureCategories(int? exit, int? signal, ErrorCategory category, string text)
     {
-        var record = TraceErrors.CommandFailedRecord("cmd", 42, exit, signal, null);
+        var record = ErrorRecords.CommandFailed("cmd", 42, exit, signal, null);
         Assert.Equal("TracedCommandFailed", record.FullyQualifiedErrorId);
         Assert.Equal(category, record.CategoryInfo.Category);
         Assert.Contains(text, record.Exception.Message);
@@ -199,7 +199,7 @@ public sealed class TraceErrorTests : IDisposable
     public void DurationMustBePositive()
     {
         var r = _shell.Run("Trace-NetlinkCommand { true } -Duration 0");
-        Assert.Equal("TraceInvalidDuration,NlmonPS.Cmdlets.TraceNetlinkCommandCommand", StatementTerminating(r).FullyQualifiedErrorId);
+        Assert.Equal("InvalidDuration,NlmonPS.Cmdlets.TraceNetlinkCommandCommand", StatementTerminating(r).FullyQualifiedErrorId);
     }
 
     public void Dispose() => _shell.Dispose();

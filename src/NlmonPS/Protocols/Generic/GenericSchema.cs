@@ -12,8 +12,8 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
 {
     public NetlinkProtocol Protocol => NetlinkProtocol.Generic;
 
-    // genetlink.h: nlctrl's fixed id (GENL_ID_CTRL), CTRL_ATTR_FAMILY_ID and CTRL_ATTR_FAMILY_NAME.
-    private const ushort NlctrlId = 16, CtrlAttrFamilyId = 1, CtrlAttrFamilyName = 2;
+    // genetlink.h: nlctrl's fixed id, CTRL_ATTR_FAMILY_ID and CTRL_ATTR_FAMILY_NAME.
+    private const ushort NlctrlId = Nl.GENL_ID_CTRL, CtrlAttrFamilyId = 1, CtrlAttrFamilyName = 2;
 
     public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
 
