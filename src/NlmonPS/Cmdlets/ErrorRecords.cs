@@ -162,6 +162,22 @@ internal static class ErrorRecords
         new ItemNotFoundException($"There is no nlmon device '{name}' in network namespace {ns}."),
         "NlmonDeviceNotFound", ErrorCategory.ObjectNotFound, name);
 
+    public static ErrorRecord NlmonDeviceNameInUse(NotAnNlmonDeviceException e, string name) => new(e, "NlmonDeviceNameInUse", ErrorCategory.ResourceExists, name);
+
+    public static ErrorRecord PortMirrorNotFound(string source, string[]? destinations) => new(
+        new ItemNotFoundException($"There is no port mirror from '{source}'{(destinations is null ? "" : $" to {string.Join(", ", destinations)}")}."),
+        "PortMirrorNotFound", ErrorCategory.ObjectNotFound, source);
+
+    public static ErrorRecord FilterNeedsPacketMode() => new(new ArgumentException(
+        "-InterfaceName, -Reason and -Protocol need packet mode: summary alerts carry only drop locations and counts. Use -Mode Packet, or filter by -Symbol."),
+        "DropMonitorFilterNeedsPacketMode", ErrorCategory.InvalidArgument, null);
+
+    public static ErrorRecord UnknownProtocol(DropMonitorException e) => new(e, "DropMonitorUnknownProtocol", ErrorCategory.InvalidArgument, e.Target);
+
+    /// <summary>-Duration not longer than zero, for every cmdlet that has it.</summary>
+    public static ErrorRecord InvalidDuration(TimeSpan duration) =>
+        new(new ArgumentOutOfRangeException("Duration", duration, "-Duration must be longer than zero."), "InvalidDuration", ErrorCategory.InvalidArgument, duration);
+
     public static ErrorRecord PortMirrorDeviceNotFound(string name) => From(new PortMirrorException(PortMirrorErrorKind.DeviceNotFound,
         $"Cannot find network device '{name}' in this network namespace.", name));
 

@@ -156,9 +156,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     {
         if (!filter.FiltersPacketFields) return;
         Cleanup();
-        ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-            "-InterfaceName, -Reason and -Protocol need packet mode: summary alerts carry only drop locations and counts. Use -Mode Packet, or filter by -Symbol."),
-            "DropMonitorFilterNeedsPacketMode", ErrorCategory.InvalidArgument, null));
+        ThrowTerminatingError(ErrorRecords.FilterNeedsPacketMode());
     }
 
     private PacketDropFilter BuildFilter()
@@ -169,7 +167,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         }
         catch (DropMonitorException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "DropMonitorUnknownProtocol", ErrorCategory.InvalidArgument, e.Target));
+            ThrowTerminatingError(ErrorRecords.UnknownProtocol(e));
             throw;
         }
     }

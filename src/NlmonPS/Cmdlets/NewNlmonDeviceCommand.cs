@@ -49,7 +49,7 @@ public sealed class NewNlmonDeviceCommand : PSCmdlet, IDisposable
             }
             catch (NotAnNlmonDeviceException ex)
             {
-                WriteError(new ErrorRecord(ex, "NlmonDeviceNameInUse", ErrorCategory.ResourceExists, name));
+                WriteError(ErrorRecords.NlmonDeviceNameInUse(ex, name));
             }
             catch (Exception ex) when (ErrorRecords.IsExpected(ex))
             {

@@ -59,14 +59,11 @@ public sealed class SecondsToTimeSpanAttribute : ArgumentTransformationAttribute
 /// <summary>-Duration of the cmdlets that stop after a while (with <see cref="SecondsToTimeSpanAttribute"/>).</summary>
 internal static class DurationParameter
 {
-    public const string InvalidErrorId = "InvalidDuration";
-
     /// <summary>Stops the cmdlet with InvalidDuration (InvalidArgument) when -Duration was given and is not longer than zero.</summary>
     public static void Check(PSCmdlet cmdlet, TimeSpan duration)
     {
         if (cmdlet.MyInvocation.BoundParameters.ContainsKey("Duration") && duration <= TimeSpan.Zero)
-            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException("Duration", duration, "-Duration must be longer than zero."),
-                InvalidErrorId, ErrorCategory.InvalidArgument, duration));
+            cmdlet.ThrowTerminatingError(ErrorRecords.InvalidDuration(duration));
     }
 }
 

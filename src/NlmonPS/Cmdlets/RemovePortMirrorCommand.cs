@@ -72,11 +72,7 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
                 var matches = all.Where(m => NamePattern.Matches(m.Source, pattern)
                     && (Destination is null || m.Destinations.Any(d => Destination.Any(p => NamePattern.Matches(d, p))))).ToList();
                 if (matches.Count == 0 && NamePattern.IsLiteral(pattern))
-                {
-                    var to = Destination is null ? "" : $" to {string.Join(", ", Destination)}";
-                    WriteError(new ErrorRecord(new ItemNotFoundException($"There is no port mirror from '{pattern}'{to}."),
-                        "PortMirrorNotFound", ErrorCategory.ObjectNotFound, pattern));
-                }
+                    WriteError(ErrorRecords.PortMirrorNotFound(pattern, Destination));
                 foreach (var mirror in matches) RemoveOne(manager, mirror);
             }
         }
