@@ -164,8 +164,59 @@ public static class DroppedPacketDecoder
         }
     }
 
+    /// <summary>Tunnels in tunnels PacketDotNet parses (and prints) recursively, one level per header: more are not handed to it.</summary>
+    public const int MaxEncapsulation = 8;
+
+    /// <summary>
+    /// How many IP-in-IP, IPv6-in-IP and GRE headers follow each other from <paramref name="offset"/>, up to one past
+    /// <see cref="MaxEncapsulation"/>: a 64 KB packet of nested IPv4 headers is 3,000 levels of PacketDotNet objects
+    /// whose ToString recurses through all of them.
+    /// </summary>
+    public static int EncapsulationDepth(ReadOnlySpan<byte> payload, int offset, ushort protocol)
+    {
+        int depth = 0;
+        var p = payload[Math.Min(offset, payload.Length)..];
+        while (depth <= MaxEncapsulation)
+        {
+            int next, header;
+            if (protocol == EthIPv4 && p.Length >= 20 && p[0] >> 4 == 4) { next = p[9]; header = (p[0] & 0xF) * 4; }
+            else if (protocol == EthIPv6 && p.Length >= 40 && p[0] >> 4 == 6) { next = p[6]; header = 40; }
+            else return depth;
+            if (header < 20 || header > p.Length) return depth;
+            p = p[header..];
+            switch (next)
+            {
+                case 4: protocol = EthIPv4; break;
+                case 41: protocol = EthIPv6; break;
+                case 47 when p.Length >= 4:
+                    // GRE: flags (checksum 0x8000, key 0x2000, sequence 0x1000 add 4 bytes each), then the EtherType.
+                    ushort flags = BinaryPrimitives.ReadUInt16BigEndian(p), inner = BinaryPrimitives.ReadUInt16BigEndian(p[2..]);
+                    int greLength = 4 + ((flags & 0x8000) != 0 ? 4 : 0) + ((flags & 0x2000) != 0 ? 4 : 0) + ((flags & 0x1000) != 0 ? 4 : 0);
+                    if (greLength > p.Length) return depth + 1;
+                    p = p[greLength..];
+                    if (inner == 0x6558 && p.Length >= 14) { inner = BinaryPrimitives.ReadUInt16BigEndian(p[12..]); p = p[14..]; }
+                    protocol = inner;
+                    break;
+                default: return depth;
+            }
+            depth++;
+        }
+        return depth;
+    }
+
     private static DroppedPacketInfo Network(byte[] payload, int offset, ushort protocol, byte[]? srcMac, byte[]? dstMac)
     {
+        if (EncapsulationDepth(payload, offset, protocol) > MaxEncapsulation)
+        {
+            // Read by hand, as a cut packet is: addresses and the first protocol, no PacketDotNet object to recurse through.
+            var outer = Truncated(payload, offset, protocol, srcMac, dstMac);
+            return new DroppedPacketInfo
+            {
+                NetworkOffset = outer.NetworkOffset, LinkLayer = outer.LinkLayer, SourceHardwareAddress = srcMac, DestinationHardwareAddress = dstMac,
+                SourceAddress = outer.SourceAddress, DestinationAddress = outer.DestinationAddress, TransportProtocol = outer.TransportProtocol,
+                Summary = $"{outer.TransportProtocol} {outer.SourceAddress} > {outer.DestinationAddress} (more than {MaxEncapsulation} nested tunnels, not decoded)",
+            };
+        }
         var segment = new ByteArraySegment(payload, offset, payload.Length - offset);
         string? link = offset > 0 ? "Ethernet" : null;
         switch (protocol)
