@@ -164,59 +164,32 @@ public static class DroppedPacketDecoder
         }
     }
 
-    /// <summary>Tunnels in tunnels PacketDotNet parses (and prints) recursively, one level per header: more are not handed to it.</summary>
+    /// <summary>Packets in packets PacketDotNet parses (and prints, recursively) below the network header: more are not handed on.</summary>
     public const int MaxEncapsulation = 8;
 
     /// <summary>
-    /// How many IP-in-IP, IPv6-in-IP and GRE headers follow each other from <paramref name="offset"/>, up to one past
-    /// <see cref="MaxEncapsulation"/>: a 64 KB packet of nested IPv4 headers is 3,000 levels of PacketDotNet objects
-    /// whose ToString recurses through all of them.
+    /// Whether PacketDotNet's chain of payload packets ends within <see cref="MaxEncapsulation"/> levels. Each
+    /// PayloadPacket is parsed when first read, one level at a time, so this walk is iterative; ToString is not:
+    /// 64 KB of nested IPv4 headers (or one whose header length is 0, its own payload) would recurse without end.
     /// </summary>
-    public static int EncapsulationDepth(ReadOnlySpan<byte> payload, int offset, ushort protocol)
+    internal static bool ChainEnds(Packet packet)
     {
-        int depth = 0;
-        var p = payload[Math.Min(offset, payload.Length)..];
-        while (depth <= MaxEncapsulation)
+        for (int i = 0; i <= MaxEncapsulation; i++)
         {
-            int next, header;
-            if (protocol == EthIPv4 && p.Length >= 20 && p[0] >> 4 == 4) { next = p[9]; header = (p[0] & 0xF) * 4; }
-            else if (protocol == EthIPv6 && p.Length >= 40 && p[0] >> 4 == 6) { next = p[6]; header = 40; }
-            else return depth;
-            if (header < 20 || header > p.Length) return depth;
-            p = p[header..];
-            switch (next)
+            Packet? next;
+            try { next = packet.PayloadPacket; }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException or OverflowException)
             {
-                case 4: protocol = EthIPv4; break;
-                case 41: protocol = EthIPv6; break;
-                case 47 when p.Length >= 4:
-                    // GRE: flags (checksum 0x8000, key 0x2000, sequence 0x1000 add 4 bytes each), then the EtherType.
-                    ushort flags = BinaryPrimitives.ReadUInt16BigEndian(p), inner = BinaryPrimitives.ReadUInt16BigEndian(p[2..]);
-                    int greLength = 4 + ((flags & 0x8000) != 0 ? 4 : 0) + ((flags & 0x2000) != 0 ? 4 : 0) + ((flags & 0x1000) != 0 ? 4 : 0);
-                    if (greLength > p.Length) return depth + 1;
-                    p = p[greLength..];
-                    if (inner == 0x6558 && p.Length >= 14) { inner = BinaryPrimitives.ReadUInt16BigEndian(p[12..]); p = p[14..]; }
-                    protocol = inner;
-                    break;
-                default: return depth;
+                return true;
             }
-            depth++;
+            if (next is null) return true;
+            packet = next;
         }
-        return depth;
+        return false;
     }
 
     private static DroppedPacketInfo Network(byte[] payload, int offset, ushort protocol, byte[]? srcMac, byte[]? dstMac)
     {
-        if (EncapsulationDepth(payload, offset, protocol) > MaxEncapsulation)
-        {
-            // Read by hand, as a cut packet is: addresses and the first protocol, no PacketDotNet object to recurse through.
-            var outer = Truncated(payload, offset, protocol, srcMac, dstMac);
-            return new DroppedPacketInfo
-            {
-                NetworkOffset = outer.NetworkOffset, LinkLayer = outer.LinkLayer, SourceHardwareAddress = srcMac, DestinationHardwareAddress = dstMac,
-                SourceAddress = outer.SourceAddress, DestinationAddress = outer.DestinationAddress, TransportProtocol = outer.TransportProtocol,
-                Summary = $"{outer.TransportProtocol} {outer.SourceAddress} > {outer.DestinationAddress} (more than {MaxEncapsulation} nested tunnels, not decoded)",
-            };
-        }
         var segment = new ByteArraySegment(payload, offset, payload.Length - offset);
         string? link = offset > 0 ? "Ethernet" : null;
         switch (protocol)
@@ -225,6 +198,17 @@ public static class DroppedPacketDecoder
             case EthIPv6 when payload.Length - offset >= 40:
             {
                 IPPacket ip = protocol == EthIPv4 ? new IPv4Packet(segment) : new IPv6Packet(segment);
+                if (!ChainEnds(ip))
+                {
+                    // Read by hand, as a cut packet is: no PacketDotNet object to recurse through.
+                    var outer = Truncated(payload, offset, protocol, srcMac, dstMac);
+                    return new DroppedPacketInfo
+                    {
+                        NetworkOffset = offset, LinkLayer = link, SourceHardwareAddress = srcMac, DestinationHardwareAddress = dstMac,
+                        SourceAddress = outer.SourceAddress, DestinationAddress = outer.DestinationAddress, TransportProtocol = outer.TransportProtocol,
+                        Summary = $"{outer.TransportProtocol} {outer.SourceAddress} > {outer.DestinationAddress} (packets nested more than {MaxEncapsulation} deep, not decoded)",
+                    };
+                }
                 var (transport, sport, dport, detail) = Transport(ip);
                 string Endpoint(IPAddress a, int? port) => port is null ? a.ToString()
                     : a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]:{port}" : $"{a}:{port}";

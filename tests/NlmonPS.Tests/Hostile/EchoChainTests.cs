@@ -109,6 +109,35 @@ public class EchoChainTests
     }
 
     [Fact]
+    public void AFileOfNestedErrorsReadsThroughGetNetlinkMessage()
+    {
+        var dir = Directory.CreateTempSubdirectory("nlmonps-echo-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "echo.pcap");
+            var chain = EchoChain(13_000);
+            Fixtures.WriteNetlinkPcap(path, Enumerable.Range(0, 8).Select(_ => (DateTimeOffset.UnixEpoch, NetlinkProtocol.Route, chain)));
+            using var host = new PowerShellHost();
+            var r = host.Run("Get-NetlinkMessage -Path $p | ForEach-Object { [pscustomobject]@{ Malformed = $_.IsMalformed; Echo = $_.Error.Request.TypeName; Summary = $_.Summary } }",
+                new Dictionary<string, object?> { ["p"] = path });
+            Assert.Null(r.Terminating);
+            // Each is emitted, and reported once as malformed (non-terminating), naming why.
+            Assert.Equal(8, r.Errors.Count);
+            Assert.All(r.Errors, e => Assert.Contains("the kernel never sends this", e.Exception.Message));
+            Assert.Equal(8, r.Output.Count);
+            Assert.All(r.Output, o =>
+            {
+                Assert.True((bool)o.Properties["Malformed"].Value);
+                Assert.Equal("NLMSG_ERROR", o.Properties["Echo"].Value);
+            });
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void TracedOneMegabyteSendIsBounded()
     {
         // What a root program can send with SO_SNDBUFFORCE: one buffer, errors echoing errors to the end.
@@ -147,7 +176,16 @@ public class EchoChainTests
         _ = drop.Message.Attributes.Count;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < 64 * 1024 + alert.Length * 16L, $"{allocated} bytes allocated for {alert.Length} input bytes");
-        Assert.Contains("nested tunnels, not decoded", drop.PacketSummary);
+        Assert.Contains("nested more than 8 deep, not decoded", drop.PacketSummary);
         Assert.Null(drop.ParsedPacket);
+
+        // An IPv4 header length of 0 (IHL 0) with protocol IPIP: PacketDotNet would take the packet for its own payload.
+        var loop = (byte[])packet[..40].Clone();
+        loop[0] = 0x40;
+        var self = new MessageBuilder(0x23, 0).AddBytes(new byte[] { NetDm.NET_DM_CMD_PACKET_ALERT, 2, 0, 0 })
+            .AddU16(NetDm.NET_DM_ATTR_PROTO, DroppedPacketDecoder.EthIPv4).AddAttribute(NetDm.NET_DM_ATTR_PAYLOAD, loop).ToArray();
+        var looped = DropAlertParser.ParsePacketAlert(self, Endian.Host, 0x23, context);
+        Assert.Null(looped.ParsedPacket);
+        Assert.Contains("nested more than 8 deep, not decoded", looped.PacketSummary);
     }
 }
