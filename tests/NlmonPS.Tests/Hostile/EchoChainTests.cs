@@ -137,6 +137,35 @@ public class EchoChainTests
         }
     }
 
+    /// <summary>A real program (python, root: SO_SNDBUFFORCE) sends 1 MB of nested errors; Trace-NetlinkCommand decodes it.</summary>
+    [Fact]
+    public void TraceNetlinkCommandOfAOneMegabyteChainIsBounded()
+    {
+        var python = new[] { "/usr/bin/python3", "/usr/local/bin/python3" }.FirstOrDefault(File.Exists);
+        if (python is null || Environment.UserName != "root") Assert.Skip("needs python3 and root (SO_SNDBUFFORCE)");
+        var dir = Directory.CreateTempSubdirectory("nlmonps-echo-").FullName;
+        try
+        {
+            var chain = Path.Combine(dir, "chain.bin");
+            File.WriteAllBytes(chain, EchoChain((1 << 20) / 20 - 2));
+            var script = Path.Combine(dir, "send.py");
+            File.WriteAllText(script, "import socket, sys\n"
+                + "s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)\n"
+                + "s.setsockopt(socket.SOL_SOCKET, 32, 4 << 20)  # SO_SNDBUFFORCE\n"
+                + "s.sendto(open(sys.argv[1], 'rb').read(), (0, 0))\n");
+            using var shell = new NlmonPS.Tests.Trace.TraceShell();
+            var r = shell.Run($"Trace-NetlinkCommand {{ unshare -n {python} {script} {chain} }} | ForEach-Object {{ [pscustomobject]@{{ Malformed = $_.IsMalformed; Length = $_.Length; Echo = $_.Error.Request.TypeName }} }}");
+            Assert.Null(r.Terminating);
+            var sent = Assert.Single(r.Output, o => (uint)o.Properties["Length"].Value == (uint)new FileInfo(chain).Length);
+            Assert.True((bool)sent.Properties["Malformed"].Value);
+            Assert.Equal("NLMSG_ERROR", sent.Properties["Echo"].Value);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void TracedOneMegabyteSendIsBounded()
     {
