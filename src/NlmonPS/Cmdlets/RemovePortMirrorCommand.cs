@@ -38,6 +38,12 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Remove mirrors NlmonPS did not make (set up by hand or with tc) without asking.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private bool _yesToAll, _noToAll;
+
     protected override void BeginProcessing()
     {
         try
@@ -89,6 +95,7 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
         var others = mirror.Filters.SelectMany(f => f.Actions).Where(a => a != "mirred").Distinct().ToList();
         if (others.Count > 0) target += $" [its filters also run: {string.Join(", ", others)}]";
         if (!ShouldProcess(target, "Remove port mirror")) return;
+        if (!mirror.CreatedByNlmonPS && !Force && !ConfirmMadeByHand(mirror)) return;
         try
         {
             var result = manager.Remove(mirror);
@@ -98,6 +105,26 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
         catch (PortMirrorException e)
         {
             WriteError(ErrorRecords.From(e));
+        }
+    }
+
+    /// <summary>
+    /// A mirror someone made by hand is theirs: removing it is asked every time (even through Get-PortMirror |
+    /// Remove-PortMirror, even with -Confirm:$false), unless -Force. A host that cannot ask gets an error saying so.
+    /// </summary>
+    private bool ConfirmMadeByHand(PortMirror mirror)
+    {
+        try
+        {
+            return ShouldContinue($"The port mirror {mirror} was not made by NlmonPS (it was set up by hand or with tc). Remove it anyway?",
+                "Remove a port mirror made by hand", ref _yesToAll, ref _noToAll);
+        }
+        catch (Exception e) when (e is System.Management.Automation.Host.HostException or PSInvalidOperationException or NotImplementedException)
+        {
+            WriteError(new ErrorRecord(
+                new InvalidOperationException($"The port mirror {mirror} was not made by NlmonPS: removing it needs a confirmation this host cannot ask for. Add -Force to remove it.", e),
+                "PortMirrorMadeByHand", ErrorCategory.InvalidOperation, mirror));
+            return false;
         }
     }
 

@@ -46,6 +46,8 @@ internal enum EntryMode : byte
     FixedStructArray,
     /// <summary>Nesting past the limit: bytes, and a fault.</summary>
     TooDeep,
+    /// <summary>An attribute of a set whose layout nothing tells (<see cref="AttributeTable.GuardsUnknown"/>): a nest, a short value, or a secret.</summary>
+    Guarded,
 }
 
 /// <summary>
@@ -183,6 +185,12 @@ internal struct LevelCursor
         e.ValueStart = streamStart + a.PayloadOffset;
         e.ValueLength = a.PayloadLength;
         var spec = _table?[type];
+        if (spec is null && _table is { GuardsUnknown: true })
+        {
+            e.Kind = ValueKind.Binary;
+            e.Mode = EntryMode.Guarded;
+            return true;
+        }
         if (spec is null)
         {
             bool nested = a.IsNested;
@@ -275,6 +283,7 @@ internal static class FieldLevels
             switch (check.What)
             {
                 case AttributeCheck.Step.None:
+                    if (table.GuardsUnknown) Guard(message, table, start + a.PayloadOffset, a.PayloadLength, depth, redactions);
                     continue;
                 case AttributeCheck.Step.Fixed:
                     if (a.PayloadLength < check.Size) first ??= ShortValue(table[a.Type]!, start + a.Offset, a.PayloadLength);
@@ -301,6 +310,36 @@ internal static class FieldLevels
         }
         // The stream's own fault comes first: nothing after a bad length can be trusted.
         return fault ?? first;
+    }
+
+    /// <summary>
+    /// An attribute of a set whose layout nothing tells: a nest is followed, and any value longer than 4 bytes is
+    /// zeroed (a key, a password, a name: without a layout nothing tells them apart). Never a fault.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Guard(NetlinkMessage message, AttributeTable table, int start, int length, int depth, List<(int Offset, int Length)>? redactions)
+    {
+        if (redactions is null || message.RevealSecrets) return;
+        if (GuardedNest(message, start, length, depth)) CheckAttributes(message, table, start, length, depth + 1, redactions);
+        else if (length > GuardedClearLength) redactions.Add((start, length));
+    }
+
+    /// <summary>Values up to this many bytes (u8..u32 numbers, flags) are shown in a set whose layout nothing tells.</summary>
+    public const int GuardedClearLength = 4;
+
+    /// <summary>
+    /// Whether a value of an unknown set is a nest: it parses as attributes whose types are all plausible (below
+    /// 1024), so a key whose bytes happen to chain as attribute lengths is still taken for a key.
+    /// </summary>
+    public static bool GuardedNest(NetlinkMessage message, int start, int length, int depth)
+    {
+        if (depth >= MaxDepth || length < Nl.AttributeHeaderLength) return false;
+        var span = message.Bytes.AsSpan(start, length);
+        int offset = 0;
+        string? fault;
+        while (AttributeWalker.TryNext(span, ref offset, 0, message.ByteOrder, out var a, out fault))
+            if (a.Type >= 1024) return false;
+        return fault is null;
     }
 
     // Out of line: the check's loop runs for every attribute, this text for almost none.
@@ -348,6 +387,9 @@ internal static class FieldLevels
             }
             case EntryMode.TooDeep:
                 return $"nesting deeper than {MaxDepth} at offset {e.Offset}";
+            case EntryMode.Guarded:
+                Guard(message, level.Table!, e.ValueStart, e.ValueLength, level.Depth, redactions);
+                return null;
             case EntryMode.NestedArray:
             {
                 var spec = (AttributeSpec)e.Spec!;

@@ -22,6 +22,11 @@ internal static class FieldValues
                 return message.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";
             case EntryMode.Speculative:
                 return Speculative(level, e, p);
+            case EntryMode.Guarded:
+                if (FieldLevels.GuardedNest(message, e.ValueStart, e.ValueLength, level.Depth))
+                    return new NetlinkFields(FieldLevel.Attributes(message, level.Table, e.ValueStart, e.ValueLength, level.Depth + 1));
+                return p.Length <= FieldLevels.GuardedClearLength || message.RevealSecrets ? p.ToArray()
+                    : $"REDACTED ({p.Length} bytes: the family is unknown, -RevealSecrets shows it)";
             case EntryMode.Nest:
                 return FieldLevels.TryOpen(level, e, out var child) ? new NetlinkFields(child) : Speculative(level, e, p);
             case EntryMode.NestedArray:

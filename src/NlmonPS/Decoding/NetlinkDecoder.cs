@@ -38,6 +38,8 @@ public sealed class NetlinkDecoder
         raws.Clear();
         NetlinkMessageSplitter.Split(record.Data, order, raws);
         var split = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(raws);
+        // Only a guess against the host's order is doubted (a record the host's order walks costs nothing more).
+        if (order != Endian.Host && Context.Options.ByteOrder is null) DoubtByteOrder(split, record.Protocol, order);
         for (int i = 0; i < split.Length; i++)
         {
             ref readonly var raw = ref split[i];
@@ -47,19 +49,52 @@ public sealed class NetlinkDecoder
         raws.Clear();
     }
 
+    /// <summary>
+    /// The order was guessed from the nlmsg_len chain alone. When a message's type means nothing in that order but
+    /// names a message in the other (an nlmsg_len written big-endian in front of a little-endian header reads as
+    /// "unknown(4096) seq 16777216"), the header mixes byte orders: the message is flagged, never silently wrong.
+    /// </summary>
+    private static void DoubtByteOrder(Span<RawMessage> split, NetlinkProtocol protocol, ByteOrder order)
+    {
+        for (int i = 0; i < split.Length; i++)
+        {
+            ref var raw = ref split[i];
+            if (raw.IsMalformed || raw.Bytes.Length < Nl.HeaderLength) continue;
+            ushort type = raw.Header.Type, swapped = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(type);
+            if (PlausibleType(protocol, type) || !PlausibleType(protocol, swapped)) continue;
+            string read = order == ByteOrder.BigEndian ? "big" : "little", other = order == ByteOrder.BigEndian ? "little" : "big";
+            raw = raw with
+            {
+                MalformedReason = $"byte order disagrees at offset {raw.Offset}: nlmsg_len walks the record only read {read}-endian, "
+                    + $"but the type then reads {type} (no such message) and {swapped} read {other}-endian: the header mixes byte orders "
+                    + $"(decoded {read}-endian; -ByteOrder chooses)",
+            };
+        }
+    }
+
+    /// <summary>A type the protocol could send: a control message, a type it names, or (no names known) a small number.</summary>
+    private static bool PlausibleType(NetlinkProtocol protocol, ushort type) =>
+        type < Nl.NLMSG_MIN_TYPE
+        || (Schemas.For(protocol) is { } schema && protocol != NetlinkProtocol.Generic ? schema.TypeName(type) is not null : type < 0x1000);
+
     /// <summary>Decodes one message already cut out of its record.</summary>
     public NetlinkMessage DecodeMessage(in RawMessage raw, NetlinkRecord record, ByteOrder order, int index)
     {
         Context.Redactions.Clear();
-        return DecodeMessage(raw, record, order, index, Context.Redactions);
+        return DecodeMessage(raw, record, order, index, Context.Redactions, echoed: false);
     }
 
     /// <summary>
     /// The message's names and layout are resolved now, and its whole tree is checked now (so IsMalformed is exact
     /// and key material is zeroed before anyone sees the bytes); values are made when they are read.
     /// </summary>
+    /// <param name="echoed">
+    /// The request an NLMSG_ERROR echoes. Its own error body is never decoded: the one way the decoder re-enters
+    /// itself goes one level deep and no further, so an error echoing an error echoing ... (13,000 deep in a hostile
+    /// capture) costs one copy of the echo, not one copy of the rest of the buffer per level and a stack overflow.
+    /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private NetlinkMessage DecodeMessage(in RawMessage raw, NetlinkRecord record, ByteOrder order, int index, List<(int Offset, int Length)> redactions)
+    private NetlinkMessage DecodeMessage(in RawMessage raw, NetlinkRecord record, ByteOrder order, int index, List<(int Offset, int Length)> redactions, bool echoed)
     {
         var h = raw.Header;
         var direction = record.Direction;
@@ -118,7 +153,11 @@ public sealed class NetlinkDecoder
         if (resolved is not null)
             DecodeBody(resolved, message, redactions, ref malformed);
         else if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)
-            message.Error = DecodeError(raw, record, message, ref malformed);
+        {
+            if (!echoed) message.Error = DecodeError(raw, record, message, ref malformed);
+            // The kernel acknowledges a control message it is sent without reading it, so it echoes at most its header.
+            else if (raw.Payload.Length > 0) malformed ??= "an NLMSG_ERROR echoed inside an NLMSG_ERROR carries a body: the kernel never sends this (not decoded further)";
+        }
         else if (h.Type == Nl.NLMSG_DONE && raw.Payload.Length >= 4)
             message.SetHeader(DoneHeader(raw, order));
         for (int i = mark; i < redactions.Count; i++)
@@ -237,10 +276,11 @@ public sealed class NetlinkDecoder
             // The echo's key material is zeroed in its own bytes, and, 4 bytes into the payload, in the outer message's.
             var echoRedactions = Context.EchoRedactions;
             echoRedactions.Clear();
-            request = DecodeMessage(new RawMessage(0, echoedHeader, echoed, null), echoRecord, order, 0, echoRedactions);
+            request = DecodeMessage(new RawMessage(0, echoedHeader, echoed, null), echoRecord, order, 0, echoRedactions, echoed: true);
             foreach (var (offset, length) in echoRedactions)
                 if (Nl.HeaderLength + 4 + offset + length <= message.Bytes.Length) Array.Clear(message.Bytes, Nl.HeaderLength + 4 + offset, length);
             Context.Order = savedOrder;
+            if (request is { Type: Nl.NLMSG_ERROR, MalformedReason: { } why }) malformed ??= $"its echoed request: {why}";
             // From the clamped length: a corrupt nlmsg_len (say 0xffffffff) must not move the TLVs out of range.
             tlvStart = 4 + (capped ? Nl.HeaderLength : Nl.Align(echoedLength));
         }

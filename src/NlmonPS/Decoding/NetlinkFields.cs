@@ -47,7 +47,7 @@ public sealed class NetlinkField
         init { _reason = value; _reasonKnown = true; }
     }
 
-    public override string ToString() => $"{Name}={NetlinkFields.Format(Value)}";
+    public override string ToString() => SafeText.Printable($"{Name}={NetlinkFields.Format(Value)}");
 }
 
 /// <summary>
@@ -310,7 +310,8 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             if (i > 0) sb.Append(", ");
             sb.Append(NameAt(i)).Append('=').Append(Format(ValueAt(i)));
         }
-        return sb.Append('}').ToString();
+        // Shown by the views: control characters from the wire escaped (the values stay exact).
+        return SafeText.Printable(sb.Append('}').ToString());
     }
 
     /// <summary>How a value reads in summaries and views.</summary>

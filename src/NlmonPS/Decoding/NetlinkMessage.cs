@@ -135,8 +135,11 @@ public sealed class NetlinkMessage
 
     private string? _summary;
     internal Func<NetlinkMessage, string?>? Summarizer { get; init; }
-    /// <summary>One human line, in iproute2's words where it has them.</summary>
-    public string Summary => _summary ??= SafeSummary();
+    /// <summary>
+    /// One human line, in iproute2's words where it has them. Safe to print: control characters from the wire are
+    /// escaped here, for every protocol's summary (<see cref="SafeText"/>); Attributes keep the exact values.
+    /// </summary>
+    public string Summary => _summary ??= SafeText.Printable(SafeSummary());
 
 
     /// <summary>The whole message (key material zeroed unless revealed); every field offset is relative to its start.</summary>
@@ -179,7 +182,7 @@ public sealed class NetlinkMessage
         return IsMalformed ? $"{generic} [malformed: {MalformedReason}]" : generic;
     }
 
-    public override string ToString() => $"{Protocol} {TypeName} seq {Sequence}: {Summary}";
+    public override string ToString() => $"{Protocol} {SafeText.Printable(TypeName)} seq {Sequence}: {Summary}";
 }
 
 /// <summary>The content of an NLMSG_ERROR message: an ACK when Errno is 0.</summary>
@@ -209,6 +212,6 @@ public sealed class NetlinkError
         var s = $"{ErrorName} {Text}";
         if (ExtendedMessage is not null) s += $": {ExtendedMessage}";
         if (AttributePath is not null) s += $" (at {AttributePath})";
-        return s;
+        return SafeText.Printable(s);
     }
 }

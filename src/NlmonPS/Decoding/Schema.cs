@@ -210,6 +210,13 @@ public sealed class AttributeTable
     /// <summary>The set GET requests carry, when it differs from both (RTM_GETVLAN's BRIDGE_VLANDB_DUMP_FLAGS).</summary>
     public AttributeTable? GetRequests { get; init; }
 
+    /// <summary>
+    /// A set whose layout nothing tells (a generic family the capture never names, or one NlmonPS has no table
+    /// for): its values may be keys, so every value longer than 4 bytes is a secret, and nests are followed (see
+    /// <see cref="Schemas.UnknownGenericFamily"/>).
+    /// </summary>
+    public bool GuardsUnknown { get; init; }
+
     public AttributeSpec? this[int type]
     {
         get => (uint)type < (uint)_byType.Length ? _byType[type] : null;

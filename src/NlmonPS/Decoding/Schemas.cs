@@ -28,6 +28,15 @@ public static class Schemas
 
     public static IEnumerable<IProtocolSchema> All => ByProtocol.OfType<IProtocolSchema>();
 
+    /// <summary>
+    /// The attributes of a generic netlink family NlmonPS cannot lay out: an id the capture never names (no nlctrl
+    /// message taught it), or a family without a table (seg6's HMAC secret, TIPC's node key, cifs' witness password,
+    /// ovpn's keys...). Such a family may carry keys (WireGuard's, MACsec's), and nothing tells a key from a name,
+    /// so numbers up to 4 bytes and the nesting are shown, and every longer value is a secret: REDACTED and zeroed in
+    /// the message's bytes unless -RevealSecrets.
+    /// </summary>
+    public static readonly AttributeTable UnknownGenericFamily = new("genl-unknown") { GuardsUnknown = true };
+
     /// <summary>enum nlmsgerr_attrs (netlink.h): the extended ACK.</summary>
     public static readonly AttributeTable ExtendedAck = new("nlmsgerr", "NLMSGERR_ATTR_")
     {

@@ -164,6 +164,30 @@ public static class DroppedPacketDecoder
         }
     }
 
+    /// <summary>Packets in packets PacketDotNet parses (and prints, recursively) below the network header: more are not handed on.</summary>
+    public const int MaxEncapsulation = 8;
+
+    /// <summary>
+    /// Whether PacketDotNet's chain of payload packets ends within <see cref="MaxEncapsulation"/> levels. Each
+    /// PayloadPacket is parsed when first read, one level at a time, so this walk is iterative; ToString is not:
+    /// 64 KB of nested IPv4 headers (or one whose header length is 0, its own payload) would recurse without end.
+    /// </summary>
+    internal static bool ChainEnds(Packet packet)
+    {
+        for (int i = 0; i <= MaxEncapsulation; i++)
+        {
+            Packet? next;
+            try { next = packet.PayloadPacket; }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException or OverflowException)
+            {
+                return true;
+            }
+            if (next is null) return true;
+            packet = next;
+        }
+        return false;
+    }
+
     private static DroppedPacketInfo Network(byte[] payload, int offset, ushort protocol, byte[]? srcMac, byte[]? dstMac)
     {
         var segment = new ByteArraySegment(payload, offset, payload.Length - offset);
@@ -174,6 +198,17 @@ public static class DroppedPacketDecoder
             case EthIPv6 when payload.Length - offset >= 40:
             {
                 IPPacket ip = protocol == EthIPv4 ? new IPv4Packet(segment) : new IPv6Packet(segment);
+                if (!ChainEnds(ip))
+                {
+                    // Read by hand, as a cut packet is: no PacketDotNet object to recurse through.
+                    var outer = Truncated(payload, offset, protocol, srcMac, dstMac);
+                    return new DroppedPacketInfo
+                    {
+                        NetworkOffset = offset, LinkLayer = link, SourceHardwareAddress = srcMac, DestinationHardwareAddress = dstMac,
+                        SourceAddress = outer.SourceAddress, DestinationAddress = outer.DestinationAddress, TransportProtocol = outer.TransportProtocol,
+                        Summary = $"{outer.TransportProtocol} {outer.SourceAddress} > {outer.DestinationAddress} (packets nested more than {MaxEncapsulation} deep, not decoded)",
+                    };
+                }
                 var (transport, sport, dport, detail) = Transport(ip);
                 string Endpoint(IPAddress a, int? port) => port is null ? a.ToString()
                     : a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]:{port}" : $"{a}:{port}";

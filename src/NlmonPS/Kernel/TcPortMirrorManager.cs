@@ -285,42 +285,93 @@ public sealed class PortMirrorManager : IDisposable
         return null;
     }
 
-    /// <summary>Carries out a plan; on failure undoes what it had done and throws <see cref="PortMirrorException"/>.</summary>
+    /// <summary>
+    /// Carries out a plan; on failure undoes what it had done and throws <see cref="PortMirrorException"/>. Several
+    /// New-PortMirror at once on one source all plan the same free priority: the tc changes are made under a lock
+    /// that NlmonPS processes share, the priority is checked again under it, and a filter someone else (tc by hand)
+    /// put at that priority meanwhile moves the mirror to the next free one.
+    /// </summary>
     public PortMirror Apply(PortMirrorPlan plan)
     {
         if (plan.NothingToDo) return plan.Existing!;
+        using var tcLock = TcLock.Take(Verbose);
         var src = plan.Source;
         var added = new List<(TcHook Hook, string Kind)>();
         bool createdQdisc = false;
+        ushort priority = plan.Priority;
         try
         {
             if (plan.CreateClsact)
             {
-                Kernel(() => _tc.AddClsact(src.Index), "add a clsact qdisc", src.Name, Operation.AddQdisc);
-                createdQdisc = true;
-                Verbose?.Invoke($"Added a clsact qdisc to {src.Name} (handle ffff:, parent ffff:fff1).");
+                try
+                {
+                    Kernel(() => _tc.AddClsact(src.Index), "add a clsact qdisc", src.Name, Operation.AddQdisc);
+                    createdQdisc = true;
+                    Verbose?.Invoke($"Added a clsact qdisc to {src.Name} (handle ffff:, parent ffff:fff1).");
+                }
+                catch (PortMirrorException e) when (e.KernelError?.Errno == EEXIST
+                    && Kernel(() => _tc.FindClsact(src.Index), "look up the clsact qdisc", src.Name) is { Kind: "clsact" })
+                {
+                    Verbose?.Invoke($"A clsact qdisc appeared on {src.Name} meanwhile (another mirror, made at the same time); using it.");
+                }
             }
             var cookie = PortMirrorCookie.Create(plan.QdiscOwnedByNlmonPS);
             var targets = plan.Destinations.Select(d => d.Index).ToList();
+            priority = FreePriority(src, plan.HooksToAdd, priority);
             foreach (var hook in plan.HooksToAdd)
             {
-                var kind = AddFilter(src, hook, plan.Priority, targets, cookie);
-                added.Add((hook, kind));
-                Verbose?.Invoke($"Added a {kind} filter on {src.Name} {hook.ToString().ToLowerInvariant()} (prio {plan.Priority}) with mirred egress mirror to {string.Join(", ", plan.Destinations.Select(d => d.Name))}; cookie {PortMirrorCookie.ToHex(cookie)}.");
+                for (int attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        var kind = AddFilter(src, hook, priority, targets, cookie);
+                        added.Add((hook, kind));
+                        break;
+                    }
+                    catch (PortMirrorException e) when (attempt < 8 && added.Count == 0 && IsPriorityTaken(e))
+                    {
+                        // Someone else's filter took the priority between the check and the add: the next free one.
+                        var taken = priority;
+                        priority = FreePriority(src, plan.HooksToAdd, (ushort)(priority + 1));
+                        Verbose?.Invoke($"Priority {taken} on {src.Name} was taken meanwhile ({e.KernelError?.ExtendedMessage ?? e.Message}); using {priority}.");
+                    }
+                }
+                Verbose?.Invoke($"Added a {added[^1].Kind} filter on {src.Name} {hook.ToString().ToLowerInvariant()} (prio {priority}) with mirred egress mirror to {string.Join(", ", plan.Destinations.Select(d => d.Name))}; cookie {PortMirrorCookie.ToHex(cookie)}.");
             }
         }
         catch
         {
             foreach (var (hook, kind) in added)
-                try { _tc.DeleteFilter(src.Index, hook, plan.Priority, Tc.ETH_P_ALL, 0, kind, null); } catch (NetlinkKernelException) { }
+                try { _tc.DeleteFilter(src.Index, hook, priority, Tc.ETH_P_ALL, 0, kind, null); } catch (NetlinkKernelException) { }
             if (createdQdisc)
                 try { _tc.DeleteClsact(src.Index); } catch (NetlinkKernelException) { }
             throw;
         }
         var wanted = plan.Destinations.Select(d => d.Index).Order().ToArray();
-        return GetMirrors(src.Index).FirstOrDefault(m => m.CreatedByNlmonPS && m.Priority == plan.Priority && m.DestinationIndexes.Order().SequenceEqual(wanted))
+        return GetMirrors(src.Index).FirstOrDefault(m => m.CreatedByNlmonPS && m.Priority == priority && m.DestinationIndexes.Order().SequenceEqual(wanted))
             ?? throw new PortMirrorException(PortMirrorErrorKind.KernelError, $"The mirror on '{src.Name}' was added but does not show in the filter dump.", src.Name);
     }
+
+    /// <summary>The first priority from <paramref name="from"/> free on every hook to add to, as the kernel has them now.</summary>
+    private ushort FreePriority(RtnetlinkLink src, IReadOnlyList<TcHook> hooks, ushort from)
+    {
+        var used = new HashSet<ushort>();
+        foreach (var hook in hooks)
+            foreach (var f in Kernel(() => _tc.DumpFilters(src.Index, hook), "list filters", src.Name))
+                used.Add(f.Priority);
+        for (int p = from; p <= LastPriority; p++)
+            if (!used.Contains((ushort)p)) return (ushort)p;
+        throw new PortMirrorException(PortMirrorErrorKind.KernelError,
+            $"Every NlmonPS filter priority ({FirstPriority}-{LastPriority}) on '{src.Name}' is in use.", src.Name);
+    }
+
+    /// <summary>
+    /// A filter of another kind (or the same handle) already at the priority: EINVAL "Specified filter kind does not
+    /// match existing one", or EEXIST. Not a missing classifier, whatever kind was being tried.
+    /// </summary>
+    internal static bool IsPriorityTaken(PortMirrorException e) =>
+        e.KernelError is { } k && (k.Errno == EEXIST
+            || k.Errno == EINVAL && (k.ExtendedMessage?.Contains("does not match", StringComparison.OrdinalIgnoreCase) ?? false));
 
     private string AddFilter(RtnetlinkLink src, TcHook hook, ushort priority, List<int> targets, byte[] cookie)
     {
@@ -329,7 +380,7 @@ public sealed class PortMirrorManager : IDisposable
         {
             try
             {
-                Kernel(() => _tc.AddMirrorFilter(src.Index, hook, priority, "matchall", targets, cookie), $"add a matchall {where}", src.Name, Operation.AddFilter, rethrowUnknownClassifier: true);
+                Kernel(() => _tc.AddMirrorFilter(src.Index, hook, priority, "matchall", targets, cookie), $"add an {where} at priority {priority}", src.Name, Operation.AddFilter, rethrowUnknownClassifier: true);
                 return "matchall";
             }
             catch (NetlinkKernelException e) when (IsUnknownClassifier(e))
@@ -340,7 +391,7 @@ public sealed class PortMirrorManager : IDisposable
         }
         try
         {
-            Kernel(() => _tc.AddMirrorFilter(src.Index, hook, priority, "u32", targets, cookie), $"add a u32 {where}", src.Name, Operation.AddFilter, rethrowUnknownClassifier: true);
+            Kernel(() => _tc.AddMirrorFilter(src.Index, hook, priority, "u32", targets, cookie), $"add an {where} at priority {priority}", src.Name, Operation.AddFilter, rethrowUnknownClassifier: true);
             return "u32";
         }
         catch (NetlinkKernelException e) when (IsUnknownClassifier(e))
@@ -467,6 +518,10 @@ public sealed class PortMirrorManager : IDisposable
             case EOPNOTSUPP when op == Operation.AddFilter:
                 return new PortMirrorException(PortMirrorErrorKind.KernelNotImplemented,
                     $"Cannot {what}{on}: the kernel does not support it; filter actions need CONFIG_NET_CLS_ACT and mirroring CONFIG_NET_ACT_MIRRED. Kernel: {e.Error}", device, e);
+            case EINVAL when op == Operation.AddFilter && text.Contains("does not match", StringComparison.OrdinalIgnoreCase):
+            case EEXIST when op == Operation.AddFilter:
+                return new PortMirrorException(PortMirrorErrorKind.KernelError,
+                    $"Cannot {what}{on}: a filter of another kind holds that priority (tc filter show dev {device}). Kernel: {e.Error}", device, e);
             case EEXIST when op == Operation.AddQdisc:
                 return new PortMirrorException(PortMirrorErrorKind.QdiscConflict,
                     $"Cannot {what}{on}: another qdisc already holds the ingress slot. Kernel: {e.Error}", device, e);

@@ -324,29 +324,76 @@ internal sealed unsafe class TraceEngine
             throw new TraceException(TraceErrorKind.ProcessNotFound, $"Process {tgid} has no threads left.", ESRCH);
     }
 
+    /// <summary>
+    /// Why the kernel refused, in the order it checks (__ptrace_may_access, then the LSMs): a tracer already there;
+    /// a process of another user (or a setuid one) without CAP_SYS_PTRACE; then Yama's scope; then what is left.
+    /// </summary>
     private static string PtraceDeniedMessage(string what, int pid = 0)
     {
         var msg = $"ptrace is not permitted to {what} (EPERM).";
         if (pid > 0 && ReadStatusField(pid, "TracerPid:") is int tracer && tracer != 0)
             return msg + $" The process is already traced by process {tracer} (a debugger or strace?).";
+        bool capable = HasCapSysPtrace();
+        if (pid > 0 && !capable && StatusIds(pid, "Uid:") is { } theirs && StatusIds("self", "Uid:") is { } ours)
+        {
+            // The kernel wants the target's real, effective and saved uid all equal to the caller's.
+            if (theirs.Any(u => u != ours[0]))
+                return msg + $" Process {pid} belongs to {UserName(theirs[0])} (uid {string.Join("/", theirs.Take(3))}), not to you ({UserName(ours[0])}, uid {ours[0]}):"
+                    + " tracing another user's process (or a setuid one) needs CAP_SYS_PTRACE. Run as root, or as that user.";
+        }
+        string scope = "";
+        try { scope = File.ReadAllText("/proc/sys/kernel/yama/ptrace_scope").Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        msg += scope switch
+        {
+            "1" when !capable => " kernel.yama.ptrace_scope is 1: only descendants can be traced without CAP_SYS_PTRACE. Run as root, start the command with Trace-NetlinkCommand, or lower it with 'sysctl kernel.yama.ptrace_scope=0'.",
+            "2" when !capable => " kernel.yama.ptrace_scope is 2: only CAP_SYS_PTRACE may trace. Run as root.",
+            "3" => " kernel.yama.ptrace_scope is 3: ptrace is disabled until reboot.",
+            _ when pid > 0 && StatusIds(pid, "Uid:") is null => $" Process {pid} cannot be read in /proc (hidepid?).",
+            _ => capable ? " You have CAP_SYS_PTRACE, so a security module (AppArmor, SELinux) or a seccomp profile refused it." : "",
+        };
+        return msg + " In a container, ptrace needs CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE) and a seccomp profile that allows it.";
+    }
+
+    /// <summary>The ids of a "Uid:"/"Gid:" line of /proc/PID/status (real, effective, saved, filesystem), or null.</summary>
+    private static uint[]? StatusIds(object pid, string field)
+    {
         try
         {
-            string scope = File.ReadAllText("/proc/sys/kernel/yama/ptrace_scope").Trim();
-            msg += $" kernel.yama.ptrace_scope is {scope}" + scope switch
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return line[field.Length..].Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException) { }
+        return null;
+    }
+
+    /// <summary>Whether this process holds CAP_SYS_PTRACE (bit 19 of CapEff).</summary>
+    private static bool HasCapSysPtrace()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("CapEff:", StringComparison.Ordinal))
+                    return (ulong.Parse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber) & (1UL << 19)) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException) { }
+        return false;
+    }
+
+    /// <summary>A uid's user name from /etc/passwd ("nobody"), or "uid N".</summary>
+    private static string UserName(uint uid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/etc/passwd"))
             {
-                "1" => " (only descendants can be traced without CAP_SYS_PTRACE: run as root or lower it with 'sysctl kernel.yama.ptrace_scope=0').",
-                "2" => " (only CAP_SYS_PTRACE may trace: run as root).",
-                "3" => " (ptrace is disabled until reboot).",
-                _ => ".",
-            };
+                var f = line.Split(':');
+                if (f.Length > 2 && uint.TryParse(f[2], out var u) && u == uid) return $"user '{f[0]}'";
+            }
         }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return msg + " In a container, ptrace needs CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE) and a seccomp profile that allows it.";
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return $"uid {uid}";
     }
 
     // ---------------------------------------------------------------- main loop

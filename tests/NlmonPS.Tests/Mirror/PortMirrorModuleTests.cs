@@ -110,7 +110,10 @@ public class PortMirrorModuleTests
     {
         var doc = XDocument.Load(Path.Combine(ModuleLoader.RepoRoot, "NlmonPS.Format.ps1xml"));
         var view = doc.Descendants("View").Single(v => v.Element("ViewSelectedBy")?.Element("TypeName")?.Value == typeof(PortMirror).FullName);
-        var properties = view.Descendants("PropertyName").Select(p => p.Value).ToList();
+        // Columns name a property, or read it in a script block ($_.Source, escaped for the terminal).
+        var properties = view.Descendants("PropertyName").Select(p => p.Value)
+            .Concat(view.Descendants("ScriptBlock").SelectMany(b => System.Text.RegularExpressions.Regex.Matches(b.Value, @"\$_\.(\w+)").Select(m => m.Groups[1].Value)))
+            .Distinct().ToList();
         Assert.Contains("Source", properties);
         Assert.Contains("Packets", properties);
         foreach (var p in properties) Assert.NotNull(typeof(PortMirror).GetProperty(p));

@@ -31,6 +31,46 @@ public sealed class TraceErrorTests : IDisposable
         Assert.Contains(text, e.Exception.Message);
     }
 
+    /// <summary>
+    /// Issue #16.8: attaching, as nobody (no CAP_SYS_PTRACE), to a process of root names the owner, not Yama. The
+    /// module runs in nlmonps-host under setpriv, since the test process itself is root.
+    /// </summary>
+    [Fact]
+    public async Task AnotherUsersProcessNamesTheOwner()
+    {
+        var host = new[] { "Release", "Debug" }
+            .Select(c => Path.Combine(ModuleLoader.RepoRoot, "src", "NlmonPS.Host", "bin", c, "net10.0", "nlmonps-host")).FirstOrDefault(File.Exists);
+        if (host is null || !File.Exists("/usr/bin/setpriv") || Environment.UserName != "root") Assert.Skip("needs root, setpriv and a built nlmonps-host");
+        using var target = System.Diagnostics.Process.Start("sleep", "60");
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/setpriv")
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+                Environment = { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp", ["DOTNET_NOLOGO"] = "1" },
+            };
+            foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", host,
+                         $"try {{ Trace-NetlinkCommand -ProcessId {target.Id} -ErrorAction Stop }} catch {{ 'ERROR ' + $_.FullyQualifiedErrorId + ' ' + $_.Exception.Message }}" })
+                psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(120_000), "nlmonps-host as nobody finished");
+            var text = await stdout + await stderr;
+            if (text.Contains("Permission denied", StringComparison.Ordinal) && !text.Contains("ERROR", StringComparison.Ordinal))
+                Assert.Skip($"nobody cannot run the host from this checkout: {text}");
+            Assert.Contains("ERROR TracePtraceNotPermitted", text);
+            Assert.Contains($"Process {target.Id} belongs to user 'root'", text);
+            Assert.Contains("not to you (user 'nobody'", text);
+            Assert.Contains("CAP_SYS_PTRACE", text);
+            Assert.DoesNotContain("yama", text, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            target.Kill();
+        }
+    }
+
     [Fact]
     public void ProcessGone()
     {

@@ -72,7 +72,8 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
         var spec = new MessageSpec(family is null || cmdName is null ? name : $"{name} {cmdName}", cmdName is null ? MessageKind.Other : family?.KindOf(cmdName) ?? MessageKind.Other)
         {
             Header = family?.Header,
-            Attributes = numbering == 2 ? family!.EventAttributes ?? family.Attributes : family?.AttributesFor(cmd, cmdName),
+            Attributes = family is null ? Schemas.UnknownGenericFamily
+                : numbering == 2 ? family.EventAttributes ?? family.Attributes : family.AttributesFor(cmd, cmdName),
             Body = family is not null && family.BodyByCommand.TryGetValue(cmd, out var body) ? body : null,
             Summary = family?.Summary ?? GenericSummary,
         };

@@ -104,6 +104,20 @@ public static class Nl80211
         [41] = new("airtime_link_metric", U32), [42] = new("assoc_at_boottime", U64), [43] = new("connected_to_as", U8),
     };
 
+    /// <summary>NL80211_KEY_* inside NL80211_ATTR_KEY and each entry of NL80211_ATTR_KEYS: the key itself is a secret.</summary>
+    public static readonly AttributeTable Key = new("nl80211-key", "NL80211_KEY_")
+    {
+        [1] = new("data", Secret), [2] = new("idx", U8), [3] = new("cipher", U32), [4] = new("seq", Binary),
+        [5] = new("default", Flag), [6] = new("default_mgmt", Flag), [7] = new("type", U32), [8] = new("default_types", Binary),
+        [9] = new("mode", U8), [10] = new("default_beacon", Flag),
+    };
+
+    /// <summary>NL80211_REKEY_DATA_* (GTK rekey offload): the KEK and KCK are secrets.</summary>
+    public static readonly AttributeTable RekeyData = new("nl80211-rekey-data", "NL80211_REKEY_DATA_")
+    {
+        [1] = new("kek", Secret), [2] = new("kck", Secret), [3] = new("replay_ctr", Binary), [4] = new("akm", U32),
+    };
+
     public static readonly AttributeTable Attributes = new("nl80211-attrs", "NL80211_ATTR_")
     {
         [1] = new("wiphy", U32), [2] = new("wiphy_name", ValueKind.String), [3] = new("ifindex", U32),
@@ -123,6 +137,10 @@ public static class Nl80211
         [195] = new("vendor_id", U32), [196] = new("vendor_subcmd", U32), [197] = new("vendor_data", Binary),
         [204] = new("socket_owner", Flag), [217] = new("ext_features", Binary), [229] = new("pad", Binary),
         [265] = new("txq_stats", Binary), [313] = new("mlo_link_id", U8),
+        // Key material (linux/nl80211.h): the key, WEP keys for connect, rekey offload, FILS keys, the PMK, the SAE password.
+        [80] = new("key", Nested) { Nested = Key }, [81] = new("keys", NestedArray) { Nested = Key },
+        [122] = new("rekey_data", Nested) { Nested = RekeyData }, [242] = new("fils_kek", Secret),
+        [252] = new("fils_erp_rrk", Secret), [254] = new("pmk", Secret), [277] = new("sae_password", Secret),
     };
 
     public static readonly GenericFamily Family = new("nl80211", Commands, Attributes) { Summary = Summary };

@@ -225,6 +225,15 @@ public static class SockDiagStructs
         { "index", 0, U32 }, { "version", 4, U32 }, { "reserve", 8, U32 }, { "copy_thresh", 12, U32 }, { "tstamp", 16, U32 },
         { "flags", 20, U32, null, SockDiagEnums.PacketInfoFlags },
     };
+    /// <summary>
+    /// struct tcp_diag_md5sig (linux/tcp.h), one per TCP-MD5 key of a socket: tcpm_key is the key itself (a BGP
+    /// session's password), so it is a secret.
+    /// </summary>
+    public static readonly StructSpec TcpMd5Sig = new("tcp_diag_md5sig", 100)
+    {
+        { "family", 0, U8, Enums.AddressFamily }, { "prefixlen", 1, U8 }, { "keylen", 2, U16 },
+        new FieldSpec("addr", 4, IpAddress, 16) { FamilyField = "family" }, new FieldSpec("key", 20, Secret, 80),
+    };
     public static readonly StructSpec PacketMclist = new("packet_diag_mclist", 44)
     {
         { "index", 0, U32 }, { "count", 4, U32 }, { "type", 8, U16 }, { "alen", 10, U16 }, new FieldSpec("addr", 12, HardwareAddress, 32),
@@ -272,7 +281,7 @@ public static class SockDiagTables
         [15] = new("mark", U32),
         [16] = S("bbrinfo", SockDiagStructs.BbrInfo),
         [17] = new("class_id", U32),
-        [18] = new("md5sig", Binary),
+        [18] = new("md5sig", Struct) { Struct = SockDiagStructs.TcpMd5Sig, StructArray = true },
         [19] = new("ulp_info", Nested) { Nested = UlpInfo },
         [20] = new("sk_bpf_storages", Binary),
         [21] = new("cgroup_id", U64),

@@ -1,0 +1,84 @@
+using NlmonPS.Decoding;
+using NlmonPS.Wire;
+using Xunit;
+
+namespace NlmonPS.Tests.Hostile;
+
+/// <summary>
+/// Issue #16.10 and #16.6: text from the wire reaches the terminal escaped (the values stay exact), and a byte
+/// order guessed from nlmsg_len alone that the header contradicts is flagged, never decoded silently wrong.
+/// </summary>
+public class WireTextTests
+{
+    // Retitles the terminal, clears the screen, and a C1 CSI and a right-to-left override for good measure.
+    private const string Crafted = "ev\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202eil";
+
+    private static NetlinkMessage NewLink(string name)
+    {
+        var data = new MessageBuilder(16, 0, 5).AddBytes(new byte[16]).AddString(3, name).ToArray();   // RTM_NEWLINK, IFLA_IFNAME
+        return new NetlinkDecoder().Decode(new NetlinkRecord(data, NetlinkProtocol.Route) { Direction = NetlinkDirection.FromKernel }).Single();
+    }
+
+    [Fact]
+    public void ControlCharactersAreEscapedWhereShownAndExactInAttributes()
+    {
+        var m = NewLink(Crafted);
+        Assert.Equal(Crafted, m.Attributes["ifname"]);
+        foreach (var shown in new[] { m.Summary, m.Attributes.ToString(), m.ToString() })
+        {
+            Assert.False(SafeText.HasControls(shown), shown);
+            Assert.Contains(@"ev\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eil", shown);
+        }
+    }
+
+    [Fact]
+    public void ExtendedAckTextIsEscaped()
+    {
+        var data = new MessageBuilder(Nl.NLMSG_ERROR, (ushort)(Nl.NLM_F_CAPPED | Nl.NLM_F_ACK_TLVS), 5)
+            .AddBytes(BitConverter.GetBytes(-22)).AddBytes(new MessageBuilder(16, Nl.NLM_F_REQUEST, 5).ToArray())
+            .AddString(Nl.NLMSGERR_ATTR_MSG, "bad \u001b[2J thing").ToArray();
+        var m = new NetlinkDecoder().Decode(new NetlinkRecord(data, NetlinkProtocol.Route)).Single();
+        Assert.Equal("bad \u001b[2J thing", m.Error!.ExtendedMessage);
+        Assert.Contains(@"bad \x1b[2J thing", m.Summary);
+        Assert.Contains(@"bad \x1b[2J thing", m.Error.ToString());
+        Assert.False(SafeText.HasControls(m.Summary));
+    }
+
+    [Fact]
+    public void FormatViewsPrintNoControlCharacter()
+    {
+        var script = "$b = [NlmonPS.Wire.MessageBuilder]::new(16, 0, 5, 0).AddBytes([byte[]]::new(16)).AddString(3, \"" + Crafted.Replace("\u001b", "$([char]27)").Replace("\u0007", "$([char]7)").Replace("\u009b", "$([char]0x9b)").Replace("\u202e", "$([char]0x202e)") + "\").ToArray(); "
+            + "$r = [NlmonPS.Decoding.NetlinkRecord]::new($b, 'Route'); $m = [NlmonPS.Decoding.NetlinkDecoder]::new().Decode($r)[0]; $m; $m | Format-List";
+        var text = NlmonPS.Tests.DropMonitoring.DropMonitorCmdletTests.HostOutput(script);
+        Assert.Contains(@"\x1b]0;pwned\x07", text);
+        Assert.DoesNotContain('\u001b', text);
+        Assert.DoesNotContain('\u0007', text);
+        Assert.DoesNotContain('\u009b', text);
+    }
+
+    [Fact]
+    public void ABigEndianLengthInFrontOfALittleEndianHeaderIsFlagged()
+    {
+        // An RTM_NEWLINK of this (little-endian) host whose nlmsg_len alone was written big-endian.
+        var data = new MessageBuilder(16, Nl.NLM_F_REQUEST, 1).AddBytes(new byte[16]).AddString(3, "eth0").ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(data, (uint)data.Length);
+        var m = new NetlinkDecoder().Decode(new NetlinkRecord(data, NetlinkProtocol.Route)).Single();
+        Assert.True(m.IsMalformed);
+        Assert.Contains("byte order disagrees", m.MalformedReason);
+        Assert.Contains("4096", m.MalformedReason);
+        Assert.Contains("16", m.MalformedReason);
+    }
+
+    [Fact]
+    public void AWholeBigEndianRecordIsNotDoubted()
+    {
+        var data = new MessageBuilder(16, Nl.NLM_F_REQUEST, 1).AddBytes(new byte[16]).ToArray();
+        // Byte-swap every header field: a capture from a big-endian machine.
+        var h = NetlinkHeader.Read(data, ByteOrder.LittleEndian);
+        h.Write(data, ByteOrder.BigEndian);
+        var m = new NetlinkDecoder().Decode(new NetlinkRecord(data, NetlinkProtocol.Route)).Single();
+        Assert.Equal(ByteOrder.BigEndian, m.ByteOrder);
+        Assert.Equal("RTM_NEWLINK", m.TypeName);
+        Assert.False(m.IsMalformed, m.MalformedReason);
+    }
+}
