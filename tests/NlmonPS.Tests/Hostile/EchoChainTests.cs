@@ -153,7 +153,7 @@ public class EchoChainTests
                 + "s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)\n"
                 + "s.setsockopt(socket.SOL_SOCKET, 32, 4 << 20)  # SO_SNDBUFFORCE\n"
                 + "s.sendto(open(sys.argv[1], 'rb').read(), (0, 0))\n");
-            using var shell = new NlmonPS.Tests.Trace.TraceShell();
+            using var shell = new PowerShellHost();
             var r = shell.Run($"Trace-NetlinkCommand {{ unshare -n {python} {script} {chain} }} | ForEach-Object {{ [pscustomobject]@{{ Malformed = $_.IsMalformed; Length = $_.Length; Echo = $_.Error.Request.TypeName }} }}");
             Assert.Null(r.Terminating);
             var sent = Assert.Single(r.Output, o => (uint)o.Properties["Length"].Value == (uint)new FileInfo(chain).Length);

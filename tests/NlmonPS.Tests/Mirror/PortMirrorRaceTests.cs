@@ -28,11 +28,11 @@ public class PortMirrorRaceTests
 
         // Four runspaces in the namespace, each on its own thread, released together.
         using var start = new Barrier(destinations.Length);
-        var results = new NamespacedPowerShell.Result[destinations.Length];
+        var results = new PowerShellHost.Result[destinations.Length];
         var threads = destinations.Select((d, i) => new Thread(() =>
         {
             ns.Enter();
-            using var shell = new NamespacedPowerShell();
+            using var shell = new PowerShellHost(onThisThread: true);
             shell.Run("Get-PortMirror").AssertClean(); // loaded and warm: the four race in New-PortMirror itself
             start.SignalAndWait();
             results[i] = shell.Run($"New-PortMirror -Source va -Destination {d} -PassThru -Verbose");
@@ -47,7 +47,7 @@ public class PortMirrorRaceTests
         Assert.DoesNotContain(results.SelectMany(r => r.Verbose), v => v.Contains("kind does not match", StringComparison.Ordinal) && v.Contains("matchall", StringComparison.Ordinal));
         ns.Run(() =>
         {
-            using var shell = new NamespacedPowerShell();
+            using var shell = new PowerShellHost(onThisThread: true);
             var listed = shell.Run("Get-PortMirror -Source va");
             listed.AssertClean();
             Assert.Equal(destinations, listed.Objects<PortMirror>().Select(m => m.Destinations.Single()).Order());
