@@ -12,6 +12,9 @@ public enum CaptureFileProblem
     ReadFailed,
     WriteFailed,
     LinkTypeMismatch,
+    PermissionDenied,
+    /// <summary>An export target that is a symbolic link: never written through.</summary>
+    TargetIsLink,
 }
 
 public sealed class CaptureFileException : Exception

@@ -65,4 +65,23 @@ public static class LinkTypes
         BinaryPrimitives.WriteUInt16BigEndian(header[2..], ArphrdNetlink);
         BinaryPrimitives.WriteUInt16BigEndian(header[14..], (ushort)protocol);
     }
+
+    /// <summary>
+    /// A frame's 16-byte header as a value when it differs from the one <see cref="WriteNetlinkHeader"/> writes for
+    /// its protocol (another packet type, address bytes), else zero: what a record keeps to be written back exactly.
+    /// </summary>
+    public static UInt128 NonStandardHeader(ReadOnlySpan<byte> frame, NetlinkProtocol protocol)
+    {
+        var captured = System.Runtime.InteropServices.MemoryMarshal.Read<UInt128>(frame);
+        Span<byte> standard = stackalloc byte[16];
+        WriteNetlinkHeader(standard, protocol);
+        return captured == System.Runtime.InteropServices.MemoryMarshal.Read<UInt128>(standard) ? default : captured;
+    }
+
+    /// <summary>Writes a record's 16-byte header: the one it was captured with, or nlmon's for its protocol.</summary>
+    public static void WriteHeader(Span<byte> header, NetlinkProtocol protocol, UInt128 captured)
+    {
+        if (captured == default) WriteNetlinkHeader(header, protocol);
+        else System.Runtime.InteropServices.MemoryMarshal.Write(header, in captured);
+    }
 }

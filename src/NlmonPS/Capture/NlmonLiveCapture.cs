@@ -286,6 +286,8 @@ public sealed class NlmonLiveCapture : IDisposable
         {
             Timestamp = info.Timestamp,
             Source = InterfaceName,
+            Device = InterfaceName,
+            NetNamespace = NetNamespace,
             RecordNumber = number,
             OriginalLength = info.OriginalLength > info.Length ? info.OriginalLength : null,
         };

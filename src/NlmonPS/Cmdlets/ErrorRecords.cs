@@ -31,6 +31,8 @@ internal static class ErrorRecords
             CaptureFileProblem.Truncated => "NetlinkCaptureTruncated",
             CaptureFileProblem.LinkTypeMismatch => "NetlinkPcapLinkTypeMismatch",
             CaptureFileProblem.WriteFailed => "NetlinkPcapWriteFailed",
+            CaptureFileProblem.PermissionDenied => "NetlinkCapturePermissionDenied",
+            CaptureFileProblem.TargetIsLink => "NetlinkPcapTargetIsLink",
             _ => "NetlinkCaptureReadFailed",
         }, c.Problem switch
         {
@@ -38,6 +40,8 @@ internal static class ErrorRecords
             CaptureFileProblem.IsDirectory => ErrorCategory.InvalidArgument,
             CaptureFileProblem.WriteFailed => ErrorCategory.WriteError,
             CaptureFileProblem.ReadFailed => ErrorCategory.ReadError,
+            CaptureFileProblem.PermissionDenied => ErrorCategory.PermissionDenied,
+            CaptureFileProblem.TargetIsLink => ErrorCategory.SecurityError,
             _ => ErrorCategory.InvalidData,
         }, c.Path),
         NlmonUnavailableException u => new(u, u.Reason switch
@@ -205,30 +209,60 @@ internal static class ErrorRecords
         return new ErrorRecord(exception, TraceErrors.CommandFailed, category, commandLine);
     }
 
+    /// <summary>A record read with something wrong that is not in its messages (an impossible timestamp); the record is still decoded.</summary>
+    public static ErrorRecord BadRecord(string problem, NlmonPS.Decoding.NetlinkRecord record) => new(
+        new InvalidDataException(problem), "NetlinkCaptureBadRecord", ErrorCategory.InvalidData, $"{record.Source}#{record.RecordNumber}");
+
     public static ErrorRecord Malformed(NetlinkMessage message) => new(
         new InvalidDataException($"Malformed {message.Protocol} message {message.TypeName} (record {message.RecordNumber}, message {message.Index}" +
             $"{(message.Source is null ? "" : $", {message.Source}")}): {message.MalformedReason}. It is still emitted, with IsMalformed set; the messages around it are unaffected."),
         "NetlinkMessageMalformed", ErrorCategory.InvalidData, message);
 
     /// <summary>
-    /// Checks the file an export is about to write, the same way for every export cmdlet: not a directory, and an
-    /// existing file replaced only when neither -NoClobber nor a read-only bit stands in the way (-Force clears both).
-    /// ErrorIds are the cmdlet's <paramref name="errorPrefix"/> + PathIsDirectory / FileExists. Returns the full path.
+    /// Checks the file an export is about to write, the same way for every export cmdlet, and changes nothing (so
+    /// -WhatIf is safe): not a directory; not a symbolic link (never written through: another user may have planted
+    /// it); an existing file replaced only when neither -NoClobber nor its read-only mode stands in the way (-Force
+    /// overrides both: the file is then replaced, never chmodded). ErrorIds are the cmdlet's
+    /// <paramref name="errorPrefix"/> + PathIsDirectory / TargetIsLink / FileExists / FileReadOnly. Returns the full path.
     /// </summary>
     public static string PrepareExportTarget(PSCmdlet cmdlet, string target, bool append, bool noClobber, bool force, string errorPrefix)
     {
         string file = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(target);
+        if (NetlinkPcapWriter.IsLink(file, out var linkTarget))
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException(
+                    $"'{file}' is a symbolic link (to '{linkTarget}'). Exports never write through a link, which another user could have planted; give the real path (Resolve-Path -Path '{file}' shows it)."),
+                errorPrefix + "TargetIsLink", ErrorCategory.SecurityError, file));
         if (Directory.Exists(file))
             cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException($"'{file}' is a directory; give a file name for the capture."),
                 errorPrefix + "PathIsDirectory", ErrorCategory.InvalidArgument, file));
-        if (File.Exists(file) && !append)
-        {
-            if (noClobber && !force)
-                cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException($"The file '{file}' already exists and -NoClobber was given. Use -Force to overwrite it or -Append to add to it."),
-                    errorPrefix + "FileExists", ErrorCategory.ResourceExists, file));
-            if (force && File.GetAttributes(file).HasFlag(FileAttributes.ReadOnly))
-                File.SetAttributes(file, File.GetAttributes(file) & ~FileAttributes.ReadOnly);
-        }
+        if (!File.Exists(file)) return file;
+        if (noClobber && !force && !append)
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException($"The file '{file}' already exists and -NoClobber was given. Use -Force to overwrite it or -Append to add to it."),
+                errorPrefix + "FileExists", ErrorCategory.ResourceExists, file));
+        if (!force && IsReadOnly(file))
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new UnauthorizedAccessException(
+                    $"'{file}' is read-only (mode {Convert.ToString((int)File.GetUnixFileMode(file), 8)}). Use -Force to {(append ? "append to" : "replace")} it anyway."),
+                errorPrefix + "FileReadOnly", ErrorCategory.PermissionDenied, file));
         return file;
+    }
+
+    /// <summary>Read-only as PowerShell's own cmdlets see it: no write bit (for root too, which could write anyway).</summary>
+    private static bool IsReadOnly(string file) =>
+        (File.GetUnixFileMode(file) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0
+        || File.GetAttributes(file).HasFlag(FileAttributes.ReadOnly);
+
+    /// <summary>True when <paramref name="file"/> exists and starts with the pcapng section header magic.</summary>
+    public static bool IsPcapng(string file)
+    {
+        try
+        {
+            using var f = new FileStream(file, FileMode.Open, FileAccess.Read);
+            Span<byte> magic = stackalloc byte[4];
+            return f.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(magic) == 0x0A0D0D0A;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 }

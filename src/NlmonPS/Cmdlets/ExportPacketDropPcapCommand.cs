@@ -86,13 +86,22 @@ public sealed class ExportPacketDropPcapCommand : PSCmdlet, IDisposable
     protected override void EndProcessing()
     {
         if (_withoutPacket > 0) WriteWarning($"{_withoutPacket} drop(s) carried no packet bytes and were not written.");
-        if (_writer is not null) WriteVerbose($"Wrote {_writer.FramesWritten} frames (LINKTYPE_LINUX_SLL2) to {_writer.Path}.");
-        _writer?.Dispose();
+        if (_writer is null) return;
+        try
+        {
+            _writer.Complete();
+        }
+        catch (CaptureFileException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+        }
+        WriteVerbose($"Wrote {_writer.FramesWritten} frames (LINKTYPE_LINUX_SLL2) to {_writer.Path}.");
         _writer = null;
     }
 
     public void Dispose()
     {
+        // Stopped early: keep what was written. A failed write already removed its file.
         _writer?.Dispose();
         _writer = null;
     }

@@ -38,7 +38,11 @@ public sealed partial class GetNetlinkMessageCommand
     private NlmonLiveCapture? _live;
     private volatile bool _stopping;
 
-    protected override void StopProcessing() => _stopping = true;
+    protected override void StopProcessing()
+    {
+        _stopping = true;
+        _reader?.Stop();   // a file read skipping frames stops at the next record
+    }
 
     private void CaptureLive()
     {

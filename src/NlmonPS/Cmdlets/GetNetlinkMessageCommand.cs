@@ -98,6 +98,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
             var decoded = new List<NetlinkMessage>();   // one list for every record: its messages are handed on at once
             while (!_filter.IsComplete && reader.ReadNext() is { } record)
             {
+                if (reader.RecordProblem is { } problem) WriteError(ErrorRecords.BadRecord(problem, record));
                 // Generic netlink records are always looked at: their nlctrl messages teach family ids for later records.
                 if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
                 decoded.Clear();
@@ -117,8 +118,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
                     nextProgress = clock.ElapsedMilliseconds + 500;
                 }
             }
-            if (reader.SkippedFrames > 0)
-                WriteVerbose($"{file}: skipped {reader.SkippedFrames} frames that are not netlink (other devices in the capture).");
+            if (!_filter.IsComplete && !_stopping) ReportLoss(reader);
             if (clock.ElapsedMilliseconds >= 500)
             {
                 progress.RecordType = ProgressRecordType.Completed;
@@ -133,6 +133,25 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         {
             _reader = null;
         }
+    }
+
+    /// <summary>
+    /// What a whole file's read could not give: said as a warning with counts whenever messages were lost (a snaplen
+    /// cut, frames with no netlink bytes), or when nothing in the file was netlink at all.
+    /// </summary>
+    private void ReportLoss(NetlinkCaptureReader reader)
+    {
+        long netlink = reader.RecordsRead - reader.SkippedFrames;
+        if (reader.CutFrames > 0)
+            WriteWarning($"{reader.Path}: the capture cut {reader.CutFrames} of its {netlink} netlink records short (snaplen {reader.Snaplen})" +
+                (reader.EmptyFrames > 0 ? $"; {reader.EmptyFrames} of them kept no netlink bytes at all, so their messages are lost" : "") +
+                ". The messages cut short are marked IsMalformed. Capture again with a larger snaplen (tcpdump -s 0).");
+        else if (reader.EmptyFrames > 0)
+            WriteWarning($"{reader.Path}: {reader.EmptyFrames} of its {netlink} netlink records hold no netlink bytes (only the 16-byte header).");
+        if (reader.SkippedFrames > 0 && netlink == 0)
+            WriteWarning($"{reader.Path}: none of its {reader.RecordsRead} frames is netlink: all were skipped ({LinkTypes.Describe(reader.LinkType)} frames of other devices or protocols).");
+        else if (reader.SkippedFrames > 0)
+            WriteVerbose($"{reader.Path}: skipped {reader.SkippedFrames} frames that are not netlink (other devices in the capture).");
     }
 
     private IEnumerable<string> ResolvePaths()

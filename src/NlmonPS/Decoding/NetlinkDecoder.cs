@@ -44,7 +44,11 @@ public sealed class NetlinkDecoder
         {
             ref readonly var raw = ref split[i];
             if (wanted is null || raw.IsMalformed || wanted(record.Protocol, raw.Header.Type))
-                into.Add(DecodeMessage(raw, record, order, i));
+            {
+                var message = DecodeMessage(raw, record, order, i);
+                message.IsLastInRecord = i == split.Length - 1;
+                into.Add(message);
+            }
         }
         raws.Clear();
     }

@@ -154,6 +154,8 @@ public sealed class NetlinkMessage
     /// never reads the record's Data: the file reader reuses that buffer; live sources' records own theirs.
     /// </summary>
     internal NetlinkRecord Record { get; init; } = NoRecord;
+    /// <summary>The snaplen cut: how long the record's netlink bytes really were, when the capture kept fewer.</summary>
+    internal int? RecordOriginalLength => Record.OriginalLength;
     private static readonly NetlinkRecord NoRecord = new(ReadOnlyMemory<byte>.Empty, NetlinkProtocol.Route);
 
     /// <summary>Where it came from: a file path, an interface, a traced process.</summary>
@@ -162,6 +164,31 @@ public sealed class NetlinkMessage
     public long RecordNumber => Record.RecordNumber;
     /// <summary>0-based position of the message within its record.</summary>
     public int Index { get; init; }
+
+    /// <summary>The host it was captured on, when not this one (a merged pcapng; PSComputerName after remoting).</summary>
+    public string? ComputerName => Record.ComputerName;
+    /// <summary>The network namespace it was captured in, when the source says (live capture, a merged pcapng).</summary>
+    public string? NetNamespace => Record.NetNamespace;
+    /// <summary>The device (nlmon interface, pcapng interface) it came through, when the source says.</summary>
+    public string? Device => Record.Device;
+    /// <summary>
+    /// Netlink bytes in its record: its messages, the padding between them, and any bytes the sender put after
+    /// the last one (iproute2 sends whole request structs). An export writes the record back at this length.
+    /// </summary>
+    public int RecordLength => Record.Data.Length;
+    /// <summary>True for the last message of its record (the one any trailing bytes of the record follow).</summary>
+    public bool IsLastInRecord { get; internal set; }
+    /// <summary>The record's 16-byte link-layer header as captured, when it is not the one nlmon writes; null otherwise.</summary>
+    public byte[]? LinkHeader
+    {
+        get
+        {
+            if (Record.LinkHeader == default) return null;
+            var header = new byte[16];
+            System.Runtime.InteropServices.MemoryMarshal.Write(header, Record.LinkHeader);
+            return header;
+        }
+    }
 
     public int? ProcessId => Record.ProcessId;
     public string? ProcessName => Record.ProcessName;

@@ -18,6 +18,18 @@ public sealed record NetlinkRecord(ReadOnlyMemory<byte> Data, NetlinkProtocol Pr
     public int? ThreadId { get; init; }
     /// <summary>When the capture cut the record short (snaplen): how long the messages really were.</summary>
     public int? OriginalLength { get; init; }
+    /// <summary>
+    /// The record's 16-byte link-layer (nlmon/cooked) header as captured, when it is not the one nlmon writes for its
+    /// protocol (packet type 4, ARPHRD_NETLINK, no address): kept so an export writes the record back byte for byte.
+    /// Zero (the usual case) means the standard header. A value, not an array: no allocation per record.
+    /// </summary>
+    public UInt128 LinkHeader { get; init; }
+    /// <summary>The host the record was captured on, when it is not this one (remoting, a merged pcapng).</summary>
+    public string? ComputerName { get; init; }
+    /// <summary>The network namespace it was captured in, when known (live capture, a merged pcapng).</summary>
+    public string? NetNamespace { get; init; }
+    /// <summary>The capture device (nlmon interface) or pcapng interface it came through, when known.</summary>
+    public string? Device { get; init; }
 }
 
 /// <summary>Choices the user makes about decoding.</summary>

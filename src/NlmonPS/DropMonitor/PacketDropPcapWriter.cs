@@ -72,5 +72,8 @@ public sealed class PacketDropPcapWriter : IDisposable
         _file.WriteFrame(drop.Timestamp, frame, original);
     }
 
+    /// <summary>Puts the file on the disk (renamed over the target); throws a CaptureFileException naming what was lost.</summary>
+    public void Complete() => _file.Complete();
+
     public void Dispose() => _file.Dispose();
 }
