@@ -111,9 +111,14 @@ public sealed class NetlinkCaptureReader : IDisposable
             int got = _end - _start;
             if (got > 0)
                 throw new CaptureFileException(CaptureFileProblem.NotACapture, Path, $"'{Path}' is not a pcap or pcapng capture file: it holds only {got} bytes.");
-            throw new CaptureFileException(CaptureFileProblem.Empty, Path, FileSize == 0 && _stream.CanSeek && IsRegularFile()
-                ? $"The capture file '{Path}' is empty (0 bytes): the capture that wrote it stopped before writing a header."
-                : $"Nothing could be read from '{Path}': it ended before a capture header (a pipe or FIFO whose writer closed without writing, or a special file).");
+            throw new CaptureFileException(CaptureFileProblem.Empty, Path, Kernel.Libc.FileType(Path) switch
+            {
+                Kernel.Libc.S_IFREG when FileSize == 0 && !Path.StartsWith("/proc/", StringComparison.Ordinal) =>
+                    $"The capture file '{Path}' is empty (0 bytes): the capture that wrote it stopped before writing a header.",
+                Kernel.Libc.S_IFIFO => $"The FIFO '{Path}' closed before a capture header: its writer wrote nothing.",
+                Kernel.Libc.S_IFCHR or Kernel.Libc.S_IFBLK => $"'{Path}' is a device that gave no data, not a capture file.",
+                _ => $"Nothing could be read from '{Path}': it ended before a capture header (a pipe whose writer closed, or a special file).",
+            });
         }
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start));
         if (magic == PcapngShb)
@@ -162,12 +167,6 @@ public sealed class NetlinkCaptureReader : IDisposable
             throw new CaptureFileException(CaptureFileProblem.WrongLinkType, Path,
                 $"'{Path}' holds {LinkTypes.Describe(linkType)} frames, not netlink. Netlink captures use LINKTYPE_NETLINK (253), " +
                 "as written by `tcpdump -i nlmon0 -w file` or Export-NetlinkPcap, or LINUX_SLL/SLL2 from `tcpdump -i any`.");
-    }
-
-    private bool IsRegularFile()
-    {
-        try { return (File.GetAttributes(Path) & (FileAttributes.Device | FileAttributes.Directory)) == 0 && !Path.StartsWith("/proc/", StringComparison.Ordinal); }
-        catch (IOException) { return false; }
     }
 
     /// <summary>The next netlink record, or null at the end of the file (or once stopped). Its bytes are valid until the next call.</summary>

@@ -44,6 +44,21 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int socket(int domain, int type, int protocol);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    public const int S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFIFO = 0x1000, S_IFCHR = 0x2000, S_IFBLK = 0x6000, S_IFSOCK = 0xC000;
+
+    /// <summary>The file type bits of st_mode (S_IFREG, S_IFIFO...) of what <paramref name="path"/> names, or -1.</summary>
+    public static int FileType(string path)
+    {
+        // struct statx has one layout on every architecture: stx_mode is the u16 at offset 28.
+        byte* buffer = stackalloc byte[256];
+        const int AT_FDCWD = -100;
+        const uint STATX_TYPE = 1;
+        return statx(AT_FDCWD, path, 0, STATX_TYPE, buffer) == 0 ? *(ushort*)(buffer + 28) & S_IFMT : -1;
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int bind(int fd, void* addr, int len);
 
