@@ -25,11 +25,16 @@ public sealed class NetlinkMessageConverter : PSTypeConverter
         throw new NotSupportedException();
 
     internal static bool IsDeserializedMessage(PSObject p) =>
-        p.TypeNames.Contains("Deserialized." + typeof(NetlinkMessage).FullName) || p.Properties["Bytes"] is not null && p.Properties["Protocol"] is not null;
+        p.BaseObject is not NetlinkMessage && p.TypeNames.Contains("Deserialized." + typeof(NetlinkMessage).FullName);
 
     /// <summary>A message from pipeline input: the object itself, or one rebuilt from its deserialized form; null for anything else.</summary>
-    internal static NetlinkMessage? From(PSObject input) =>
-        input.BaseObject as NetlinkMessage ?? (IsDeserializedMessage(input) ? FromDeserialized(input, null) : null);
+    /// <remarks>Anything PowerShell converts to one counts too: a PacketDrop is its NET_DM alert message.</remarks>
+    internal static NetlinkMessage? From(PSObject input)
+    {
+        if (input.BaseObject is NetlinkMessage message) return message;
+        if (IsDeserializedMessage(input)) return FromDeserialized(input, null);
+        return input.BaseObject is not (string or ValueType) && LanguagePrimitives.TryConvertTo(input.BaseObject, out NetlinkMessage? converted) ? converted : null;
+    }
 
     // One decoder per thread: rehydrated messages decode alone (their generic family comes from their own Family).
     [ThreadStatic] private static byte[]? t_zeros;
