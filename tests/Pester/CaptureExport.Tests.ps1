@@ -1,0 +1,84 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+# Export-NetlinkPcap as a user meets it in real pwsh: CLIXML round trips, pcapng from several hosts, file safety,
+# and what Get-NetlinkMessage warns about. Every input is a committed fixture or made here.
+
+BeforeAll {
+    $script:Root = Resolve-Path "$PSScriptRoot/../.."
+    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    $script:Fixtures = "$Root/tests/fixtures"
+    $script:Dir = (New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "nlmonps-pester-$PID-$(Get-Random)")).FullName
+}
+
+AfterAll {
+    Remove-Item -LiteralPath $Dir -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Export-NetlinkPcap' {
+    It 'writes what Import-Clixml gives back as the same records a local export writes' {
+        $source = "$Fixtures/route-route-neigh-rule.pcap"
+        Get-NetlinkMessage -Path $source -ErrorAction SilentlyContinue | Export-Clixml -Path "$Dir/m.xml"
+        $back = Import-Clixml -Path "$Dir/m.xml"
+        $back[0] | Should -BeOfType NlmonPS.Decoding.NetlinkMessage
+        $back[0].Timestamp | Should -BeOfType DateTimeOffset
+        $back | Export-NetlinkPcap -Path "$Dir/again.pcap"
+        (Get-FileHash "$Dir/again.pcap").Hash | Should -Be (Get-FileHash $source).Hash
+    }
+
+    It 'keeps the 128 bytes iproute2 sent after its 28-byte route dump request' {
+        $request = Get-NetlinkMessage -Path "$Fixtures/route-route-neigh-rule.pcap" | Where-Object RecordNumber -EQ 58
+        $request.TypeName | Should -Be 'RTM_GETROUTE'
+        $request | Export-NetlinkPcap -Path "$Dir/one.pcap"
+        (Get-Item "$Dir/one.pcap").Length | Should -Be (24 + 16 + 172)
+    }
+
+    It 'merges messages from two hosts into one pcapng with an interface per host' {
+        $h1 = Get-NetlinkMessage -Path "$Fixtures/native/route-addr.pcap" | Add-Member -NotePropertyName PSComputerName -NotePropertyValue h1 -PassThru
+        $h2 = Get-NetlinkMessage -Path "$Fixtures/native/route-link.pcap" | Add-Member -NotePropertyName PSComputerName -NotePropertyValue h2 -PassThru
+        @($h2) + @($h1) | Export-NetlinkPcap -Path "$Dir/fleet.pcapng"
+        $read = Get-NetlinkMessage -Path "$Dir/fleet.pcapng"
+        $read.Count | Should -Be ($h1.Count + $h2.Count)
+        ($read | Group-Object ComputerName | Sort-Object Name).Name | Should -Be @('h1', 'h2')
+        $times = $read.Timestamp
+        @($times) | Should -Be @($times | Sort-Object)
+    }
+
+    It 'refuses a read-only file without -Force, and -Force -WhatIf changes nothing' {
+        $target = "$Dir/ro.pcap"
+        Set-Content -Path $target -Value 'keep'
+        chmod 0444 $target
+        $messages = Get-NetlinkMessage -Path "$Fixtures/native/route-addr.pcap"
+        { $messages | Export-NetlinkPcap -Path $target -ErrorAction Stop } | Should -Throw -ErrorId 'NetlinkPcapFileReadOnly,NlmonPS.Cmdlets.ExportNetlinkPcapCommand'
+        $messages | Export-NetlinkPcap -Path $target -Force -WhatIf
+        (stat -c %a $target) | Should -Be '444'
+        Get-Content -Path $target | Should -Be 'keep'
+    }
+
+    It 'never writes through a symbolic link' {
+        Set-Content -Path "$Dir/victim" -Value 'precious'
+        New-Item -ItemType SymbolicLink -Path "$Dir/planted.pcap" -Target "$Dir/victim" | Out-Null
+        { Get-NetlinkMessage -Path "$Fixtures/native/route-addr.pcap" | Export-NetlinkPcap -Path "$Dir/planted.pcap" -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetlinkPcapTargetIsLink,NlmonPS.Cmdlets.ExportNetlinkPcapCommand'
+        Get-Content -Path "$Dir/victim" | Should -Be 'precious'
+    }
+}
+
+Describe 'Get-NetlinkMessage -Path warnings' {
+    It 'warns by default when the snaplen left no netlink bytes' {
+        # A pcap of snaplen 16: one record that kept only the nlmon header of a 32-byte message.
+        $bytes = [byte[]]::new(24 + 16 + 16)
+        ([byte[]](0xd4, 0xc3, 0xb2, 0xa1)).CopyTo($bytes, 0)
+        [BitConverter]::GetBytes([uint16]2).CopyTo($bytes, 4)
+        [BitConverter]::GetBytes([uint16]4).CopyTo($bytes, 6)
+        [BitConverter]::GetBytes([uint32]16).CopyTo($bytes, 16)
+        [BitConverter]::GetBytes([uint32]253).CopyTo($bytes, 20)
+        [BitConverter]::GetBytes([uint32]16).CopyTo($bytes, 32)
+        [BitConverter]::GetBytes([uint32]48).CopyTo($bytes, 36)
+        $bytes[41] = 4; $bytes[42] = 3; $bytes[43] = 0x38
+        [IO.File]::WriteAllBytes("$Dir/snap.pcap", $bytes)
+        $messages = Get-NetlinkMessage -Path "$Dir/snap.pcap" -WarningVariable warnings -WarningAction SilentlyContinue
+        $messages | Should -BeNullOrEmpty
+        $warnings | Should -HaveCount 1
+        "$warnings" | Should -Match 'cut 1 of its 1 netlink records short \(snaplen 16\)'
+    }
+}
