@@ -35,7 +35,7 @@ Describe 'Export-NetlinkPcap' {
     It 'merges messages from two hosts into one pcapng with an interface per host' {
         $h1 = Get-NetlinkMessage -Path "$Fixtures/native/route-addr.pcap" | Add-Member -NotePropertyName PSComputerName -NotePropertyValue h1 -PassThru
         $h2 = Get-NetlinkMessage -Path "$Fixtures/native/route-link.pcap" | Add-Member -NotePropertyName PSComputerName -NotePropertyValue h2 -PassThru
-        @($h2) + @($h1) | Export-NetlinkPcap -Path "$Dir/fleet.pcapng"
+        @($h1) + @($h2) | Export-NetlinkPcap -Path "$Dir/fleet.pcapng"
         $read = Get-NetlinkMessage -Path "$Dir/fleet.pcapng"
         $read.Count | Should -Be ($h1.Count + $h2.Count)
         ($read | Group-Object ComputerName | Sort-Object Name).Name | Should -Be @('h1', 'h2')

@@ -283,8 +283,11 @@ public sealed class NetlinkPcapWriter : IDisposable
             {
                 SortInto(_temporary);
             }
-            _file.Flush(flushToDisk: true);
-            _file.Dispose();
+            else
+            {
+                _file.Flush(flushToDisk: true);
+                _file.Dispose();
+            }
             _done = true;
             if (_temporary is not null) File.Move(_temporary, Path, overwrite: _replace);
         }
@@ -333,7 +336,6 @@ public sealed class NetlinkPcapWriter : IDisposable
         }
         _file.Dispose();
         File.Move(sorted, temporary, overwrite: true);
-        _done = true;
     }
 
     private CaptureFileException Failed(Exception ex)

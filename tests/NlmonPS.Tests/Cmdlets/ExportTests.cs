@@ -157,6 +157,14 @@ public sealed class ExportTests : IDisposable
             var append = Run("Get-NetlinkMessage -LiteralPath $src -ErrorAction SilentlyContinue | Export-NetlinkPcap -LiteralPath $t -Append", ("src", source), ("t", small));
             Assert.Contains("cut back", ErrorOf(append).Exception.Message);
             Assert.Equal(before, File.ReadAllBytes(small));
+
+            // Export-PacketDropPcap writes through the same writer: the same error, and no file.
+            var drops = Enumerable.Repeat(NlmonPS.Tests.DropMonitoring.DropMonitorCmdletTests.SampleDrops(), 400).SelectMany(d => d).ToArray();
+            var frames = Path.Combine(mount, "drops.pcap");
+            var dropped = Run("$drops | Export-PacketDropPcap -LiteralPath $t", ("drops", drops), ("t", frames));
+            Assert.Equal("NetlinkPcapWriteFailed", ErrorOf(dropped).FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Contains("ENOSPC", ErrorOf(dropped).Exception.Message);
+            Assert.False(File.Exists(frames));
         }
         finally
         {
@@ -247,7 +255,7 @@ public sealed class ExportTests : IDisposable
     }
 
     /// <summary>
-    /// Two hosts' messages (PSComputerName as remoting adds it) arriving interleaved out of time order: one pcapng,
+    /// Two hosts' messages (PSComputerName as remoting adds it) arriving out of time order: one pcapng,
     /// an interface per host and file, records in time order, read back with each message's host and device; tshark
     /// reads both interfaces.
     /// </summary>
@@ -260,7 +268,8 @@ public sealed class ExportTests : IDisposable
             # As Invoke-Command -HostName h1, h2 gives them: each object with a PSComputerName note.
             $h1 = Get-NetlinkMessage -LiteralPath $a | ForEach-Object { $o = [psobject]$_; $o.psobject.Properties.Add([psnoteproperty]::new('PSComputerName', 'h1')); $o }
             $h2 = Get-NetlinkMessage -LiteralPath $b | ForEach-Object { $o = [psobject]$_; $o.psobject.Properties.Add([psnoteproperty]::new('PSComputerName', 'h2')); $o }
-            @($h2) + @($h1) | Export-NetlinkPcap -LiteralPath "$dir/fleet.pcapng"
+            # h1's capture began a second after h2's: written h1 first, the file must be sorted at the end.
+            @($h1) + @($h2) | Export-NetlinkPcap -LiteralPath "$dir/fleet.pcapng"
             Get-NetlinkMessage -LiteralPath "$dir/fleet.pcapng"
             """, ("a", a), ("b", b));
         Assert.Null(r.Terminating);
