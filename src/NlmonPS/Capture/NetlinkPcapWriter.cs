@@ -71,6 +71,14 @@ public sealed class NetlinkPcapWriter : IDisposable
         try
         {
             if (appending) return OpenForAppend(path, linkType, format);
+            if (Kernel.Libc.FileType(path) is Kernel.Libc.S_IFIFO or Kernel.Libc.S_IFCHR)
+            {
+                // A FIFO (a live Wireshark reading it) or a device such as /dev/null is written as it is, never replaced.
+                var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+                var direct = new NetlinkPcapWriter(path, stream, null, -1, format, linkType, true);
+                direct.WriteFileHeader();
+                return direct;
+            }
             var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
             var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
             var file = new FileStream(temporary, new FileStreamOptions
@@ -343,7 +351,9 @@ public sealed class NetlinkPcapWriter : IDisposable
         Abort();
         string what = _temporary is not null
             ? $"none of the {RecordsWritten} records given to it was kept, and '{Path}' is as it was before"
-            : $"none of the {RecordsWritten} records given to it was kept: '{Path}' was cut back to its {_appendedAt} bytes before the append";
+            : _appendedAt < 0
+                ? $"'{Path}' is a FIFO or device: what its reader got of the {RecordsWritten} records given to it cannot be taken back"
+                : $"none of the {RecordsWritten} records given to it was kept: '{Path}' was cut back to its {_appendedAt} bytes before the append";
         var problem = ex is UnauthorizedAccessException ? CaptureFileProblem.PermissionDenied : CaptureFileProblem.WriteFailed;
         return new CaptureFileException(problem, Path, $"Writing '{Path}' failed: {Describe(ex)}; {what}.", ex);
     }
@@ -355,6 +365,10 @@ public sealed class NetlinkPcapWriter : IDisposable
         {
             try { _file.Dispose(); } catch (IOException) { }
             try { File.Delete(_temporary); File.Delete(_temporary + ".sorted"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        else if (!_done && _appendedAt < 0)
+        {
+            try { _file.Dispose(); } catch (IOException) { }
         }
         else if (!_done)
         {

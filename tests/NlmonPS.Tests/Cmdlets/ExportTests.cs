@@ -210,6 +210,25 @@ public sealed class ExportTests : IDisposable
         }
     }
 
+    /// <summary>A FIFO (a live Wireshark reading it) and /dev/null are written as they are: never replaced by a file.</summary>
+    [Fact]
+    public void AFifoOrDeviceTargetIsWrittenInPlace()
+    {
+        var source = Path.Combine(Fixtures, "native", "route-addr.pcap");
+        var fifo = Path.Combine(_dir, "live.fifo");
+        Assert.Equal(0, Sh("mkfifo", fifo));
+        byte[]? received = null;
+        var reader = new Thread(() => { using var f = new FileStream(fifo, FileMode.Open, FileAccess.Read); using var m = new MemoryStream(); f.CopyTo(m); received = m.ToArray(); });
+        reader.Start();
+        Assert.Null(Run("Get-NetlinkMessage -LiteralPath $src | Export-NetlinkPcap -LiteralPath $t", ("src", source), ("t", fifo)).Terminating);
+        Assert.True(reader.Join(TimeSpan.FromSeconds(30)));
+        Assert.Equal(File.ReadAllBytes(source), received);
+        Assert.Equal(0, Sh("test", "-p", fifo));
+
+        Assert.Empty(Run("Get-NetlinkMessage -LiteralPath $src | Export-NetlinkPcap -LiteralPath /dev/null -Force", ("src", source)).Errors);
+        Assert.Equal(0, Sh("test", "-c", "/dev/null"));
+    }
+
     [Fact]
     public void AppendingToAFileThatIsNoCaptureSaysSo()
     {
