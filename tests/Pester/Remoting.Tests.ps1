@@ -194,14 +194,14 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
     }
 
     It 'reads the merged pcapng back with each message''s host' -Skip:$NoFleetExport {
-        # Needs the capture branch: pcapng read back with each interface's name as the message's Source.
+        # Needs the capture branch: pcapng read back with each interface's host as the message's ComputerName.
         $fleet = Join-Path $Dir 'fleet-back.pcapng'
         $remote = Invoke-Command -Session $Sessions { Trace-NetlinkCommand { ip -d link show } -CommandOutput None }
         $remote | Export-NetlinkPcap -LiteralPath $fleet
         $back = Get-NetlinkMessage -Path $fleet
         $back.Count | Should -Be $remote.Count
         foreach ($h in $Hosts) {
-            $fromHost = @($back | Where-Object Source -Like "*$h*")
+            $fromHost = @($back | Where-Object ComputerName -EQ $h)
             $fromHost.Count | Should -Be @($remote | Where-Object PSComputerName -EQ $h).Count
             $fromHost.TypeName | Should -Contain 'RTM_NEWLINK'
         }

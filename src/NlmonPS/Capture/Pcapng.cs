@@ -5,8 +5,8 @@ using NlmonPS.Wire;
 namespace NlmonPS.Capture;
 
 /// <summary>
-/// How a source (host, network namespace, device) is named in a pcapng interface: if_name is the device, for
-/// Wireshark's "Interface name" column; if_description says all three, "NlmonPS source: host=h1; netns=blue;
+/// How a source (host, network namespace, device) is named in a pcapng interface: if_name is "h1/blue/nlmon0" (the
+/// parts it has), for Wireshark's interface name; if_description says each, "NlmonPS source: host=h1; netns=blue;
 /// device=nlmon0", which the reader parses back into each message's ComputerName, NetNamespace and Device.
 /// </summary>
 public static class Pcapng
@@ -17,7 +17,7 @@ public static class Pcapng
     public static byte[] InterfaceBlock(int linkType, int snaplen, CaptureSource source)
     {
         var options = new List<(ushort Code, byte[] Value)>();
-        if (source.Device is { Length: > 0 } device) options.Add((2, Encoding.UTF8.GetBytes(device)));
+        if (Name(source) is { Length: > 0 } name) options.Add((2, Encoding.UTF8.GetBytes(name)));
         options.Add((3, Encoding.UTF8.GetBytes(Describe(source))));
         options.Add((9, new byte[] { 9 }));    // if_tsresol: 10^-9 s
         int length = 16 + 4 + 4;               // header and fields, opt_endofopt, trailing length
@@ -40,6 +40,10 @@ public static class Pcapng
         BinaryPrimitives.WriteUInt32LittleEndian(s[^4..], (uint)length);
         return block;
     }
+
+    /// <summary>if_name, what Wireshark shows first: host/namespace/device, of those the source knows.</summary>
+    public static string Name(CaptureSource source) =>
+        string.Join('/', new[] { source.ComputerName, source.NetNamespace, source.Device }.Where(p => !string.IsNullOrEmpty(p)));
 
     public static string Describe(CaptureSource source)
     {

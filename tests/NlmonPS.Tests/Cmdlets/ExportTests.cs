@@ -308,7 +308,7 @@ public sealed class ExportTests : IDisposable
         var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct().Order().ToList();
         p.WaitForExit();
         Assert.Equal(0, p.ExitCode);
-        Assert.Equal(new[] { "route-addr.pcap\tNlmonPS source: host=h1; device=route-addr.pcap", "route-link.pcap\tNlmonPS source: host=h2; device=route-link.pcap" }, lines);
+        Assert.Equal(new[] { "h1/route-addr.pcap\tNlmonPS source: host=h1; device=route-addr.pcap", "h2/route-link.pcap\tNlmonPS source: host=h2; device=route-link.pcap" }, lines);
     }
 
     /// <summary>Re-exporting a merged pcapng keeps its interfaces; -Format Pcap flattens to one link.</summary>
