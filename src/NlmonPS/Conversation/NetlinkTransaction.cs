@@ -110,11 +110,11 @@ public sealed class NetlinkTransaction
     private string MakeSummary()
     {
         var sb = new StringBuilder();
-        if (Request is not null) sb.Append(Request.Summary);
+        if (Request is not null) sb.Append(Request.Summary.TrimEnd(':'));
         else sb.Append("answer without its request (").Append(RequestType).Append(" seq ").Append(Sequence).Append(')');
         sb.Append(": ");
         if (ObjectCount > 0 || IsDump)
-            sb.Append(ObjectCount).Append(ObjectCount == 1 ? " object" : " objects").Append(Final is null ? "" : ", ");
+            sb.Append(ObjectCount).Append(ObjectCount == 1 ? " object" : " objects").Append(Final is null && Status == TransactionStatus.Answered ? "" : ", ");
         switch (Status)
         {
             case TransactionStatus.Error when Error is { } e:

@@ -33,6 +33,8 @@ public sealed class TransactionTrackerOptions
 /// </summary>
 public sealed class TransactionTracker
 {
+    private const ushort NfnlBatchBegin = 16, NfnlBatchEnd = 17;
+
     private readonly TransactionTrackerOptions _options;
     private readonly Dictionary<(NetlinkProtocol, uint), NetlinkTransaction> _pending = new();
     private readonly LinkedList<NetlinkTransaction> _byAge = new();
@@ -72,7 +74,9 @@ public sealed class TransactionTracker
     private void AddRequest(NetlinkMessage request, List<NetlinkTransaction> completed)
     {
         var kind = request.Kind;
-        bool modifies = kind is MessageKind.New or MessageKind.Delete;
+        // nfnetlink's batch begin and end (NFNL_MSG_BATCH_BEGIN/END) frame the requests of a batch and get no data.
+        bool batch = request.Protocol == NetlinkProtocol.Netfilter && request.Type is NfnlBatchBegin or NfnlBatchEnd;
+        bool modifies = kind is MessageKind.New or MessageKind.Delete || batch;
         var t = new NetlinkTransaction(request.Protocol, request.Sequence, request.PortId, request)
         {
             RequestType = request.Command ?? request.TypeName,
@@ -105,7 +109,7 @@ public sealed class TransactionTracker
         bool control = type < Nl.NLMSG_MIN_TYPE;
         if (control && type is not (Nl.NLMSG_ERROR or Nl.NLMSG_DONE)) return;   // NOOP, OVERRUN: nobody's answer
         bool multi = (answer.Flags & Nl.NLM_F_MULTI) != 0;
-        var t = Find(answer, control);
+        var t = Find(answer);
         if (t is null)
         {
             // Only unicast answers can be orphans: dump parts and control messages. Other data is a notification.
@@ -138,30 +142,34 @@ public sealed class TransactionTracker
         if (t._replies.Count < _options.MaximumReplies) t._replies.Add(answer);
         else t.RepliesTruncated = true;
         t.LastReply = answer;
-        // One reply ends a request that is no dump and asked for no ACK (a GET's answer, an echo).
-        if (!multi && !t.AckRequested && !t.IsDump && t.Request is not null)
+        // One reply ends a request that is no dump and asked for no ACK (a GET's answer, an echo), even when it says
+        // NLM_F_MULTI: ctnetlink marks single answers so (conntrack -C), and no DONE follows them.
+        if (!t.AckRequested && !t.IsDump && t.Request is not null)
         {
             t.Status = TransactionStatus.Answered;
             Finish(t, completed);
         }
     }
 
-    /// <summary>The oldest waiting request this answer can belong to, or null.</summary>
-    private NetlinkTransaction? Find(NetlinkMessage answer, bool control)
+    /// <summary>
+    /// The waiting request this answer belongs to, or null: one with the answer's port id, else one that said port id 0
+    /// and has no answer yet. The newest wins: tools wait for one answer before the next request, so an older request
+    /// of the same sequence still waiting has lost its answer (a capture that missed it), and must not take this one.
+    /// </summary>
+    private NetlinkTransaction? Find(NetlinkMessage answer)
     {
         if (!_pending.TryGetValue((answer.Protocol, answer.Sequence), out var t)) return null;
         // An ACK or error echoes the request's header: its type must be the request's.
         int echoedType = answer.Type == Nl.NLMSG_ERROR && answer.Error?.Request is { } echoed ? echoed.Type : -1;
-        NetlinkTransaction? unbound = null;
+        NetlinkTransaction? bound = null, unbound = null;
         for (; t is not null; t = t.NextSameKey)
         {
             if (echoedType >= 0 && t.Request is not null && t.Request.Type != echoedType) continue;
             if (t.Request is { ProcessId: int pid } && answer.ProcessId is int answerPid && pid != answerPid) continue;
-            if (t.PortId == answer.PortId) return t;
-            // A request that said port id 0 and has no answer yet takes the first answer's port.
-            if (t.PortId == 0 && t.Request is not null && t.FirstAnswer is null) unbound ??= t;
+            if (t.PortId == answer.PortId) bound = t;
+            else if (t.PortId == 0 && t.Request is not null && t.FirstAnswer is null) unbound = t;
         }
-        return unbound;
+        return bound ?? unbound;
     }
 
     /// <summary>A transaction for answers whose request the stream does not have, waiting for the rest of them.</summary>
