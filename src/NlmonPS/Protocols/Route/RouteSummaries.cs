@@ -402,7 +402,7 @@ public static class RouteSummaries
         var words = new List<object?>();
         void Entry(NetlinkFields e, object? source)
         {
-            words.Add(Join(Dev(m, m.Header["ifindex"]), $"port {Num(e["ifindex"])}", $"grp {Group(e)}",
+            words.Add(Join(Dev(m, m.Header["ifindex"]), $"port {LinkOf(m, e["ifindex"])}", $"grp {Group(e)}",
                 source is null ? null : $"src {Num(source)}", e["state"], Int(e["vid"]) > 0 ? $"vid {Num(e["vid"])}" : null,
                 e["flags"] is string[] { Length: > 0 } f ? string.Join(" ", f) : null));
         }
@@ -412,7 +412,7 @@ public static class RouteSummaries
                 if (f.Value is NetlinkFields entry && entry["info"] is NetlinkFields info) Entry(info, info["source"]);
         if (a["router"] is NetlinkFields router)
             foreach (var f in router)
-                if (f.Value is NetlinkFields port) words.Add(Join(Dev(m, m.Header["ifindex"]), $"router port {Num(port["ifindex"])}", port["type"]));
+                if (f.Value is NetlinkFields port) words.Add(Join(Dev(m, m.Header["ifindex"]), $"router port {LinkOf(m, port["ifindex"])}", port["type"]));
         if (words.Count == 0) words.Add(Dev(m, m.Header["ifindex"])); // a bridge without groups
         return Lead(m, string.Join("; ", words.Select(w => Num(w))));
     }
