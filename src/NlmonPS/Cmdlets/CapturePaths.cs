@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NlmonPS.Capture;
+using NlmonPS.Decoding;
 
 namespace NlmonPS.Cmdlets;
 
@@ -36,6 +37,40 @@ internal static class CapturePaths
                 continue;
             }
             foreach (var r in resolved) yield return r;
+        }
+    }
+
+    /// <summary>
+    /// The messages of every file, decoded in order by one decoder (a capture rotated into several files is one
+    /// stream). A file that cannot be read is written as an error and the next one is read; <paramref name="fileRead"/>
+    /// hears how many messages each file read to its end gave.
+    /// </summary>
+    public static IEnumerable<NetlinkMessage> Messages(PSCmdlet cmdlet, string[] paths, bool literal, NetlinkDecoder decoder,
+        Action<string, long>? fileRead = null)
+    {
+        foreach (var file in Resolve(cmdlet, paths, literal))
+        {
+            long count = 0;
+            bool faulted = false;
+            using (var messages = CaptureMessages.Read(file, decoder).GetEnumerator())
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!messages.MoveNext()) break;
+                    }
+                    catch (CaptureFileException e)
+                    {
+                        cmdlet.WriteError(ErrorRecords.From(e));
+                        faulted = true;
+                        break;
+                    }
+                    count++;
+                    yield return messages.Current;
+                }
+            }
+            if (!faulted) fileRead?.Invoke(file, count);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using NlmonPS.Capture;
 using NlmonPS.Conversation;
 using NlmonPS.Decoding;
 
@@ -61,20 +60,10 @@ public sealed class GetNetlinkTransactionCommand : PSCmdlet
         // One decoder for every file: a capture rotated into several files is one conversation.
         _decoder ??= new NetlinkDecoder();
         bool literal = ParameterSetName == LiteralPathSet;
-        foreach (var file in CapturePaths.Resolve(this, literal ? LiteralPath : Path, literal))
+        foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, _decoder))
         {
-            try
-            {
-                foreach (var message in CaptureMessages.Read(file, _decoder))
-                {
-                    if (_stopping) return;
-                    Take(message);
-                }
-            }
-            catch (CaptureFileException e)
-            {
-                WriteError(ErrorRecords.From(e));
-            }
+            if (_stopping) return;
+            Take(message);
         }
     }
 

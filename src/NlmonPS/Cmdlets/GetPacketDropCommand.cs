@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using NlmonPS.Capture;
 using NlmonPS.Decoding;
 using NlmonPS.DropMonitoring;
 using NlmonPS.Kernel;
@@ -184,38 +183,30 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         bool counted = MyInvocation.BoundParameters.ContainsKey(nameof(Count));
         int written = 0;
         long messages = 0;
-        foreach (var file in CapturePaths.Resolve(this, literal ? LiteralPath : Path, literal))
+        foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, decoder, NoAlertsIn))
         {
-            long before = messages;
-            try
+            if (_stopping) return;
+            messages++;
+            foreach (var alert in SavedDropAlerts.From(message))
             {
-                foreach (var message in CaptureMessages.Read(file, decoder))
-                {
-                    if (_stopping) return;
-                    messages++;
-                    foreach (var alert in SavedDropAlerts.From(message))
-                    {
-                        // Summary alerts carry no packet: a filter on packet fields cannot be met by them.
-                        if (!filter.Matches(alert) || alert is DropSummary && filter.FiltersPacketFields) continue;
-                        WriteObject(alert);
-                        if (++written >= Count && counted) return;
-                    }
-                }
+                // Summary alerts carry no packet: a filter on packet fields cannot be met by them.
+                if (!filter.Matches(alert) || alert is DropSummary && filter.FiltersPacketFields) continue;
+                WriteObject(alert);
+                if (++written >= Count && counted) return;
             }
-            catch (CaptureFileException e)
-            {
-                WriteError(ErrorRecords.From(e));
-                continue;
-            }
-            // Export-PacketDropPcap's frames (LINUX_SLL2) are the packets alone: the location and reason are not in them.
-            if (messages == before)
-                WriteError(new ErrorRecord(new InvalidDataException(
-                    $"'{file}' holds no netlink messages, so no NET_DM alerts to read drops from. A file of Export-PacketDropPcap holds the dropped packets as " +
-                    "LINUX_SLL2 frames, without the drop location and reason: open it with tcpdump or Wireshark. To keep drops readable, save the NET_DM " +
-                    "messages themselves (Get-NetlinkMessage on an nlmon device while the drop monitor runs, piped to Export-NetlinkPcap, or dwdump)."),
-                    "PacketDropFileWithoutAlerts", ErrorCategory.InvalidData, file));
         }
         WriteVerbose($"Read {messages} netlink messages; {written} drops passed the filters.");
+    }
+
+    /// <summary>Export-PacketDropPcap's frames (LINUX_SLL2) are the packets alone: the location and reason are not in them.</summary>
+    private void NoAlertsIn(string file, long messages)
+    {
+        if (messages > 0) return;
+        WriteError(new ErrorRecord(new InvalidDataException(
+            $"'{file}' holds no netlink messages, so no NET_DM alerts to read drops from. A file of Export-PacketDropPcap holds the dropped packets as " +
+            "LINUX_SLL2 frames, without the drop location and reason: open it with tcpdump or Wireshark. To keep drops readable, save the NET_DM " +
+            "messages themselves (Get-NetlinkMessage on an nlmon device while the drop monitor runs, piped to Export-NetlinkPcap, or dwdump)."),
+            "PacketDropFileWithoutAlerts", ErrorCategory.InvalidData, file));
     }
 
     private void RefuseSummaryFilters(PacketDropFilter filter)

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using NlmonPS.Capture;
 using NlmonPS.Conversation;
 using NlmonPS.Decoding;
 
@@ -67,20 +66,10 @@ public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
         }
         _decoder ??= new NetlinkDecoder();
         bool literal = ParameterSetName == LiteralPathSet;
-        foreach (var file in CapturePaths.Resolve(this, literal ? LiteralPath : Path, literal))
+        foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, _decoder))
         {
-            try
-            {
-                foreach (var message in CaptureMessages.Read(file, _decoder))
-                {
-                    if (_stopping) return;
-                    Pair(message);
-                }
-            }
-            catch (CaptureFileException e)
-            {
-                WriteError(ErrorRecords.From(e));
-            }
+            if (_stopping) return;
+            Pair(message);
         }
     }
 
