@@ -31,6 +31,9 @@ public class SummaryNamingTests
         // The request names it too: ip sent index 3, the stream had taught d0.
         Assert.StartsWith("add 10.0.0.9 dev d0 ", messages.Single(m => m.TypeName == "RTM_NEWNEIGH" && m.Direction == NetlinkDirection.ToKernel).Summary);
         Assert.Contains(messages, m => m.Summary == "add qdisc clsact ffff: dev d0 parent ffff:fff1");
+        // tc filter show printed "mirred (Egress Mirror to device d1) pipe": the request and the dump say it alike.
+        Assert.Contains(File.ReadAllLines(TransactionTests.Transcript), l => l.Contains("mirred (Egress Mirror to device d1) pipe", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Direction == NetlinkDirection.ToKernel && m.Summary.EndsWith("mirred (Egress Mirror to device d1) pipe", StringComparison.Ordinal));
     }
 
     [Fact]

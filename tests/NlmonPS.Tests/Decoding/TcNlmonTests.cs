@@ -37,7 +37,7 @@ public sealed class TcNlmonTests
         Assert.Equal((uint)Dev("d1"), parms["ifindex"]);
         Assert.True((uint)F(F(Action(f)["stats"])["basic"])["packets"]! > 0);
         Assert.Contains($"matchall chain 0 handle 0x1 not_in_hw (rule hit ", f.Summary);
-        Assert.Contains($"action order 1: mirred (Egress Mirror to device {Dev("d1")}) pipe index 1 ref 1 bind 1 Sent ", f.Summary);
+        Assert.Contains($"action order 1: mirred (Egress Mirror to device d1) pipe index 1 ref 1 bind 1 Sent ", f.Summary);
     }
 
     [Fact]

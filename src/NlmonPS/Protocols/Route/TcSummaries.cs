@@ -398,7 +398,8 @@ public static class TcSummaries
         var options = action["options"] as NetlinkFields;
         var parms = Parameters(action);
         bool fromKernel = FromKernel(m);
-        string? text = kind is not null && options is not null && ActionKinds.TryGetValue(kind, out var print) ? print(options) : null;
+        string? text = kind == "mirred" && options is not null ? Mirred(m, options)
+            : kind is not null && options is not null && ActionKinds.TryGetValue(kind, out var print) ? print(options) : null;
         text ??= Join(kind, parms is null ? null : Verdict(parms["action"]));
         // police prints its index up front, in hex.
         var index = kind == "police" ? null : parms?["index"] ?? action["index"];
@@ -409,6 +410,13 @@ public static class TcSummaries
             fromKernel ? Statistics(action["stats"] as NetlinkFields, null) : null);
     }
 
+    /// <summary>"mirred (Egress Mirror to device d1) pipe": the target device by the name the stream taught, as tc prints it.</summary>
+    private static string? Mirred(NetlinkMessage m, NetlinkFields o) => o["parms"] is NetlinkFields p
+        ? p["eaction"] is string ea && MirredWords.TryGetValue(ea, out var words)
+            ? $"mirred ({words} to {(U(o, "blockid") is { } block ? $"block {block}" : $"device {LinkName(m, p["ifindex"] is uint i ? i : 0)}")}) {Verdict(p["action"])}"
+            : "mirred"
+        : null;
+
     private static readonly Dictionary<string, string> MirredWords = new(StringComparer.Ordinal)
     {
         ["egress_redir"] = "Egress Redirect", ["egress_mirror"] = "Egress Mirror",
@@ -418,11 +426,6 @@ public static class TcSummaries
     /// <summary>Each action kind's print_aopt, up to (not including) "index N ref R bind B".</summary>
     private static readonly Dictionary<string, Func<NetlinkFields, string?>> ActionKinds = new(StringComparer.Ordinal)
     {
-        ["mirred"] = o => o["parms"] is NetlinkFields p
-            ? p["eaction"] is string ea && MirredWords.TryGetValue(ea, out var words)
-                ? $"mirred ({words} to {(U(o, "blockid") is { } block ? $"block {block}" : $"device {p["ifindex"]}")}) {Verdict(p["action"])}"
-                : "mirred"
-            : null,
         // print_gact shows the random part even without TCA_GACT_PROB ("random type none pass val 0").
         ["gact"] = o => o["parms"] is NetlinkFields p
             ? o["prob"] is NetlinkFields pr
