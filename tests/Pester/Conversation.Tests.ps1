@@ -130,3 +130,20 @@ Describe 'Format views' {
         $lines | Where-Object { $_ -match 'EEXIST +0 +\d+\.\d{3} add 10\.88\.0\.0/16 via 10\.0\.0\.2 dev d0' } | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Deserialized transactions and statistics (Export-Clixml, remoting)' {
+    It 'keep their views: status names, latencies, the request' {
+        $file = [IO.Path]::GetTempFileName()
+        try {
+            Get-NetlinkTransaction -Path $Traced | Export-Clixml $file -Depth 2
+            $lines = Import-Clixml $file | Format-Table | Out-String -Width 80 -Stream
+            $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+            $lines | Where-Object { $_ -match 'EEXIST +0 +\d+\.\d{3} add 10\.88\.0\.0/16 via 10\.0\.0\.2 dev d0' } | Should -Not -BeNullOrEmpty
+            $lines | Where-Object { $_ -match ' DONE +14 +\d+\.\d{3} dump routes' } | Should -Not -BeNullOrEmpty
+            Measure-NetlinkTransaction -Path $Traced | Export-Clixml $file -Depth 2
+            $lines = Import-Clixml $file | Format-Table | Out-String -Width 80 -Stream
+            $lines | Where-Object { $_ -match '^RTM_NEWROUTE +2 +1 +\d+\.\d{3}' } | Should -Not -BeNullOrEmpty
+        }
+        finally { Remove-Item $file }
+    }
+}
