@@ -178,7 +178,9 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     /// </summary>
     private void ReadSaved(PacketDropFilter filter)
     {
-        var decoder = new NetlinkDecoder();
+        // Values of a generic family the file never names (dwdump writes no nlctrl lookup) are zeroed as possible key
+        // material unless revealed; the drops are all this reads, and they carry their packets, as live.
+        var decoder = new NetlinkDecoder(new DecodeOptions { RevealSecrets = true });
         bool literal = ParameterSetName == LiteralPathSet;
         bool counted = MyInvocation.BoundParameters.ContainsKey(nameof(Count));
         int written = 0;
