@@ -17,6 +17,8 @@
         'Remove-NlmonDevice'
         'Get-NetlinkMessage'
         'Export-NetlinkPcap'
+        'Get-NetlinkTransaction'
+        'Measure-NetlinkTransaction'
         'New-PortMirror'
         'Get-PortMirror'
         'Remove-PortMirror'

@@ -154,36 +154,8 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
             WriteVerbose($"{reader.Path}: skipped {reader.SkippedFrames} frames that are not netlink (other devices in the capture).");
     }
 
-    private IEnumerable<string> ResolvePaths()
-    {
-        if (ParameterSetName == LiteralPathSet)
-        {
-            foreach (var p in LiteralPath) yield return SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
-            yield break;
-        }
-        foreach (var p in Path)
-        {
-            List<string> resolved;
-            try
-            {
-                resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _).ToList();
-            }
-            catch (ItemNotFoundException)
-            {
-                resolved = new List<string>();
-            }
-            if (resolved.Count == 0)
-            {
-                var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
-                WriteError(ErrorRecords.From(new CaptureFileException(CaptureFileProblem.NotFound, full,
-                    WildcardPattern.ContainsWildcardCharacters(p)
-                        ? $"No capture file matches '{p}'."
-                        : $"Cannot find the capture file '{full}'. Check the path, or use -LiteralPath when the name contains wildcard characters.")));
-                continue;
-            }
-            foreach (var r in resolved) yield return r;
-        }
-    }
+    private IEnumerable<string> ResolvePaths() =>
+        CapturePaths.Resolve(this, ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet);
 
     internal static IReadOnlyDictionary<int, string>? ParseFamilyMap(Hashtable? map)
     {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NlmonPS.Decoding;
 using NlmonPS.DropMonitoring;
 using NlmonPS.Kernel;
 
@@ -9,27 +10,40 @@ namespace NlmonPS.Cmdlets;
 /// with its count (summary mode) as it arrives. Stops on Ctrl+C, -Count or -Duration, then stops monitoring and
 /// puts the drop monitor's configuration back as it was. Lost alerts are reported as warnings.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "PacketDrop")]
+[Cmdlet(VerbsCommon.Get, "PacketDrop", DefaultParameterSetName = LiveSet)]
 [OutputType(typeof(PacketDrop), typeof(DropSummary))]
 public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
 {
+    private const string LiveSet = "Live", PathSet = "Path", LiteralPathSet = "LiteralPath";
+
+    /// <summary>Saved NET_DM captures to read the drops from instead of the live drop monitor (wildcards).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
     /// <summary>Packet (each drop with the packet; the default where the kernel has it) or Summary (locations and counts).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = LiveSet)]
     public DropAlertMode Mode { get; set; }
 
     /// <summary>Bytes of each packet to copy (0: the whole packet). Default: the kernel's current setting.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = LiveSet)]
     [ValidateRange(0, int.MaxValue)]
     [Alias("TruncLen")]
     public int TruncateLength { get; set; }
 
     /// <summary>Packets each CPU may queue for user space before the kernel counts them as lost. Default: the kernel's current setting.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = LiveSet)]
     [ValidateRange(1, int.MaxValue)]
     public int QueueLength { get; set; }
 
     /// <summary>Software drops (the default), hardware drops (devlink traps), or All.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = LiveSet)]
     public DropMonitorOrigin Origin { get; set; } = DropMonitorOrigin.Software;
 
     /// <summary>Stop after this many objects (after the filters).</summary>
@@ -39,7 +53,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     public int Count { get; set; }
 
     /// <summary>Stop after this long (a TimeSpan, or a number of seconds).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = LiveSet)]
     [SecondsToTimeSpan]
     public TimeSpan Duration { get; set; }
 
@@ -72,7 +86,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
     public string[]? Protocol { get; set; }
 
     /// <summary>The network namespace whose device names are used (ip netns name or a path).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = LiveSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(NetNamespaceCompleter))]
     public string? NetNamespace { get; set; }
@@ -88,6 +102,11 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         DurationParameter.Check(this, Duration);
         CheckReasons();
         var filter = BuildFilter();
+        if (ParameterSetName != LiveSet)
+        {
+            ReadSaved(filter);
+            return;
+        }
         var mode = MyInvocation.BoundParameters.ContainsKey(nameof(Mode)) ? Mode : (DropAlertMode?)null;
         if (mode == DropAlertMode.Summary) RefuseSummaryFilters(filter);
         try
@@ -143,13 +162,53 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
             if (known.Any(pattern.IsMatch)) continue;
             var text = $"-Reason '{reason}' matches no drop reason {(fromKernel ? "this kernel reports" : "NlmonPS knows (this kernel's own list is in tracefs, readable by root)")}." +
                 NameSuggestions.DidYouMean(NameSuggestions.Closest(reason.Replace("*", "").Replace("?", ""), known)) + " Press Tab after -Reason for the list.";
-            if (!fromKernel)
+            // A saved capture may come from another kernel, whose reasons this one does not know.
+            if (!fromKernel || ParameterSetName != LiveSet)
             {
                 WriteWarning(text);
                 continue;
             }
             ThrowTerminatingError(new ErrorRecord(new ArgumentException(text), "DropMonitorUnknownReason", ErrorCategory.InvalidArgument, reason));
         }
+    }
+
+    /// <summary>
+    /// Drops from saved captures of NET_DM traffic, through the same filters: one decoder across the files, so a
+    /// family id learned from one file's nlctrl lookup holds in the next.
+    /// </summary>
+    private void ReadSaved(PacketDropFilter filter)
+    {
+        // Values of a generic family the file never names (dwdump writes no nlctrl lookup) are zeroed as possible key
+        // material unless revealed; the drops are all this reads, and they carry their packets, as live.
+        var decoder = new NetlinkDecoder(new DecodeOptions { RevealSecrets = true });
+        bool literal = ParameterSetName == LiteralPathSet;
+        bool counted = MyInvocation.BoundParameters.ContainsKey(nameof(Count));
+        int written = 0;
+        long messages = 0;
+        foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, decoder, NoAlertsIn))
+        {
+            if (_stopping) return;
+            messages++;
+            foreach (var alert in SavedDropAlerts.From(message))
+            {
+                // Summary alerts carry no packet: a filter on packet fields cannot be met by them.
+                if (!filter.Matches(alert) || alert is DropSummary && filter.FiltersPacketFields) continue;
+                WriteObject(alert);
+                if (++written >= Count && counted) return;
+            }
+        }
+        WriteVerbose($"Read {messages} netlink messages; {written} drops passed the filters.");
+    }
+
+    /// <summary>Export-PacketDropPcap's frames (LINUX_SLL2) are the packets alone: the location and reason are not in them.</summary>
+    private void NoAlertsIn(string file, long messages)
+    {
+        if (messages > 0) return;
+        WriteError(new ErrorRecord(new InvalidDataException(
+            $"'{file}' holds no netlink messages, so no NET_DM alerts to read drops from. A file of Export-PacketDropPcap holds the dropped packets as " +
+            "LINUX_SLL2 frames, without the drop location and reason: open it with tcpdump or Wireshark. To keep drops readable, save the NET_DM " +
+            "messages themselves (Get-NetlinkMessage on an nlmon device while the drop monitor runs, piped to Export-NetlinkPcap, or dwdump)."),
+            "PacketDropFileWithoutAlerts", ErrorCategory.InvalidData, file));
     }
 
     private void RefuseSummaryFilters(PacketDropFilter filter)

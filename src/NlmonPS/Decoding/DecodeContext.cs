@@ -16,6 +16,40 @@ public sealed class DecodeContext
 
     public DecodeOptions Options { get; }
     public GenericFamilyRegistry GenericFamilies { get; }
+    /// <summary>Interface names by index, learned from the stream's RTM_NEWLINK messages (or seeded from the kernel).</summary>
+    public LinkNames Links { get; } = new();
+
+    // Recent requests by (protocol, type, sequence), to name the request an ACK or error answers when its echo is
+    // capped to a bare header (generic netlink then loses the command): a direct-mapped table of references to
+    // layouts already made, so remembering a request costs a store.
+    private readonly RecentRequest[] _recentRequests = new RecentRequest[1024];
+
+    private struct RecentRequest
+    {
+        public ulong Key;   // protocol, type and sequence packed, with the top bit set: 0 is an empty slot
+        public ResolvedMessage? Layout;
+    }
+
+    private static ulong RequestKey(NetlinkProtocol protocol, ushort type, uint sequence) =>
+        1UL << 63 | (ulong)(ushort)protocol << 48 | (ulong)type << 32 | sequence;
+
+    private ref RecentRequest Slot(ulong key) => ref _recentRequests[(int)((key ^ key >> 29) * 0x9E3779B97F4A7C15UL >> 54)];
+
+    internal void RememberRequest(NetlinkProtocol protocol, ushort type, uint sequence, ResolvedMessage layout)
+    {
+        ulong key = RequestKey(protocol, type, sequence);
+        ref var slot = ref Slot(key);
+        slot.Key = key;
+        slot.Layout = layout;
+    }
+
+    /// <summary>The layout of the request of this protocol, type and sequence seen last in the stream, if still remembered.</summary>
+    internal ResolvedMessage? RecentRequestLayout(NetlinkProtocol protocol, ushort type, uint sequence)
+    {
+        ulong key = RequestKey(protocol, type, sequence);
+        ref var slot = ref Slot(key);
+        return slot.Key == key ? slot.Layout : null;
+    }
 
     /// <summary>Payload byte order of the message being decoded.</summary>
     public ByteOrder Order { get; internal set; } = Endian.Host;

@@ -85,7 +85,12 @@ public sealed class NetlinkDecoder
     public NetlinkMessage DecodeMessage(in RawMessage raw, NetlinkRecord record, ByteOrder order, int index)
     {
         Context.Redactions.Clear();
-        return DecodeMessage(raw, record, order, index, Context.Redactions, echoed: false);
+        var message = DecodeMessage(raw, record, order, index, Context.Redactions, echoed: false);
+        // Requests are remembered by layout, so an ACK with a capped echo can name the command it answers (here,
+        // not below: an ACK's echo is decoded as a request too, and must not stand for the request itself).
+        if (message.Direction == NetlinkDirection.ToKernel && message.Resolved is { } layout)
+            Context.RememberRequest(record.Protocol, message.Type, message.Sequence, layout);
+        return message;
     }
 
     /// <summary>
@@ -152,6 +157,8 @@ public sealed class NetlinkDecoder
             ByteOrder = order,
             RevealSecrets = Context.Options.RevealSecrets,
             Index = index,
+            LinkNames = Context.Links,
+            LinkNamesVersion = Context.Links.Version,
         };
         int mark = redactions.Count;
         if (resolved is not null)
@@ -305,8 +312,14 @@ public sealed class NetlinkDecoder
             malformed ??= tlvs.MalformedReason;
             if (offs is not null && request is not null) path = AttributePath(request, (int)offs.Value);
         }
+        // A capped echo is a bare header: a generic request's command is then known only from the request itself.
+        var layout = request?.Resolved is { Command: not null } full ? full
+            : request is null ? null
+            : Context.RecentRequestLayout(record.Protocol, request.Type, request.Sequence) ?? request.Resolved;
         return new NetlinkError
         {
+            RequestName = layout is null ? request?.TypeName : layout.Command ?? layout.Spec.Name,
+            RequestTypeName = layout?.Spec.Name ?? request?.TypeName,
             Errno = errno,
             ErrorName = errno == 0 ? "ACK" : ProtocolErrorName(errno, request) ?? Errno.NameOf(errno),
             Text = ProtocolErrorName(errno, request) is { } own ? $"{request!.Family} error {own}" : Errno.TextOf(errno),

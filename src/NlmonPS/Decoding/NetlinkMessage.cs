@@ -128,6 +128,13 @@ public sealed class NetlinkMessage
         return Header[field];
     }
 
+    /// <summary>The stream's interface names and their version when this message was decoded (see <see cref="LinkNames"/>).</summary>
+    internal LinkNames? LinkNames { get; init; }
+    internal int LinkNamesVersion { get; init; }
+
+    /// <summary>The interface name an index had in this message's stream when it was decoded, or null.</summary>
+    internal string? LinkName(long index) => LinkNames?.NameOf(index, LinkNamesVersion);
+
     /// <summary>Set by a protocol that tells replies from notifications by the request they answer (nfnetlink GETs).</summary>
     internal bool AnswersRequest { get; set; }
     /// <summary>For NLMSG_ERROR: the errno, its text, the extended ACK and the echoed request.</summary>
@@ -232,6 +239,13 @@ public sealed class NetlinkError
     public NetlinkFields? Policy { get; init; }
     /// <summary>The request the kernel answered: its header only when the ACK is capped, else the whole message.</summary>
     public NetlinkMessage? Request { get; init; }
+    /// <summary>
+    /// What the answered request was, by name (ETHTOOL_MSG_LINKSTATE_GET, RTM_NEWLINK): from the echoed request, or,
+    /// when the echo is capped to a header, from that request seen earlier in the stream.
+    /// </summary>
+    public string? RequestName { get; init; }
+    /// <summary>The request's full type name (with the generic family: "ethtool ETHTOOL_MSG_LINKSTATE_GET").</summary>
+    internal string? RequestTypeName { get; init; }
 
     public override string ToString()
     {

@@ -12,8 +12,9 @@ public static class Summaries
         {
             case Nl.NLMSG_ERROR when m.Error is { } e:
             {
-                var about = e.Request is { } r ? $"{r.TypeName} seq {r.Sequence}" : $"seq {m.Sequence}";
-                if (e.IsAck) return $"ACK ({about})";
+                // The request it answers, by name: "ACK to ETHTOOL_MSG_LINKSTATE_GET seq 6".
+                if (e.IsAck) return e.Request is { } acked ? $"ACK to {e.RequestName} seq {acked.Sequence}" : $"ACK seq {m.Sequence}";
+                var about = e.Request is { } r ? $"{e.RequestTypeName ?? r.TypeName} seq {r.Sequence}" : $"seq {m.Sequence}";
                 var sb = new StringBuilder().Append(e.ErrorName).Append(' ').Append(e.Text).Append(" (").Append(about).Append(')');
                 if (e.ExtendedMessage is not null) sb.Append(": ").Append(e.ExtendedMessage);
                 if (e.AttributePath is not null) sb.Append(" [at ").Append(e.AttributePath).Append(']');
@@ -48,6 +49,21 @@ public static class Summaries
         }
         return null;
     }
+
+    /// <summary>"dev d0" for an interface index, named as the message's stream knew it ("dev 3" when it did not); null for none.</summary>
+    public static string? Dev(NetlinkMessage m, object? ifindex)
+    {
+        long index = ifindex switch
+        {
+            int i => i, uint u => u, long l => l, ulong ul when ul <= long.MaxValue => (long)ul, ushort s => s, byte b => b,
+            _ => 0,
+        };
+        if (index <= 0) return ifindex is null or int or uint or long or ulong or ushort or byte ? null : $"dev {NetlinkFields.Format(ifindex)}";
+        return m.LinkName(index) is { } name ? $"dev {name}" : $"dev {index}";
+    }
+
+    /// <summary>An interface index as the stream named it ("d0"), or the number.</summary>
+    public static string LinkName(NetlinkMessage m, long index) => m.LinkName(index) ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Joins non-empty parts with spaces.</summary>
     public static string Join(params object?[] parts)

@@ -23,6 +23,25 @@ public static class RtnetlinkLinks
         return links;
     }
 
+    /// <summary>
+    /// Teaches a stream the names of this network namespace's links, for summaries of live traffic ("dev d0"); the
+    /// stream's own link messages still win. Best effort: a kernel that cannot be asked leaves the indexes as numbers.
+    /// </summary>
+    public static int Seed(LinkNames names)
+    {
+        try
+        {
+            using var socket = new NetlinkSocket(NetlinkProtocol.Route);
+            var links = Dump(socket);
+            foreach (var link in links) names.Seed(link.Index, link.Name);
+            return links.Count;
+        }
+        catch (Exception e) when (e is NetlinkKernelException or TimeoutException or System.ComponentModel.Win32Exception)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>One link by name (the kernel also resolves alternative names); null when there is none.</summary>
     public static RtnetlinkLink? Get(NetlinkSocket socket, string name)
     {

@@ -47,7 +47,7 @@ public class ErrorAndAckTests
         var ack = Kernel().Single(m => m.Error is { IsAck: true });
         Assert.Equal("ACK", ack.Error!.ErrorName);
         Assert.Contains("CAPPED", ack.FlagNames);
-        Assert.StartsWith("ACK (nlctrl seq ", ack.Summary);
+        Assert.StartsWith("ACK to CTRL_CMD_GETFAMILY seq ", ack.Summary);
     }
 
     [Fact]

@@ -175,13 +175,13 @@ public class RouteFixtureTests
         Assert.True(checkedCount >= 25, $"{checkedCount} routes checked");
 
         string Summary(string dst) => messages.Last(m => m.Summary.StartsWith(dst, StringComparison.Ordinal)).Summary;
-        Assert.Equal("10.77.0.0/16 via 10.0.0.2 dev 3 proto static metric 50", Summary("10.77.0.0/16"));
-        Assert.Equal("default via 10.0.0.254 dev 3 table 100", Summary("default"));
-        Assert.Equal("10.78.0.0/16 nexthop via 10.0.0.2 dev 3 weight 1 nexthop via 10.0.0.3 dev 3 weight 3", Summary("10.78.0.0/16"));
-        Assert.Equal("10.80.0.0/16 encap seg6 mode encap segs 2001:db8::5 dev 3 scope link", Summary("10.80.0.0/16"));
+        Assert.Equal("10.77.0.0/16 via 10.0.0.2 dev veth0 proto static metric 50", Summary("10.77.0.0/16"));
+        Assert.Equal("default via 10.0.0.254 dev veth0 table 100", Summary("default"));
+        Assert.Equal("10.78.0.0/16 nexthop via 10.0.0.2 dev veth0 weight 1 nexthop via 10.0.0.3 dev veth0 weight 3", Summary("10.78.0.0/16"));
+        Assert.Equal("10.80.0.0/16 encap seg6 mode encap segs 2001:db8::5 dev veth0 scope link", Summary("10.80.0.0/16"));
         Assert.StartsWith("10.81.0.0/16 encap ip id 7 dst 10.0.0.50", Summary("10.81.0.0/16"));
-        Assert.Equal("10.83.0.0/16 via inet6 fe80::1 dev 3", Summary("10.83.0.0/16"));
-        Assert.Equal("2001:db8:99::/48 via 2001:db8::2 dev 3 metric 1024 pref high", Summary("2001:db8:99::/48"));
+        Assert.Equal("10.83.0.0/16 via inet6 fe80::1 dev veth0", Summary("10.83.0.0/16"));
+        Assert.Equal("2001:db8:99::/48 via 2001:db8::2 dev veth0 metric 1024 pref high", Summary("2001:db8:99::/48"));
     }
 
     [Fact]
@@ -207,9 +207,9 @@ public class RouteFixtureTests
             Assert.Equal(n.GetProperty("state").EnumerateArray().Select(s => s.GetString()), (string[])m.Header["state"]!);
             Assert.Equal(n.GetProperty("probes").GetUInt32(), m.Attributes["probes"]);
         }
-        Assert.Contains(messages, m => m.Summary == "10.0.0.2 dev 3 lladdr 02:00:00:00:00:02 PERMANENT");
-        Assert.Contains(messages, m => m.Summary == "2001:db8::2 dev 3 lladdr 02:00:00:00:00:12 router STALE");
-        Assert.Contains(messages, m => m.Summary == "proxy 10.0.0.77 dev 3");
+        Assert.Contains(messages, m => m.Summary == "10.0.0.2 dev veth0 lladdr 02:00:00:00:00:02 PERMANENT");
+        Assert.Contains(messages, m => m.Summary == "2001:db8::2 dev veth0 lladdr 02:00:00:00:00:12 router STALE");
+        Assert.Contains(messages, m => m.Summary == "proxy 10.0.0.77 dev veth0");
         // `ip ntable change ... queue 20` sends NDTPA_QUEUE_LEN; the kernel keeps it as bytes (20 * 2090).
         var set = Messages("neigh").Single(m => m.TypeName == "RTM_SETNEIGHTBL");
         Assert.Equal(20u, ((NetlinkFields)set.Attributes["parms"]!)["queue_len"]);
@@ -260,7 +260,7 @@ public class RouteFixtureTests
                 Assert.Equal(group.EnumerateArray().Select(g => g.TryGetProperty("weight", out var w) ? w.GetInt32() : 1), entries.Select(e => (byte)e["weight"]! + 1));
             }
         }
-        Assert.Contains(messages, m => m.Summary == "id 1 via 10.0.0.2 dev 3 scope link");
+        Assert.Contains(messages, m => m.Summary == "id 1 via 10.0.0.2 dev veth0 scope link");
         Assert.Contains(messages, m => m.Summary == "id 10 group 1/2,3");
         Assert.Contains(messages, m => m.Summary == "id 3 blackhole");
         Assert.Contains(FromKernel(Messages("nexthop"), "RTM_NEWROUTE"), m => m.Summary.StartsWith("10.90.0.0/16 nhid 10 nexthop via 10.0.0.2", StringComparison.Ordinal));
@@ -310,8 +310,8 @@ public class RouteFixtureTests
             Assert.Contains(fdb, m => Equals(m.Attributes["lladdr"], e.GetProperty("mac").GetString()) && Equals(m.Header["ifindex"], ifindex)
                 && (dst is null || Equals(m.Attributes["dst"], dst)));
         }
-        Assert.Contains(fdb, m => m.Summary == "02:00:00:00:00:99 dev 2 master 4 static");
-        Assert.Contains(fdb, m => m.Summary == "02:00:00:00:00:77 dev 5 dst 10.0.0.6 vni 100 self permanent");
+        Assert.Contains(fdb, m => m.Summary == "02:00:00:00:00:99 dev veth1 master br0 static");
+        Assert.Contains(fdb, m => m.Summary == "02:00:00:00:00:77 dev vx0 dst 10.0.0.6 vni 100 self permanent");
 
         var mdb = Json("bridge", "bridge -j -d mdb show")[0].GetProperty("mdb").EnumerateArray().ToList();
         var entries = messages.Where(m => m.Direction == NetlinkDirection.FromKernel && m.Attributes["mdb"] is NetlinkFields)
@@ -320,7 +320,7 @@ public class RouteFixtureTests
             Assert.Contains(entries, d => RouteSummaries.Group(d) == e.GetProperty("grp").GetString() && Equals(d["ifindex"], (uint)Index(e.GetProperty("port").GetString()!))
                 && Equals(d["state"], e.GetProperty("state").GetString()));
         var add = messages.First(m => m.TypeName == "RTM_NEWMDB" && m.Direction == NetlinkDirection.ToKernel);
-        Assert.Equal("add dev 4 port 2 grp 239.1.1.1 permanent", add.Summary);
+        Assert.Equal("add dev br0 port veth1 grp 239.1.1.1 permanent", add.Summary);
 
         var vnis = Json("bridge", "bridge -j vni show")[0].GetProperty("vnis")[0];
         var tunnel = FromKernel(messages, "RTM_NEWTUNNEL").Single();
@@ -368,7 +368,7 @@ public class RouteFixtureTests
     {
         var messages = Messages("monitor");
         Assert.Contains(messages, m => m.Summary.StartsWith("Deleted 14: mon0:", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.Summary == "10.99.0.0/16 via 10.9.0.2 dev 14 onlink");
+        Assert.Contains(messages, m => m.Summary == "10.99.0.0/16 via 10.9.0.2 dev mon0 onlink");
         Assert.Contains(messages, m => m.Summary == "300: from 10.9.0.0/24 lookup 300");
         Assert.All(messages.Where(m => m.Sequence == 0 && m.Direction == NetlinkDirection.FromKernel), m => Assert.DoesNotContain("attributes)", m.Summary, StringComparison.Ordinal));
     }

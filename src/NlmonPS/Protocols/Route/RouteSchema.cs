@@ -5,7 +5,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Route;
 
 /// <summary>NETLINK_ROUTE: message types (linux/rtnetlink.h) and their family headers.</summary>
-public sealed class RouteSchema : TypeTableSchema
+public sealed class RouteSchema : TypeTableSchema, IMessageObserver
 {
     // Family headers.
     public static readonly StructSpec IfInfoMsg = new("ifinfomsg", 16)
@@ -113,6 +113,21 @@ public sealed class RouteSchema : TypeTableSchema
         Add((ushort)(baseType + 1), new MessageSpec($"RTM_DEL{name}", MessageKind.Delete) { Header = header, Attributes = attributes, Summary = summary });
         Add((ushort)(baseType + 2), new MessageSpec($"RTM_GET{name}", MessageKind.Get) { Header = header, Attributes = attributes, Summary = summary });
         if (set) Add((ushort)(baseType + 3), new MessageSpec($"RTM_SET{name}", MessageKind.New) { Header = header, Attributes = attributes, Summary = summary });
+    }
+
+    // RTM_NEWLINK, its ifinfomsg's ifi_index, IFLA_IFNAME.
+    private const ushort RtmNewLink = 16, IflaIfname = 3;
+    private const int IfiIndexOffset = Nl.HeaderLength + 4;
+
+    /// <summary>
+    /// Learns interface names from the kernel's link messages as they stream past (replies to link dumps, notifications),
+    /// read straight from the bytes: every link message passes here and its attributes may never be read.
+    /// </summary>
+    public void Observe(DecodeContext context, NetlinkMessage message)
+    {
+        if (message.Type != RtmNewLink || message.Direction != NetlinkDirection.FromKernel || message.Bytes.Length < IfiIndexOffset + 4) return;
+        if (message.TryTopAttribute(IflaIfname, out var name))
+            context.Links.Learn((int)Endian.U32(message.Bytes.AsSpan(IfiIndexOffset), message.ByteOrder), name);
     }
 
     // Last: static fields initialise in textual order, and the constructor uses the ones above.

@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Route;
 
 /// <summary>
 /// One line per rtnetlink message, in the words `ip` and `bridge` print. Messages carry interface indexes, not
-/// names, so devices read "dev 3" (a link message names its own device).
+/// names: devices read by the names the stream taught ("dev d0", see <see cref="LinkNames"/>), else "dev 3".
 /// </summary>
 public static class RouteSummaries
 {
@@ -27,13 +27,9 @@ public static class RouteSummaries
 
     private static string Num(object? value) => NetlinkFields.Format(value);
 
-    private static string? Dev(object? ifindex) => ifindex switch
-    {
-        null => null,
-        int i when i <= 0 => null,
-        uint u when u == 0 => null,
-        _ => $"dev {Num(ifindex)}",
-    };
+    /// <summary>An interface index by the name the stream taught, else the number.</summary>
+    private static string LinkOf(NetlinkMessage m, object? index) => Int(index) is long i and > 0 ? LinkName(m, i) : Num(index);
+
 
     private static long? Int(object? value) => value switch
     {
@@ -61,21 +57,30 @@ public static class RouteSummaries
         var h = m.Header;
         var sb = new StringBuilder();
         if (h["index"] is int index && index != 0) sb.Append(index).Append(": ");
-        if (a["ifname"] is string name)
+        else index = 0;
+        if ((a["ifname"] as string ?? m.LinkName(index)) is { } name)
         {
             sb.Append(name);
             if (a["link"] is uint link && link != 0) sb.Append("@if").Append(link);
             sb.Append(": ");
         }
         bool fromKernel = m.Direction == NetlinkDirection.FromKernel;
-        if (h["flags"] is string[] flags && (flags.Length > 0 || fromKernel))
-            sb.Append('<').Append(string.Join(",", flags)).Append("> ");
+        // IFF_UP in ifi_change: the request sets the link up or down (`ip link set d0 down`), or the kernel reports
+        // that it went up or down. All ones is "everything changed" (a new link), not an up/down change.
+        bool upDown = h["change"] is uint change && change != uint.MaxValue && (change & 1) != 0;
+        if (h["flags"] is string[] flags)
+        {
+            bool up = flags.Contains("UP");
+            var shown = upDown && !fromKernel ? flags.Where(f => f != "UP").ToArray() : flags;
+            if (shown.Length > 0 || fromKernel) sb.Append('<').Append(string.Join(",", shown)).Append("> ");
+            if (upDown) sb.Append(up ? "up " : "down ");
+        }
         var info = a["linkinfo"] as NetlinkFields;
         var text = Join(
             sb.ToString().TrimEnd(),
             a["mtu"] is uint mtu ? $"mtu {mtu}" : null,
             a["qdisc"] is string q ? $"qdisc {q}" : null,
-            a["master"] is uint master && master != 0 ? $"master {master}" : null,
+            a["master"] is uint master && master != 0 ? $"master {LinkOf(m, master)}" : null,
             a["operstate"] is { } state ? $"state {state}" : null,
             info?["kind"] is string kind ? $"type {kind}" : null,
             info?["slave_kind"] is string slave ? $"{slave}_slave" : null,
@@ -121,8 +126,8 @@ public static class RouteSummaries
             a["nh_id"] is { } nhid ? $"nhid {Num(nhid)}" : null,
         };
         parts.AddRange(Hop(a));
-        parts.Add(Dev(a["oif"]));
-        parts.Add(a["iif"] is { } iif ? $"iif {Num(iif)}" : null);
+        parts.Add(Dev(m, a["oif"]));
+        parts.Add(a["iif"] is { } iif ? $"iif {LinkOf(m, iif)}" : null);
         parts.Add(table is { } t && Num(t) is not ("main" or "unspec") ? $"table {Num(t)}" : null);
         parts.Add(h["protocol"] is { } proto && Num(proto) is not ("boot" or "unspec") ? $"proto {Num(proto)}" : null);
         parts.Add(h["scope"] is { } scope && Num(scope) != "global" && !(request && Num(scope) == "nowhere") ? $"scope {Num(scope)}" : null);
@@ -141,7 +146,7 @@ public static class RouteSummaries
             {
                 var next = new List<object?> { "nexthop" };
                 next.AddRange(Hop(hop));
-                next.Add(Dev(hop["ifindex"]));
+                next.Add(Dev(m, hop["ifindex"]));
                 next.Add($"weight {(Int(hop["hops"]) ?? 0) + 1}");
                 next.Add(hop["flags"] is string[] { Length: > 0 } hf ? string.Join(" ", hf) : null);
                 parts.Add(Join(next.ToArray()));
@@ -218,9 +223,9 @@ public static class RouteSummaries
         var text = Join(
             flags.Contains("proxy") && !bridge ? "proxy" : null,
             bridge ? a["lladdr"] : a["dst"],
-            Dev(h["ifindex"]),
+            Dev(m, h["ifindex"]),
             !bridge && a["lladdr"] is { } ll ? $"lladdr {Num(ll)}" : null,
-            a["master"] is { } master ? $"master {Num(master)}" : null,
+            a["master"] is { } master ? $"master {LinkOf(m, master)}" : null,
             bridge && a["dst"] is { } dst ? $"dst {Num(dst)}" : null,
             a["vlan"] is { } vlan ? $"vlan {Num(vlan)}" : null,
             a["port"] is { } port ? $"port {Num(port)}" : null,
@@ -243,7 +248,7 @@ public static class RouteSummaries
         if (Dump(m, "neighbour tables") is { } dump) return dump;
         var a = m.Attributes;
         var p = a["parms"] as NetlinkFields;
-        var text = Join(Family(m), a["name"], Dev(p?["ifindex"]),
+        var text = Join(Family(m), a["name"], Dev(m, p?["ifindex"]),
             a["thresh1"] is { } t1 ? $"thresh1 {Num(t1)} thresh2 {Num(a["thresh2"])} thresh3 {Num(a["thresh3"])}" : null,
             p?["reachable_time"] is { } rt ? $"reachable {Num(rt)}" : null,
             p?["base_reachable_time"] is { } brt ? $"base_reachable {Num(brt)}" : null,
@@ -316,7 +321,7 @@ public static class RouteSummaries
             a["blackhole"] is true ? "blackhole" : null,
             Encap(a["encap_type"], a["encap"] as NetlinkFields),
             a["gateway"] is { } gw ? $"via {Num(gw)}" : null,
-            Dev(a["oif"]),
+            Dev(m, a["oif"]),
             a["fdb"] is true ? "fdb" : null,
             !(m.Direction == NetlinkDirection.ToKernel) && h["scope"] is { } scope && Num(scope) != "global" ? $"scope {Num(scope)}" : null,
             h["protocol"] is { } proto && Num(proto) is not ("unspec" or "boot") ? $"proto {Num(proto)}" : null,
@@ -374,9 +379,9 @@ public static class RouteSummaries
         var mask = Int(h["filter_mask"]) ?? 0;
         var groups = StatsGroups.Where((_, i) => (mask & (1L << i)) != 0).ToArray();
         if (RequestVerb(m) is "dump" or "get")
-            return Join(RequestVerb(m), "stats", Dev(h["ifindex"]), groups.Length > 0 ? "group " + string.Join(",", groups) : null);
+            return Join(RequestVerb(m), "stats", Dev(m, h["ifindex"]), groups.Length > 0 ? "group " + string.Join(",", groups) : null);
         var a = m.Attributes;
-        var words = new List<object?> { Dev(h["ifindex"]) };
+        var words = new List<object?> { Dev(m, h["ifindex"]) };
         foreach (var f in a)
         {
             if (f.Value is NetlinkFields s && f.Name == "link_64")
@@ -397,7 +402,7 @@ public static class RouteSummaries
         var words = new List<object?>();
         void Entry(NetlinkFields e, object? source)
         {
-            words.Add(Join(Dev(m.Header["ifindex"]), $"port {Num(e["ifindex"])}", $"grp {Group(e)}",
+            words.Add(Join(Dev(m, m.Header["ifindex"]), $"port {LinkOf(m, e["ifindex"])}", $"grp {Group(e)}",
                 source is null ? null : $"src {Num(source)}", e["state"], Int(e["vid"]) > 0 ? $"vid {Num(e["vid"])}" : null,
                 e["flags"] is string[] { Length: > 0 } f ? string.Join(" ", f) : null));
         }
@@ -407,8 +412,8 @@ public static class RouteSummaries
                 if (f.Value is NetlinkFields entry && entry["info"] is NetlinkFields info) Entry(info, info["source"]);
         if (a["router"] is NetlinkFields router)
             foreach (var f in router)
-                if (f.Value is NetlinkFields port) words.Add(Join(Dev(m.Header["ifindex"]), $"router port {Num(port["ifindex"])}", port["type"]));
-        if (words.Count == 0) words.Add(Dev(m.Header["ifindex"])); // a bridge without groups
+                if (f.Value is NetlinkFields port) words.Add(Join(Dev(m, m.Header["ifindex"]), $"router port {LinkOf(m, port["ifindex"])}", port["type"]));
+        if (words.Count == 0) words.Add(Dev(m, m.Header["ifindex"])); // a bridge without groups
         return Lead(m, string.Join("; ", words.Select(w => Num(w))));
     }
 
@@ -429,7 +434,7 @@ public static class RouteSummaries
         if (Dump(m, "address labels") is { } dump) return dump;
         var a = m.Attributes;
         return Lead(m, Join(a["address"] is { } addr ? $"prefix {Prefix(addr, m.Header["prefixlen"])}" : null,
-            Dev(m.Header["ifindex"]), a["label"] is { } label ? $"label {Num(label)}" : null));
+            Dev(m, m.Header["ifindex"]), a["label"] is { } label ? $"label {Num(label)}" : null));
     }
 
     public static string? PrefixInfo(NetlinkMessage m)
@@ -438,7 +443,7 @@ public static class RouteSummaries
         var h = m.Header;
         var flags = Int(h["flags"]) ?? 0;
         var cache = a["cacheinfo"] as NetlinkFields;
-        return Lead(m, Join(a["address"] is { } addr ? $"prefix {Prefix(addr, h["len"])}" : null, Dev(h["ifindex"]),
+        return Lead(m, Join(a["address"] is { } addr ? $"prefix {Prefix(addr, h["len"])}" : null, Dev(m, h["ifindex"]),
             (flags & 1) != 0 ? "onlink" : null, (flags & 2) != 0 ? "autoconf" : null,
             cache is null ? null : $"valid {Num(cache["valid_time"])} preferred {Num(cache["preferred_time"])}"));
     }
@@ -446,7 +451,7 @@ public static class RouteSummaries
     public static string? Vlan(NetlinkMessage m)
     {
         if (Dump(m, "vlans") is { } dump) return dump;
-        var words = new List<object?> { Dev(m.Header["ifindex"]) };
+        var words = new List<object?> { Dev(m, m.Header["ifindex"]) };
         foreach (var f in m.Attributes)
             if (f.Value is NetlinkFields e)
             {
@@ -462,7 +467,7 @@ public static class RouteSummaries
     public static string? Tunnel(NetlinkMessage m)
     {
         if (Dump(m, "vnis") is { } dump) return dump;
-        var words = new List<object?> { Dev(m.Header["ifindex"]) };
+        var words = new List<object?> { Dev(m, m.Header["ifindex"]) };
         foreach (var f in m.Attributes)
             if (f.Value is NetlinkFields e)
                 words.Add(Join($"vni {Num(e["start"])}{(e["end"] is { } end ? $"-{Num(end)}" : "")}",

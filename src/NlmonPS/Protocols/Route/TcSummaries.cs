@@ -32,20 +32,20 @@ public static class TcSummaries
         var verb = fromKernel ? null : RequestVerb(m);
 
         if (verb == "dump")
-            return Join("dump", what, Where(ifindex, parent, what), a["chain"] is uint dc ? $"chain {dc}" : null);
+            return Join("dump", what, Where(m, ifindex, parent, what), a["chain"] is uint dc ? $"chain {dc}" : null);
 
         var kind = a["kind"] as string;
         var options = a["options"] as NetlinkFields;
         string? body = what switch
         {
-            "qdisc" => Join("qdisc", kind, kind is not null || handle != 0 ? QdiscHandle(handle) : null, Where(ifindex, parent, what),
+            "qdisc" => Join("qdisc", kind, kind is not null || handle != 0 ? QdiscHandle(handle) : null, Where(m, ifindex, parent, what),
                 fromKernel && info != 1 ? $"refcnt {info}" : null,
                 a["hw_offload"] is byte offloaded && offloaded != 0 ? "offloaded" : null,
                 a["ingress_block"] is uint ib ? $"ingress_block {ib}" : null, a["egress_block"] is uint eb ? $"egress_block {eb}" : null,
                 Options(QdiscText, kind, options, m, handle)),
-            "class" => Join("class", kind, handle != 0 ? ClassId(handle) : null, Where(ifindex, parent, what),
+            "class" => Join("class", kind, handle != 0 ? ClassId(handle) : null, Where(m, ifindex, parent, what),
                 fromKernel && info != 0 ? $"leaf {info >> 16:x}:" : null, Options(QdiscText, kind, options, m, handle)),
-            _ => Join(what, Where(ifindex, parent, what),
+            _ => Join(what, Where(m, ifindex, parent, what),
                 what == "filter" ? FilterProtocol(m, info) is { } p ? $"protocol {p}" : null : null,
                 what == "filter" && info >> 16 != 0 ? $"pref {info >> 16}" : null,
                 kind, a["chain"] is uint chain ? $"chain {chain}" : null, Options(FilterText, kind, options, m, handle)),
@@ -80,11 +80,11 @@ public static class TcSummaries
         return what != "qdisc" || (m.Flags & Nl.NLM_F_REPLACE) != 0 ? "replaced" : null;
     }
 
-    /// <summary>"dev 3 root", "dev 3 parent 1:10", "dev 3 ingress" (filters), "block 5" (shared blocks).</summary>
-    private static string Where(int ifindex, uint parent, string what)
+    /// <summary>"dev d0 root" (the stream's name for the index, else "dev 3"), "dev 3 parent 1:10", "dev 3 ingress" (filters), "block 5" (shared blocks).</summary>
+    private static string Where(NetlinkMessage m, int ifindex, uint parent, string what)
     {
         if (ifindex == -1) return $"block {parent}"; // TCM_IFINDEX_MAGIC_BLOCK: tcm_parent holds the block index
-        var dev = ifindex != 0 ? $"dev {ifindex}" : null;
+        var dev = Dev(m, ifindex);
         var at = parent == 0 ? null
             : what is "filter" or "chain" ? TcFormat.Parent(parent)
             : parent == Root ? "root" : "parent " + ClassId(parent);
@@ -398,7 +398,8 @@ public static class TcSummaries
         var options = action["options"] as NetlinkFields;
         var parms = Parameters(action);
         bool fromKernel = FromKernel(m);
-        string? text = kind is not null && options is not null && ActionKinds.TryGetValue(kind, out var print) ? print(options) : null;
+        string? text = kind == "mirred" && options is not null ? Mirred(m, options)
+            : kind is not null && options is not null && ActionKinds.TryGetValue(kind, out var print) ? print(options) : null;
         text ??= Join(kind, parms is null ? null : Verdict(parms["action"]));
         // police prints its index up front, in hex.
         var index = kind == "police" ? null : parms?["index"] ?? action["index"];
@@ -409,6 +410,13 @@ public static class TcSummaries
             fromKernel ? Statistics(action["stats"] as NetlinkFields, null) : null);
     }
 
+    /// <summary>"mirred (Egress Mirror to device d1) pipe": the target device by the name the stream taught, as tc prints it.</summary>
+    private static string? Mirred(NetlinkMessage m, NetlinkFields o) => o["parms"] is NetlinkFields p
+        ? p["eaction"] is string ea && MirredWords.TryGetValue(ea, out var words)
+            ? $"mirred ({words} to {(U(o, "blockid") is { } block ? $"block {block}" : $"device {LinkName(m, p["ifindex"] is uint i ? i : 0)}")}) {Verdict(p["action"])}"
+            : "mirred"
+        : null;
+
     private static readonly Dictionary<string, string> MirredWords = new(StringComparer.Ordinal)
     {
         ["egress_redir"] = "Egress Redirect", ["egress_mirror"] = "Egress Mirror",
@@ -418,11 +426,6 @@ public static class TcSummaries
     /// <summary>Each action kind's print_aopt, up to (not including) "index N ref R bind B".</summary>
     private static readonly Dictionary<string, Func<NetlinkFields, string?>> ActionKinds = new(StringComparer.Ordinal)
     {
-        ["mirred"] = o => o["parms"] is NetlinkFields p
-            ? p["eaction"] is string ea && MirredWords.TryGetValue(ea, out var words)
-                ? $"mirred ({words} to {(U(o, "blockid") is { } block ? $"block {block}" : $"device {p["ifindex"]}")}) {Verdict(p["action"])}"
-                : "mirred"
-            : null,
         // print_gact shows the random part even without TCA_GACT_PROB ("random type none pass val 0").
         ["gact"] = o => o["parms"] is NetlinkFields p
             ? o["prob"] is NetlinkFields pr

@@ -1,0 +1,96 @@
+using System.Management.Automation;
+using NlmonPS.Conversation;
+using NlmonPS.Decoding;
+
+namespace NlmonPS.Cmdlets;
+
+/// <summary>
+/// Statistics over netlink transactions, as `strace -c` gives them for system calls: per protocol and request type
+/// (or generic command), the count, errors by errno, objects returned and latency percentiles. Takes transactions
+/// (Get-NetlinkTransaction), messages (paired here the same way) or capture files; writes one object per group at the end.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Measure, "NetlinkTransaction", DefaultParameterSetName = InputSet)]
+[OutputType(typeof(NetlinkTransactionStatistics))]
+public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
+{
+    private const string InputSet = "Input", PathSet = "Path", LiteralPathSet = "LiteralPath";
+
+    /// <summary>A NetlinkTransaction, or a NetlinkMessage (paired into transactions first).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>For messages: how long (stream time) a request waits for its next answer (as Get-NetlinkTransaction -Timeout).</summary>
+    [Parameter]
+    [SecondsToTimeSpan]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    private readonly TransactionStatistics _statistics = new();
+    private TransactionTracker? _tracker;
+    private readonly List<NetlinkTransaction> _completed = new();
+    private NetlinkDecoder? _decoder;
+    private volatile bool _stopping;
+
+    protected override void BeginProcessing()
+    {
+        if (Timeout <= TimeSpan.Zero)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "-Timeout must be longer than zero."),
+                "TransactionInvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == InputSet)
+        {
+            switch (InputObject?.BaseObject)
+            {
+                case NetlinkTransaction t: _statistics.Add(t); break;
+                case NetlinkMessage m: Pair(m); break;
+                case null: break;
+                case var other:
+                    WriteError(new ErrorRecord(new PSArgumentException(
+                        $"Measure-NetlinkTransaction takes NetlinkTransaction objects (from Get-NetlinkTransaction) or NetlinkMessage objects, not {other.GetType().Name}."),
+                        "TransactionWrongInput", ErrorCategory.InvalidType, other));
+                    break;
+            }
+            return;
+        }
+        _decoder ??= new NetlinkDecoder();
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, _decoder))
+        {
+            if (_stopping) return;
+            Pair(message);
+        }
+    }
+
+    private void Pair(NetlinkMessage message)
+    {
+        _tracker ??= new TransactionTracker(new TransactionTrackerOptions { Timeout = Timeout });
+        _tracker.Add(message, _completed);
+        foreach (var t in _completed) _statistics.Add(t);
+        _completed.Clear();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_tracker is not null)
+        {
+            _tracker.Complete(_completed);
+            foreach (var t in _completed) _statistics.Add(t);
+            _completed.Clear();
+        }
+        foreach (var group in _statistics.Results()) WriteObject(group);
+    }
+
+    protected override void StopProcessing() => _stopping = true;
+}

@@ -1,0 +1,118 @@
+using NlmonPS.Conversation;
+using NlmonPS.DropMonitoring;
+using Xunit;
+
+namespace NlmonPS.Tests.Conversation;
+
+/// <summary>Get-NetlinkTransaction, Measure-NetlinkTransaction and Get-PacketDrop -Path in a real pipeline.</summary>
+public sealed class ConversationCmdletTests : IDisposable
+{
+    private readonly PowerShellHost _host = new();
+    private static readonly Dictionary<string, object?> Files = new()
+    {
+        ["traced"] = TransactionTests.Traced,
+        ["dropmon"] = ModuleLoader.Fixture("dropmon.pcap"),
+    };
+
+    private PowerShellHost.Result Run(string script) => _host.Run(script, Files);
+
+    [Fact]
+    public void MessagesFromThePipelineAndFromAFilePairAlike()
+    {
+        var piped = Run("Get-NetlinkMessage -Path $traced | Get-NetlinkTransaction");
+        var read = Run("Get-NetlinkTransaction -Path $traced");
+        Assert.Empty(piped.Errors);
+        Assert.Empty(read.Warnings);
+        Assert.Equal(read.Output.Count, piped.Output.Count);
+        Assert.All(piped.Output, o => Assert.IsType<NetlinkTransaction>(o.BaseObject));
+        Assert.Equal(read.Output.Select(o => ((NetlinkTransaction)o.BaseObject).Summary), piped.Output.Select(o => ((NetlinkTransaction)o.BaseObject).Summary));
+    }
+
+    [Fact]
+    public void RequestsWithoutAnswersAreWrittenAndCountedInAWarning()
+    {
+        var r = Run("Get-NetlinkMessage -Path $traced | Where-Object Direction -eq ToKernel | Get-NetlinkTransaction -Timeout 0.001");
+        Assert.Null(r.Terminating);
+        Assert.All(r.Output, o => Assert.Contains(((NetlinkTransaction)o.BaseObject).Status, new[] { TransactionStatus.NoAnswer, TransactionStatus.NotAcknowledged }));
+        var warning = Assert.Single(r.Warnings);
+        Assert.Matches(@"^\d+ request\(s\) got no answer", warning);
+        Assert.Contains("after waiting longer than -Timeout (0.001 s of capture time)", warning);
+
+        var bad = Run("Get-NetlinkTransaction -Path $traced -Timeout 0");
+        Assert.Equal("TransactionInvalidTimeout", bad.Errors.Single().FullyQualifiedErrorId.Split(',')[0]);
+    }
+
+    [Fact]
+    public void StatisticsComeFromMessagesTransactionsOrFiles()
+    {
+        var fromTransactions = Run("Get-NetlinkTransaction -Path $traced | Measure-NetlinkTransaction");
+        var fromMessages = Run("Get-NetlinkMessage -Path $traced | Measure-NetlinkTransaction");
+        var fromFile = Run("Measure-NetlinkTransaction -Path $traced");
+        Assert.Empty(fromTransactions.Errors);
+        static string Table(PowerShellHost.Result r) => string.Join("\n", r.Output.Select(o => (NetlinkTransactionStatistics)o.BaseObject).Select(s => $"{s.RequestType} {s.Count} {s.Errors} {s.Median}"));
+        Assert.Equal(Table(fromFile), Table(fromTransactions));
+        Assert.Equal(Table(fromFile), Table(fromMessages));
+        var wrong = Run("'text' | Measure-NetlinkTransaction");
+        Assert.Equal("TransactionWrongInput", wrong.Errors.Single().FullyQualifiedErrorId.Split(',')[0]);
+    }
+
+    [Fact]
+    public void DropsComeBackFromASavedNetDmCapture()
+    {
+        var r = Run("Get-PacketDrop -Path $dropmon");
+        Assert.Empty(r.Errors);
+        var drops = r.Output.Select(o => o.BaseObject).OfType<PacketDrop>().ToList();
+        // dropwatch printed five drops ("drop at: __udp4_lib_rcv+0x9a2/0xc30 ... drop reason: NO_SOCKET").
+        var transcript = File.ReadAllText(ModuleLoader.Fixture("dropmon.txt"));
+        Assert.Equal(System.Text.RegularExpressions.Regex.Matches(transcript, "drop at: __udp4_lib_rcv").Count, drops.Count);
+        Assert.All(drops, d =>
+        {
+            Assert.Equal("__udp4_lib_rcv+0x9a2/0xc30", d.Location);
+            Assert.Equal("NO_SOCKET", d.Reason);
+            Assert.Equal(1, d.InterfaceIndex);
+            Assert.Equal("UDP", d.TransportProtocol);
+            Assert.Equal(9, d.DestinationPort);
+        });
+        Assert.Single(r.Output.Select(o => o.BaseObject).OfType<DropSummary>());
+
+        Assert.Equal(5, Run("Get-PacketDrop -Path $dropmon -Reason NO_SOCK* -Protocol UDP").Output.Count);
+        Assert.Equal(2, Run("Get-PacketDrop -Path $dropmon -Symbol __udp4_lib_rcv -Count 2").Output.Count);
+        Assert.Empty(Run("Get-PacketDrop -Path $dropmon -Reason NETFILTER_DROP").Output);
+    }
+
+    [Fact]
+    public void DropsComeBackWithoutTheFamilyLookup()
+    {
+        // dwdump writes the alerts alone: no nlctrl lookup names the NET_DM family id.
+        var path = Path.Combine(Path.GetTempPath(), $"nlmonps-dwdump-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            var alerts = Fixtures.ReadNetlinkPcap(ModuleLoader.Fixture("dropmon.pcap"))
+                .Where(r => r.Protocol == NlmonPS.Wire.NetlinkProtocol.Generic && r.Data.Length > 16 && r.Data.Span[16] is 5 or 1
+                    && BitConverter.ToUInt16(r.Data.Span[4..]) > 16)
+                .Select(r => (r.Timestamp, r.Protocol, r.Data.ToArray())).ToList();
+            Fixtures.WriteNetlinkPcap(path, alerts);
+            var r = _host.Run("Get-PacketDrop -Path $p", new Dictionary<string, object?> { ["p"] = path });
+            Assert.Equal(5, r.Output.Select(o => o.BaseObject).OfType<PacketDrop>().Count(d => d.Reason == "NO_SOCKET"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void FramesOfExportPacketDropPcapAreRefusedWithTheReason()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nlmonps-sll2-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            var r = _host.Run("Get-PacketDrop -Path $dropmon -Reason NO_SOCKET | Export-PacketDropPcap -Path $p; Get-PacketDrop -Path $p",
+                new Dictionary<string, object?> { ["p"] = path, ["dropmon"] = Files["dropmon"] });
+            Assert.Empty(r.Output);
+            var error = Assert.Single(r.Errors);
+            Assert.Equal("PacketDropFileWithoutAlerts", error.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Contains("LINUX_SLL2", error.Exception.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    public void Dispose() => _host.Dispose();
+}
