@@ -53,6 +53,7 @@ internal sealed class MessageFilter
     {
         if (protocol == NetlinkProtocol.Generic && type != NlctrlId) return MayMatchGeneric(type);
         if (!WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return false;
+        if (Where is not null && !Where.MayMatch(protocol, type)) return false;
         if (_types is null) return true;
         // Decided once per protocol and type (a table of 0 unknown, 1 no, 2 yes per protocol): wildcard matching
         // costs more than decoding a small message.

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NlmonPS.Decoding;
+using NlmonPS.Wire;
 
 namespace NlmonPS.Filtering;
 
@@ -33,7 +34,13 @@ internal sealed class MessagePredicate
         {
             NotCompiledReason = e.Message;
         }
+        _requirements = PowerShellOperators.Available ? FilterRequirements.Of(block) : new FilterRequirements();
     }
+
+    private readonly FilterRequirements _requirements;
+
+    /// <summary>False when no message of this protocol and type can pass: the reader then does not decode it.</summary>
+    public bool MayMatch(NetlinkProtocol protocol, ushort type) => _requirements.MayMatch(protocol, type);
 
     public bool IsCompiled => _compiled is not null;
 

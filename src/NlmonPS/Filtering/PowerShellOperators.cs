@@ -27,12 +27,18 @@ internal static class PowerShellOperators
     public static bool Available => BinderGet is not null;
 
     /// <summary>A call site of the engine's binder for one comparison: (left, right) -> result, as `left -op right`.</summary>
-    public static Func<object?, object?, object?> Comparison(ExpressionType operation, bool ignoreCase, bool scalarCompare = false)
-    {
-        var binder = (CallSiteBinder)BinderGet!.Invoke(null, new object[] { operation, ignoreCase, scalarCompare })!;
-        var site = CallSite<Func<CallSite, object?, object?, object?>>.Create(binder);
-        return (l, r) => site.Target(site, l, r);
-    }
+    /// <remarks>One site per operation for the process, as the engine shares its binders: the site keeps the rules it
+    /// has learned (per operand types), so a filter compiled again (each pipeline) jits nothing new.</remarks>
+    public static Func<object?, object?, object?> Comparison(ExpressionType operation, bool ignoreCase, bool scalarCompare = false) =>
+        Sites.GetOrAdd((operation, ignoreCase, scalarCompare), static key =>
+        {
+            var binder = (CallSiteBinder)BinderGet!.Invoke(null, new object[] { key.Operation, key.IgnoreCase, key.ScalarCompare })!;
+            var site = CallSite<Func<CallSite, object?, object?, object?>>.Create(binder);
+            return (l, r) => site.Target(site, l, r);
+        });
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(ExpressionType Operation, bool IgnoreCase, bool ScalarCompare),
+        Func<object?, object?, object?>> Sites = new();
 
     public static readonly object True = true, False = false;
 
