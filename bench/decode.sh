@@ -12,7 +12,7 @@
 #   engine+summary  the engine, and every message's Summary line built (tshark's one pass builds its Info column)
 #   engine, all     the engine, then every value at every depth read through IDictionary (as ConvertTo-Json reads)
 #   process         the whole process without PowerShell: libpcap reading + decode + Summary (decode --reader)
-#   PowerShell      nlmonps-host 'Get-NetlinkMessage -Path big.pcap | ForEach-Object -MemberName Summary | Out-Null'
+#   PowerShell      pwsh (a whole process) 'Get-NetlinkMessage -Path big.pcap | ForEach-Object -MemberName Summary | Out-Null'
 # tshark sides: `tshark -r big.pcap > /dev/null` (one pass: dissects every frame and prints its summary line, but
 # builds no protocol tree) and `tshark -r big.pcap -T json > /dev/null` (every field of every frame), whole processes.
 # Goals: engine >= 5x tshark one pass and >= 50x tshark -T json (also reported for engine, all: the stricter reading).
@@ -30,7 +30,7 @@ measure_phase engine_cold -- "$bench_exe" decode --no-summary "$big"
 measure_phase engine_summary -- "$bench_exe" decode --passes 2 "$big"
 measure_phase engine_all -- "$bench_exe" decode --no-summary --all --passes 2 "$big"
 measure process -- "$bench_exe" decode --reader "$big"
-measure powershell -- "$host" "Get-NetlinkMessage -Path '$big' | ForEach-Object -MemberName Summary | Out-Null"
+measure_ps powershell "Get-NetlinkMessage -Path '$big' | ForEach-Object -MemberName Summary | Out-Null"
 measure tshark_one_pass -- tshark -r "$big"
 measure tshark_json "${NLMONPS_BENCH_JSON_RUNS:-1}" -- tshark -r "$big" -T json
 

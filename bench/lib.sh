@@ -14,9 +14,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 work=${NLMONPS_BENCH_DIR:-bench/.data}
 runs=${NLMONPS_BENCH_RUNS:-3}
 bench_exe=bench/NlmonPS.Bench/bin/Release/net10.0/NlmonPS.Bench
-# nlmonps-host published ReadyToRun (precompiled, as pwsh ships its PowerShell engine): the NuGet engine is IL only,
-# and jitting it costs ~0.7 CPU-seconds per start (0.3 s precompiled). out/host is git-ignored.
-host=out/host/nlmonps-host
+# The pwsh every PowerShell pipeline runs in (real pwsh, not a host of ours). The checkout's own install
+# (tools/install-pwsh.sh -> .tools/pwsh/pwsh) is used when present; NLMONPS_PWSH overrides both.
+pwsh=${NLMONPS_PWSH:-$( [[ -x .tools/pwsh/pwsh ]] && echo .tools/pwsh/pwsh || echo /opt/nlmonps-dev/pwsh/pwsh )}
+module=out/NlmonPS
 mkdir -p "$work"
 
 need_tools() {
@@ -33,12 +34,17 @@ need_tools() {
 }
 
 build() {
-    [[ ${NLMONPS_BENCH_NO_BUILD:-0} == 1 && -x $bench_exe && -x $host ]] && return
+    [[ -x $pwsh ]] || { echo "no pwsh at $pwsh: run tools/install-pwsh.sh, or set NLMONPS_PWSH" >&2; exit 2; }
+    [[ ${NLMONPS_BENCH_NO_BUILD:-0} == 1 && -x $bench_exe && -f $module/NlmonPS.dll ]] && return
     echo "== build (Release)" >&2
-    dotnet build NlmonPS.slnx -c Release -nologo -v quiet >&2
+    dotnet build src/NlmonPS -c Release -nologo -v quiet >&2
     dotnet build bench/NlmonPS.Bench -c Release -nologo -v quiet >&2
-    dotnet publish src/NlmonPS.Host -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-        -o out/host -nologo -v quiet >&2
+}
+
+# measure_ps NAME PIPELINE: measure (below) a whole pwsh process (cold: started for this command) that imports the
+# module and runs PIPELINE, errors dropped (the mixes hold a few malformed messages on purpose).
+measure_ps() {
+    measure "$1" -- "$pwsh" -NoProfile -NonInteractive -Command "Import-Module ./$module; & { $2 } 2>\$null"
 }
 
 # capture N: the path of a capture of N messages made from every fixture (made again when a fixture is newer).
@@ -50,10 +56,46 @@ capture() {
     echo "$file"
 }
 
+# large_capture N: N messages repeating only the fixtures' records of 512 bytes or more (rtnetlink dumps with
+# statistics, routes, nftables rule sets): the mix of large messages.
+large_capture() {
+    local n=$1 file=$work/large-$1.pcap
+    if [[ ! -s $file ]] || [[ -n $(find tests/fixtures -name '*.pcap' -newer "$file" -print -quit) ]]; then
+        "$bench_exe" make-capture --min-bytes 512 "$file" "$n" >&2
+    fi
+    echo "$file"
+}
+
+# same_records A B: the same records (count, then timestamps), or exit 1 saying how they differ.
+same_records() {
+    python3 - "$1" "$2" <<'PY'
+import struct, sys
+def records(path):
+    data = open(path, 'rb').read()
+    if data[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d'):
+        sys.exit(f"{path}: not a classic pcap file (magic {data[:4].hex()})")
+    e = '<' if data[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, frac, cap, _ = struct.unpack(e + 'IIII', data[off:off + 16])
+        out.append((sec, frac, data[off + 16:off + 16 + cap]))
+        off += 16 + cap
+    return out
+a, b = records(sys.argv[1]), records(sys.argv[2])
+if len(a) != len(b):
+    sys.exit(f"MISMATCH: {len(a)} records vs {len(b)}")
+moved = sum(1 for x, y in zip(a, b) if x[:2] != y[:2])
+if moved:
+    sys.exit(f"MISMATCH: {len(a)} records each, {moved} at other timestamps")
+same = sum(1 for x, y in zip(a, b) if x == y)
+print(f"{len(a)} records, same timestamps ({same} byte for byte, {len(a) - same} holding other messages too)")
+PY
+}
+
 machine() {
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB;" \
          "$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
-    echo "versions: $(tshark -v 2>/dev/null | head -1); .NET SDK $(dotnet --version); NlmonPS $(git describe --always --dirty 2>/dev/null)"
+    echo "versions: $(tshark -v 2>/dev/null | head -1); .NET SDK $(dotnet --version); $("$pwsh" -NoProfile -Command '"PowerShell $($PSVersionTable.PSVersion)"' 2>/dev/null) ($pwsh); NlmonPS $(git describe --always --dirty 2>/dev/null)"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
@@ -72,8 +114,8 @@ measure() {
     local best_wall="" best_cpu="" max_rss=0 i wall user sys rss cpu
     for ((i = 0; i < n; i++)); do
         if ! /usr/bin/time -f "%e %U %S %M" -o "$work/time.$$" "$@" >/dev/null 2>"$work/stderr.$$"; then
-            # nlmonps-host exits 1 when the stream held malformed messages (reported, still emitted): not a failure.
-            if ! grep -q "Malformed" "$work/stderr.$$" && [[ ${1##*/} != nlmonps-host ]]; then
+            # pwsh exits 1 when the stream held malformed messages (reported, still emitted): not a failure.
+            if ! grep -q "Malformed" "$work/stderr.$$" && [[ ${1##*/} != pwsh ]]; then
                 echo "$name failed: $*" >&2; tail -5 "$work/stderr.$$" >&2; exit 1
             fi
         fi

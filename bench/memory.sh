@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak resident memory of streaming 100k and 1M messages through PowerShell: it must stay flat.
 #   bench/memory.sh [small] [big]        default 100000 1000000
-# Measured with /usr/bin/time -f %M (peak RSS of the whole nlmonps-host process), for two pipelines that decode
+# Measured with /usr/bin/time -f %M (peak RSS of the whole pwsh process, real pwsh), for two pipelines that decode
 # and emit every message:
 #   export    Get-NetlinkMessage -Path X | Export-NetlinkPcap -Path out.pcap -Force
 #   summary   Get-NetlinkMessage -Path X | ForEach-Object -MemberName Summary | Out-Null
@@ -19,8 +19,8 @@ machine
 for size in small big; do
     file=${!size}
     echo "-- $file"
-    measure "${size}_export" -- "$host" "Get-NetlinkMessage -Path '$file' | Export-NetlinkPcap -Path '$work/out-memory.pcap' -Force"
-    measure "${size}_summary" -- "$host" "Get-NetlinkMessage -Path '$file' | ForEach-Object -MemberName Summary | Out-Null"
+    measure_ps "${size}_export" "Get-NetlinkMessage -Path '$file' | Export-NetlinkPcap -Path '$work/out-memory.pcap' -Force"
+    measure_ps "${size}_summary" "Get-NetlinkMessage -Path '$file' | ForEach-Object -MemberName Summary | Out-Null"
     measure "${size}_engine" -- "$bench_exe" decode --reader "$file"
 done
 

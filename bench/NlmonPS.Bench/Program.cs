@@ -6,7 +6,7 @@ using NlmonPS.Capture;
 using NlmonPS.Decoding;
 
 // NlmonPS.Bench engine [BenchmarkDotNet args]            BenchmarkDotNet engine benchmarks (mix of every fixture)
-// NlmonPS.Bench make-capture <target> <n> [source...]     a capture of at least n messages repeating real records
+// NlmonPS.Bench make-capture [--min-bytes N] <target> <n> [source...]   a capture of at least n messages repeating real records
 //                                                         (default sources: every fixture, interleaved)
 // NlmonPS.Bench decode [--reader] [--all] [--no-summary] [--passes N] <file>          reads the file into memory, then decodes every message to a
 //                                                         complete object and builds its Summary; prints the engine's
@@ -25,9 +25,14 @@ switch (args.FirstOrDefault())
 {
     case "make-capture":
     {
-        if (args.Length < 3) { Console.Error.WriteLine("usage: make-capture <target> <messages> [source...]"); return 2; }
+        // --min-bytes N keeps only the source records of at least N bytes: the mix of large messages (rtnetlink dumps
+        // with statistics, nftables rule sets) that bench/pipelines.sh runs beside the whole mix.
+        int minBytes = 0;
+        if (args.Length > 2 && args[1] == "--min-bytes") { minBytes = int.Parse(args[2], CultureInfo.InvariantCulture); args = args[2..]; }
+        if (args.Length < 3) { Console.Error.WriteLine("usage: make-capture [--min-bytes N] <target> <messages> [source...]"); return 2; }
         var sources = args.Length > 3 ? args[3..] : PcapFile.AllFixtures();
-        var mix = PcapFile.ReadMix(sources);
+        var mix = PcapFile.ReadMix(sources).Where(r => r.Data.Length >= minBytes).ToList();
+        if (mix.Count == 0) { Console.Error.WriteLine($"no source record has {minBytes} bytes or more"); return 2; }
         var (messages, records) = PcapFile.MakeBig(mix, args[1], long.Parse(args[2], CultureInfo.InvariantCulture));
         Console.WriteLine($"{messages} messages in {records} records written to {args[1]} (from {mix.Count} real records: {string.Join(" ", sources)})");
         return 0;

@@ -43,6 +43,10 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
     [ArgumentCompleter(typeof(MessageTypeCompleter))]
     public string[]? MessageType { get; set; }
 
+    /// <summary>A Where-Object condition judged inside the reader: { $_.Attributes.ifname -like 'veth*' }.</summary>
+    [Parameter]
+    public ScriptBlock? Filter { get; set; }
+
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
@@ -67,6 +71,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         if (MessageTypeNames.Check(MessageType, _protocols, GenericFamily?.Values.Cast<object?>().Select(v => v?.ToString() ?? "")) is { } unknown)
             ThrowTerminatingError(unknown);
         _filter = new MessageFilter(_protocols, MessageType, Count);
+        _filter.UseFilter(Filter, this);
         _options = new DecodeOptions
         {
             RevealSecrets = RevealSecrets,
@@ -83,6 +88,11 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
             if (_filter.IsComplete) return;
             ReadFile(file);
         }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_filter.Where is { } where) WriteVerbose(where.Describe());
     }
 
     private void ReadFile(string file)

@@ -1,11 +1,12 @@
 using System.Management.Automation;
 using NlmonPS.Decoding;
+using NlmonPS.Filtering;
 using NlmonPS.Protocols.Generic;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Cmdlets;
 
-/// <summary>The -Protocol / -MessageType / -Count selection shared by every cmdlet that emits messages.</summary>
+/// <summary>The -Protocol / -MessageType / -Filter / -Count selection shared by every cmdlet that emits messages.</summary>
 internal sealed class MessageFilter
 {
     private readonly HashSet<NetlinkProtocol>? _protocols;
@@ -25,6 +26,19 @@ internal sealed class MessageFilter
     }
 
     public int Emitted { get; private set; }
+
+    /// <summary>The -Filter script block, judged on each decoded message before it is written (null: none).</summary>
+    public MessagePredicate? Where { get; private set; }
+
+    /// <summary>Takes a cmdlet's -Filter: compiled now, once; says with -Verbose whether it compiled.</summary>
+    public void UseFilter(ScriptBlock? block, PSCmdlet cmdlet)
+    {
+        if (block is null) return;
+        Where = new MessagePredicate(block, name => cmdlet.SessionState.PSVariable.GetValue(name), cmdlet.WriteError);
+        cmdlet.WriteVerbose(Where.IsCompiled
+            ? "-Filter compiled: it is judged inside the reader, before a message reaches the pipeline."
+            : $"-Filter cannot be compiled ({Where.NotCompiledReason}): it runs as a script block for each message, as Where-Object would.");
+    }
     public bool IsComplete => _limit > 0 && Emitted >= _limit;
 
     /// <summary>Whether a record of this protocol can hold anything wanted (skip decoding it otherwise).</summary>
@@ -39,6 +53,7 @@ internal sealed class MessageFilter
     {
         if (protocol == NetlinkProtocol.Generic && type != NlctrlId) return MayMatchGeneric(type);
         if (!WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return false;
+        if (Where is not null && !Where.MayMatch(protocol, type)) return false;
         if (_types is null) return true;
         // Decided once per protocol and type (a table of 0 unknown, 1 no, 2 yes per protocol): wildcard matching
         // costs more than decoding a small message.
@@ -98,6 +113,7 @@ internal sealed class MessageFilter
                 _accepts[key] = accepted = Matches(m.TypeName) || (m.Command is not null && Matches(m.Command));
             if (!accepted) return false;
         }
+        if (Where is not null && !Where.Test(m)) return false;
         Emitted++;
         return true;
     }

@@ -53,6 +53,10 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     [ArgumentCompleter(typeof(MessageTypeCompleter))]
     public string[]? MessageType { get; set; }
 
+    /// <summary>A Where-Object condition judged as each message is decoded: { $_.Attributes.ifname -eq 'lo' }.</summary>
+    [Parameter]
+    public ScriptBlock? Filter { get; set; }
+
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
@@ -91,6 +95,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         if (MessageTypeNames.Check(MessageType, Protocol, GenericFamily?.Values.Cast<object?>().Select(v => v?.ToString() ?? "")) is { } unknown)
             ThrowTerminatingError(unknown);
         _filter = new MessageFilter(Protocol, MessageType, Count);
+        _filter.UseFilter(Filter, this);
         _decoder = new NetlinkDecoder(new DecodeOptions
         {
             RevealSecrets = RevealSecrets,
@@ -265,6 +270,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             WriteError(ErrorRecords.From(error, commandLine ?? (object)tracer.ProcessId));
 
         string summary = $"{_records} netlink buffers, {_filter.Emitted} messages written";
+        if (_filter.Where is { } where) WriteVerbose(where.Describe());
         if (tracer.IsAttached)
         {
             if (ending == Ending.Completed && tracer.HasExited)

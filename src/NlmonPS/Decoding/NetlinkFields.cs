@@ -263,20 +263,24 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     }
 
     /// <summary>The value of a field by name (an array when it repeats), or null.</summary>
-    public object? this[string name]
+    public object? this[string name] => TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>
+    /// Whether a name is a key, and its value: one lookup for what PowerShell's binder asks in two (Contains, then
+    /// the indexer), which the compiled -Filter uses.
+    /// </summary>
+    internal bool TryGetValue(string name, out object? value)
     {
-        get
-        {
-            var match = new NameMatch(this, name);
-            int first = FirstIndexOf(match, out bool only);
-            if (first < 0) return null;
-            if (only) return ValueAt(first);
-            int next = IndexOf(match, first + 1);
-            if (next < 0) return ValueAt(first);
-            var all = new List<object?> { ValueAt(first) };
-            for (; next >= 0; next = IndexOf(match, next + 1)) all.Add(ValueAt(next));
-            return all.ToArray();
-        }
+        var match = new NameMatch(this, name);
+        int first = FirstIndexOf(match, out bool only);
+        value = null;
+        if (first < 0) return false;
+        int next = only ? -1 : IndexOf(match, first + 1);
+        if (next < 0) { value = ValueAt(first); return true; }
+        var all = new List<object?> { ValueAt(first) };
+        for (; next >= 0; next = IndexOf(match, next + 1)) all.Add(ValueAt(next));
+        value = all.ToArray();
+        return true;
     }
 
     public NetlinkField? Field(string name) => IndexOf(name) is var i and >= 0 ? this[i] : null;

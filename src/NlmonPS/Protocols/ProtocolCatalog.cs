@@ -47,6 +47,13 @@ public class TypeTableSchema : IProtocolSchema
 
     public string? TypeName(ushort type) => Of(type)?.Spec.Name;
 
+    /// <summary>The layout of a type, when the type alone decides it (no subclass resolves by payload): what a
+    /// -Filter's requirements are judged against before decoding.</summary>
+    internal MessageSpec? SpecByTypeAlone(ushort type) => ResolvesByTypeAlone ? Of(type)?.Spec : null;
+
+    internal bool ResolvesByTypeAlone => _byTypeAlone ??= GetType().GetMethod(nameof(Resolve))!.DeclaringType == typeof(TypeTableSchema);
+    private bool? _byTypeAlone;
+
     public IEnumerable<(ushort Type, string Name)> KnownTypes =>
         _byType.Select((r, type) => (Type: (ushort)type, r)).Where(p => p.r is not null).Select(p => (p.Type, p.r!.Spec.Name));
 }

@@ -1,0 +1,92 @@
+using System.Management.Automation;
+using NlmonPS.Decoding;
+using NlmonPS.Wire;
+
+namespace NlmonPS.Filtering;
+
+/// <summary>
+/// A -Filter script block, ready to judge messages inside the reader: compiled once when its syntax allows
+/// (<see cref="FilterCompiler"/>), else run as the script block with $_ set, as Where-Object runs it. A compiled
+/// filter that meets a value it does not model judges that one message with the script block too.
+/// </summary>
+internal sealed class MessagePredicate
+{
+    private readonly ScriptBlock _block;
+    private readonly FilterCompiler.Node? _compiled;
+    private readonly Action<ErrorRecord> _writeError;
+
+    /// <summary>Why the block runs as a script block (null when compiled).</summary>
+    public string? NotCompiledReason { get; }
+    /// <summary>Messages judged by the script block (all of them when not compiled).</summary>
+    public long Interpreted { get; private set; }
+    public long Judged { get; private set; }
+
+    /// <param name="variable">Reads a variable of the caller's scope (the cmdlet's SessionState), for each message.</param>
+    public MessagePredicate(ScriptBlock block, Func<string, object?> variable, Action<ErrorRecord> writeError)
+    {
+        _block = block;
+        _writeError = writeError;
+        try
+        {
+            _compiled = FilterCompiler.Compile(block, variable);
+        }
+        catch (FilterCompiler.NotCompilable e)
+        {
+            NotCompiledReason = e.Message;
+        }
+        _requirements = PowerShellOperators.Available ? FilterRequirements.Of(block) : new FilterRequirements();
+    }
+
+    private readonly FilterRequirements _requirements;
+
+    /// <summary>False when no message of this protocol and type can pass: the reader then does not decode it.</summary>
+    public bool MayMatch(NetlinkProtocol protocol, ushort type) => _requirements.MayMatch(protocol, type);
+
+    public bool IsCompiled => _compiled is not null;
+
+    /// <summary>Whether the message passes: `$_` is the message, and the block's result is true as Where-Object reads it.</summary>
+    public bool Test(NetlinkMessage message)
+    {
+        Judged++;
+        if (_compiled is not null)
+        {
+            object? result;
+            try
+            {
+                result = _compiled.Eval(message);
+            }
+            catch (Exception e) when (e is RuntimeException or InvalidCastException or ArgumentException)
+            {
+                result = FilterCompiler.Undecided;   // the script block says what PowerShell says about it
+            }
+            if (result != FilterCompiler.Undecided) return PowerShellOperators.IsTrue(result);
+        }
+        Interpreted++;
+        return RunBlock(message);
+    }
+
+    private bool RunBlock(NetlinkMessage message)
+    {
+        try
+        {
+            var output = _block.InvokeWithContext(null, new List<PSVariable> { new("_", message) });
+            return output.Count switch
+            {
+                0 => false,
+                1 => PowerShellOperators.IsTrue(output[0]),
+                _ => true,
+            };
+        }
+        catch (RuntimeException e)
+        {
+            // As Where-Object does: the failure is reported for this message, which does not pass.
+            _writeError(new ErrorRecord(e, "FilterFailed", ErrorCategory.InvalidOperation, message));
+            return false;
+        }
+    }
+
+    /// <summary>The -Verbose line saying how the filter ran.</summary>
+    public string Describe() => IsCompiled
+        ? $"-Filter compiled; {Judged} messages judged in the reader, {Interpreted} of them by the script block (values it does not model)."
+        : $"-Filter not compiled ({NotCompiledReason}): {Judged} messages judged by running the script block, as Where-Object would.";
+}
