@@ -1,17 +1,19 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # The nlmon cmdlets and live capture in real pwsh (Select-Object, Format-*, Ctrl+C semantics), for people with
-# pwsh: Invoke-Pester ./tests/Pester. The capture tests need root and a kernel with nlmon, and are skipped
-# elsewhere; the xUnit live suite (tests/run.sh) is the one that must pass in kernel/.
+# pwsh: Invoke-Pester ./tests/Pester. The capture tests need root and a kernel with nlmon: they are skipped on a
+# kernel without it and run in the kernel rig (tests/run.sh runs this suite there too, where they must pass).
 
 BeforeDiscovery {
-    $script:IsRoot = (id -u) -eq '0'
-    $script:HasNlmon = (Test-Path /sys/module/nlmon) -or [bool](Get-ChildItem "/lib/modules/$(uname -r)" -Recurse -Filter 'nlmon.ko*' -ErrorAction Ignore | Select-Object -First 1)
-    $script:Live = $IsRoot -and $HasNlmon
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:IsRoot = Test-Root
+    $script:HasNlmon = $null -eq (Get-SkipReason -KernelModule nlmon)
+    $script:Live = $null -eq (Get-SkipReason -Root -KernelModule nlmon)
 }
 
 BeforeAll {
-    $script:Root = Resolve-Path "$PSScriptRoot/../.."
-    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
     function script:NlmonNames { @(ip -o link show type nlmon | ForEach-Object { ($_ -split ':')[1].Trim() }) }
 }
 

@@ -5,24 +5,18 @@
 # Every test gets private network namespaces: the mirror namespace holds va (the source), vm/vm-peer (the
 # destination) and vb/vb-peer; a second namespace holds va-peer with an address, so pinging va from it makes
 # frames va receives (echo requests) and sends (echo replies). The cmdlets run in a child pwsh started with
-# `ip netns exec`, so this pwsh never leaves its own namespace; results come back as JSON.
+# `ip netns exec`, so this pwsh never leaves its own namespace; results come back as JSON. ip, tc and ping
+# (iputils-ping) must be installed: without them the tests fail.
 
 BeforeDiscovery {
-    $script:Reason = $null
-    if (-not $IsLinux) { $script:Reason = 'port mirroring needs Linux' }
-    elseif ((& id -u) -ne '0') { $script:Reason = 'port mirroring tests need root (network namespaces, CAP_NET_ADMIN)' }
-    else {
-        foreach ($tool in 'ip', 'tc', 'ping') {
-            if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) { $script:Reason = "needs $tool (iproute2, iputils-ping)" }
-        }
-    }
-    $script:Skip = $null -ne $script:Reason
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Skip = $null -ne (Get-SkipReason -Root)
 }
 
 BeforeAll {
-    $script:Root = Resolve-Path "$PSScriptRoot/../.."
-    $script:Manifest = Join-Path $Root 'out/NlmonPS/NlmonPS.psd1'
-    $script:Pwsh = (Get-Process -Id $PID).Path
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Manifest = Get-NlmonPSManifest
+    $script:Pwsh = Get-Pwsh
 
     # Runs a script in a child pwsh inside a namespace with the module imported. The script's output objects
     # come back (through JSON); so do its errors, as objects with FullyQualifiedErrorId, Category and Target.
@@ -43,12 +37,15 @@ Import-Module '$Manifest'
     Errors = @(`$out | Where-Object { `$_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object {
         [ordered]@{ Id = `$_.FullyQualifiedErrorId; Category = "`$(`$_.CategoryInfo.Category)"; Target = "`$(`$_.TargetObject)"; Message = `$_.Exception.Message } })
 }
-`$result | ConvertTo-Json -Depth 5 -Compress
+'NLMONPS-JSON:' + (`$result | ConvertTo-Json -Depth 5 -Compress)
 "@
         $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($child))
-        $json = & ip netns exec $Namespace $Pwsh -NoProfile -NonInteractive -EncodedCommand $encoded
+        $lines = & ip netns exec $Namespace $Pwsh -NoProfile -NonInteractive -EncodedCommand $encoded
         if ($LASTEXITCODE -ne 0) { throw "child pwsh in $Namespace exited $LASTEXITCODE" }
-        ($json -join "`n") | ConvertFrom-Json
+        # Only the marked line is the result: the child's host also writes there (-WhatIf's "What if:" text).
+        $json = @($lines | Where-Object { $_ -like 'NLMONPS-JSON:*' })
+        if ($json.Count -ne 1) { throw "child pwsh in $Namespace printed no result: $($lines -join "`n")" }
+        $json[0].Substring('NLMONPS-JSON:'.Length) | ConvertFrom-Json
     }
 
     function Get-TxPackets {
