@@ -45,7 +45,7 @@ BeforeAll {
     }
 }
 
-Describe 'Drop monitor' -Skip:$Skip {
+Describe 'Drop monitor' -Tag Live -Skip:$Skip {
     Context 'on a kernel without the drop monitor' -Skip:$HasNetDm {
         It 'says why, with a stable ErrorId' {
             $err = $null

@@ -17,7 +17,7 @@ BeforeAll {
     function script:NlmonNames { @(ip -o link show type nlmon | ForEach-Object { ($_ -split ':')[1].Trim() }) }
 }
 
-Describe 'Get-NetlinkMessage live parameters' {
+Describe 'Get-NetlinkMessage live parameters' -Tag Live {
     It 'refuses protocols nlmon never passes, naming the eight it does' {
         { Get-NetlinkMessage -Protocol Audit -Count 1 } | Should -Throw -ErrorId 'NlmonProtocolNotCaptured*'
         try { Get-NetlinkMessage -Protocol KobjectUevent -Count 1 } catch { $_.Exception.Message | Should -Match 'Route, Usersock, SockDiag, Nflog, Xfrm, FibLookup, Netfilter, Generic' }
@@ -34,7 +34,7 @@ Describe 'Get-NetlinkMessage live parameters' {
     }
 }
 
-Describe 'nlmon devices and live capture' -Skip:(-not $Live) {
+Describe 'nlmon devices and live capture' -Tag Live -Skip:(-not $Live) {
     BeforeAll {
         NlmonNames | Where-Object { $_ -like 'nlmonp*' } | ForEach-Object { ip link del $_ }
     }

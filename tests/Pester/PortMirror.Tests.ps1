@@ -59,7 +59,7 @@ Import-Module '$Manifest'
     }
 }
 
-Describe 'Port mirroring' -Skip:$Skip {
+Describe 'Port mirroring' -Tag Live -Skip:$Skip {
     BeforeEach {
         $suffix = [Guid]::NewGuid().ToString('N').Substring(0, 8)
         $script:Ns = "nlmonps-pester-$suffix"

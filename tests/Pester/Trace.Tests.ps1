@@ -25,7 +25,7 @@ BeforeAll {
     }
 }
 
-Describe 'Trace-NetlinkCommand' -Skip:$Skip {
+Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
     It 'decodes the requests and replies of ip link show, with directions and the process' -Skip:$NotRoot {
         $m = Trace-NetlinkCommand { unshare -n ip link show }
         $request = $m | Where-Object TypeName -EQ 'RTM_GETLINK'
@@ -123,7 +123,7 @@ Describe 'Trace-NetlinkCommand' -Skip:$Skip {
     }
 }
 
-Describe 'Trace-NetlinkCommand -ProcessId' -Skip:$Skip {
+Describe 'Trace-NetlinkCommand -ProcessId' -Tag Live -Skip:$Skip {
     BeforeEach { $script:Loop = Start-Loop }
     AfterEach { Stop-Process -Id $Loop -Force -ErrorAction SilentlyContinue }
 
@@ -142,7 +142,7 @@ Describe 'Trace-NetlinkCommand -ProcessId' -Skip:$Skip {
     }
 }
 
-Describe 'Trace-NetlinkCommand and pcap files' -Skip:$Skip {
+Describe 'Trace-NetlinkCommand and pcap files' -Tag Live -Skip:$Skip {
     It 'exports messages that Get-NetlinkMessage reads back the same' -Skip:$NotRoot {
         $file = Join-Path $TestDrive 'trace.pcap'
         $traced = Trace-NetlinkCommand { unshare -n sh -c 'ip link add v0 type veth peer v1; ip -d link show; ip addr' } | Export-NetlinkPcap -Path $file -PassThru
