@@ -87,8 +87,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]}; run as root to install them"
     apt_update
     say "apt-get install ${missing[*]}"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || die "apt-get install failed"
+    # quiet: no dpkg progress, no debconf warnings; apt's output only when it fails
+    DEBCONF_NOWARNINGS=yes apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >"$CACHE/apt.log" 2>&1 \
+        || { cat "$CACHE/apt.log" >&2; die "apt-get install failed"; }
 else
     say "packages: all ${#PKGS[@]} present"
 fi
