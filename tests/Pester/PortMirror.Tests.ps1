@@ -64,15 +64,19 @@ Describe 'Port mirroring' -Tag Live -Skip:$Skip {
         $suffix = [Guid]::NewGuid().ToString('N').Substring(0, 8)
         $script:Ns = "nlmonps-pester-$suffix"
         $script:Far = "nlmonps-pester-far-$suffix"
-        & ip netns add $Ns
-        & ip netns add $Far
-        & ip -n $Ns link add va type veth peer name va-peer netns $Far
-        & ip -n $Ns link add vm type veth peer name vm-peer
-        & ip -n $Ns link add vb type veth peer name vb-peer
-        foreach ($dev in 'va', 'vm', 'vm-peer', 'vb', 'vb-peer', 'lo') { & ip -n $Ns link set $dev up }
-        & ip -n $Far link set va-peer up
-        & ip -n $Ns addr add 10.77.0.1/24 dev va
-        & ip -n $Far addr add 10.77.0.2/24 dev va-peer
+        # Each step checked: a set-up that failed must say so, not surface later as a missing device.
+        $steps = @(
+            "netns add $Ns", "netns add $Far"
+            "-n $Ns link add va type veth peer name va-peer netns $Far"
+            "-n $Ns link add vm type veth peer name vm-peer", "-n $Ns link add vb type veth peer name vb-peer"
+            foreach ($dev in 'va', 'vm', 'vm-peer', 'vb', 'vb-peer', 'lo') { "-n $Ns link set $dev up" }
+            "-n $Far link set va-peer up"
+            "-n $Ns addr add 10.77.0.1/24 dev va", "-n $Far addr add 10.77.0.2/24 dev va-peer"
+        )
+        foreach ($step in $steps) {
+            $said = & ip @($step -split ' ') 2>&1
+            if ($LASTEXITCODE) { throw "set-up: ip $step failed ($LASTEXITCODE): $said" }
+        }
     }
 
     AfterEach {
@@ -138,6 +142,7 @@ Describe 'Port mirroring' -Tag Live -Skip:$Skip {
 
     It 'keeps a clsact qdisc it did not add' {
         & ip netns exec $Ns tc qdisc add dev va clsact
+        $LASTEXITCODE | Should -Be 0
         (Invoke-InNamespace $Ns 'New-PortMirror va vm; Remove-PortMirror -Source va').Errors | Should -BeNullOrEmpty
         (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Match 'clsact'
     }
