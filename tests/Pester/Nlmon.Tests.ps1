@@ -66,12 +66,14 @@ Describe 'nlmon devices and live capture' -Tag Live -Skip:(-not $Live) {
     It 'decodes what ip sends, with the extended ACK of a refusal' {
         New-NlmonDevice -Name nlmonp1
         try {
-            $job = Start-ThreadJob { Start-Sleep 2; ip link add nlmonpv0 numtxqueues 0 type veth peer name nlmonpv1 2>&1 }
-            $m = Get-NetlinkMessage -InterfaceName nlmonp1 -Protocol Route -MessageType NLMSG_ERROR -Duration 8 |
-                Where-Object { $_.Error.ExtendedMessage -eq 'Invalid number of transmit queues' }
+            # Refused again every second until the capture has one (Select-Object stops it): on a slow machine the
+            # job may start late, so no single moment is assumed; -Duration bounds the wait.
+            $job = Start-ThreadJob { while ($true) { ip link add nlmonpv0 numtxqueues 0 type veth peer name nlmonpv1 2>&1 | Out-Null; Start-Sleep 1 } }
+            $m = @(Get-NetlinkMessage -InterfaceName nlmonp1 -Protocol Route -MessageType NLMSG_ERROR -Duration 120 |
+                Where-Object { $_.Error.ExtendedMessage -eq 'Invalid number of transmit queues' } | Select-Object -First 1)
+            $job | Stop-Job -PassThru | Remove-Job
             $m | Should -Not -BeNullOrEmpty
             $m[0].Error.ErrorName | Should -Be 'EINVAL'
-            $job | Wait-Job | Remove-Job
         } finally { Remove-NlmonDevice nlmonp1 }
     }
 }
