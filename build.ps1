@@ -4,7 +4,7 @@
     Builds, tests, documents, packages and installs NlmonPS (for people with pwsh; CI uses tests/run.sh).
 .EXAMPLE
     ./build.ps1                 # Build
-    ./build.ps1 Test            # xUnit suite (native), then the Pester suite
+    ./build.ps1 Test            # xUnit suite (native), then the Pester suite (Pester from tools/install-pwsh.sh)
     ./build.ps1 Docs            # docs/cmdlets/*.md from en-US/NlmonPS.dll-Help.xml (needs platyPS)
     ./build.ps1 Package         # artifacts/NlmonPS.<version>.nupkg, accepted by the PowerShell Gallery
     ./build.ps1 Install         # copies out/NlmonPS into your user module path
@@ -26,18 +26,14 @@ function Invoke-Build {
 }
 
 function Invoke-Test {
-    & "$PSScriptRoot/tests/run.sh" --native
-    if ($LASTEXITCODE) { throw 'xUnit tests failed' }
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0')) {
-        Write-Warning 'Pester 5 is not installed (Install-Module Pester -MinimumVersion 5.0); skipping tests/Pester.'
-        return
-    }
-    $config = New-PesterConfiguration
-    $config.Run.Path = "$PSScriptRoot/tests/Pester"
-    $config.Run.Exit = $false
-    $config.Output.Verbosity = 'Detailed'
-    $result = Invoke-Pester -Configuration $config -PassThru
-    if ($result.FailedCount) { throw "$($result.FailedCount) Pester tests failed" }
+    # xUnit (native; the live suite needs the kernel rig: tests/run.sh --live), then Pester with the Pester that
+    # tools/install-pwsh.sh puts in .tools/, through the one runner tests/run.sh uses too.
+    & "$PSScriptRoot/tests/NlmonPS.Tests/bin/$Configuration/net10.0/NlmonPS.Tests" -noLogo -trait- 'Category=Live'
+    if ($LASTEXITCODE) { throw "xUnit tests failed ($LASTEXITCODE)" }
+    & "$PSScriptRoot/tools/install-pwsh.sh"
+    if ($LASTEXITCODE) { throw 'tools/install-pwsh.sh could not install Pester' }
+    & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -File "$PSScriptRoot/tests/pester.ps1"
+    if ($LASTEXITCODE) { throw 'Pester tests failed' }
 }
 
 function Invoke-Docs {
@@ -54,12 +50,15 @@ function Invoke-Docs {
 function Invoke-Package {
     $artifacts = Join-Path $PSScriptRoot 'artifacts'
     New-Item -ItemType Directory -Force -Path $artifacts | Out-Null
-    $repo = 'NlmonPSLocal'
-    if (-not (Get-PSResourceRepository -Name $repo -ErrorAction Ignore)) {
-        Register-PSResourceRepository -Name $repo -Uri $artifacts -Trusted
+    # A repository of our own for the publish step, removed again: the user's PSResource configuration is left
+    # as it was found.
+    $repo = "NlmonPSLocal-$PID"
+    Register-PSResourceRepository -Name $repo -Uri $artifacts -Trusted
+    try {
+        Test-ModuleManifest -Path (Join-Path $module 'NlmonPS.psd1') | Out-Null
+        Publish-PSResource -Path $module -Repository $repo
     }
-    Test-ModuleManifest -Path (Join-Path $module 'NlmonPS.psd1') | Out-Null
-    Publish-PSResource -Path $module -Repository $repo
+    finally { Unregister-PSResourceRepository -Name $repo }
     Get-ChildItem $artifacts -Filter 'NlmonPS.*.nupkg' | Select-Object -ExpandProperty FullName
 }
 

@@ -2,6 +2,9 @@
 # kernel/run.sh - run one command as root inside Debian's stock kernel (qemu/TCG).
 #
 # Usage: kernel/run.sh [options] -- COMMAND [ARGS...]
+#   --kernel K      which stock kernel boots: 6.1 (Debian 12's, the default) or
+#                   6.12 (bookworm-backports); also NLMONPS_KERNEL. Each is set
+#                   up by kernel/setup.sh --kernel K.
 #   --share DIR     make host DIR writable from the guest (repeatable); guest
 #                   writes land on the host. DIR is created if missing.
 #   --timeout SEC   kill the VM after SEC seconds (default 1800; 0 = none)
@@ -32,8 +35,9 @@ CACHE="${NLMONPS_RIG_CACHE:-$HERE/.cache}"
 RIG_FAIL=125
 
 die_rig() { printf 'run.sh: %s\n' "$*" >&2; exit $RIG_FAIL; }
-usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
+KERNEL="${NLMONPS_KERNEL:-6.1}"
 SHARES=()
 EXTRA_ENV=()
 TIMEOUT=1800
@@ -42,6 +46,8 @@ SMP=2
 VERBOSE="${NLMONPS_RIG_VERBOSE:-0}"
 while [ $# -gt 0 ]; do
     case "$1" in
+        --kernel) [ $# -ge 2 ] || usage; KERNEL="$2"; shift 2 ;;
+        --kernel=*) KERNEL="${1#*=}"; shift ;;
         --share) [ $# -ge 2 ] || usage; SHARES+=("$2"); shift 2 ;;
         --share=*) SHARES+=("${1#*=}"); shift ;;
         --timeout) [ $# -ge 2 ] || usage; TIMEOUT="$2"; shift 2 ;;
@@ -67,11 +73,12 @@ done
 # ------------------------------------------------------------ preconditions --
 QEMU="$(command -v qemu-system-x86_64 || true)"
 [ -n "$QEMU" ] || die_rig "qemu-system-x86_64 not found: run kernel/setup.sh first"
-[ -f "$CACHE/kernel.env" ] || die_rig "rig not set up ($CACHE/kernel.env missing): run kernel/setup.sh first"
+case "$KERNEL" in 6.1|6.12) ;; *) die_rig "unknown kernel '$KERNEL': use --kernel 6.1 or --kernel 6.12";; esac
+[ -f "$CACHE/$KERNEL/kernel.env" ] || die_rig "rig not set up for $KERNEL ($CACHE/$KERNEL/kernel.env missing): run kernel/setup.sh --kernel $KERNEL first"
 # shellcheck disable=SC1091
-. "$CACHE/kernel.env"
+. "$CACHE/$KERNEL/kernel.env"
 for f in "$RIG_VMLINUZ" "$RIG_INITRD" "$RIG_MODDIR/modules.dep"; do
-    [ -f "$f" ] || die_rig "kernel package files missing ($f): run kernel/setup.sh again"
+    [ -f "$f" ] || die_rig "kernel package files missing ($f): run kernel/setup.sh --kernel $KERNEL again"
 done
 case "$RIG_MODDIR" in *[[:space:]]*) die_rig "the cache path must not contain spaces ($RIG_MODDIR)";; esac
 

@@ -1,65 +1,89 @@
 #!/usr/bin/env bash
-# Builds NlmonPS and runs every test: the native suite on this machine, then the live suite inside the stock
-# kernel rig (kernel/), and prints one line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
+# Installs what the tests need (tests/apt-packages.txt, pwsh + Pester into .tools/, the kernel rig), builds
+# NlmonPS and runs every test, ending with one line "N passed, N failed[, N skipped]"; exits non-zero on any
+# failure. On a fresh Debian 12 machine with the .NET SDK, as root (or with sudo):
 #   tests/run.sh            native + live
-#   tests/run.sh --native   native only (no qemu)
-#   tests/run.sh --live     live only
+#   tests/run.sh --native   native only: xUnit, then Pester in real pwsh (no qemu)
+#   tests/run.sh --live     live only: in the kernel rig (kernel/), on each kernel, the xUnit live suite and
+#                           the Pester live suite (tag Live) in pwsh in the guest
+# NLMONPS_KERNELS="6.1 6.12" picks the rig's kernels; NLMONPS_LIVE_TIMEOUT (s) bounds each guest run.
+# A suite that cannot run (no pwsh, no Pester, no rig, no results) counts as a failure, never as a skip.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 results=$root/artifacts/test-results
 rm -rf "$results" && mkdir -p "$results"
 mode=${1:-all}
+case $mode in all|--native|--live) ;; *) echo "usage: tests/run.sh [--native|--live]" >&2; exit 2 ;; esac
 config=${NLMONPS_CONFIGURATION:-Release}
-
-echo "== build ($config)"
-if ! dotnet build NlmonPS.slnx -c "$config" -nologo -v quiet; then
-    echo "build failed"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-tests=$root/tests/NlmonPS.Tests/bin/$config/net10.0/NlmonPS.Tests
+kernels=${NLMONPS_KERNELS:-6.1 6.12}
+timeout=${NLMONPS_LIVE_TIMEOUT:-2400}
+export NO_COLOR=1   # Pester's output as plain text in logs
+t0=$SECONDS
 
 passed=0 failed=0 skipped=0
-count() {   # add up one xUnit XML result file; a missing file means the run itself failed
-    local file=$1 what=$2
-    if [[ ! -s $file ]]; then
-        echo "$what: no results (the test run did not complete)"
-        failed=$((failed + 1))
-        return
-    fi
-    read -r p f s e < <(python3 - "$file" <<'PY'
-import sys, xml.etree.ElementTree as ET
-t = ET.parse(sys.argv[1]).getroot()
-a = t.findall('assembly') or [t]
-print(sum(int(x.get('passed', 0)) for x in a), sum(int(x.get('failed', 0)) for x in a),
-      sum(int(x.get('skipped', 0)) for x in a), sum(int(x.get('errors', 0)) for x in a))
-PY
-)
+fail() { echo "$1"; failed=$((failed + 1)); }
+elapsed() { printf '%dm%02ds' $(((SECONDS - t0) / 60)) $(((SECONDS - t0) % 60)); }
+summary() {
+    local line="$passed passed, $failed failed"
+    [[ $skipped -gt 0 ]] && line+=", $skipped skipped"
+    echo "== done in $(elapsed)"
+    echo "$line"
+    [[ $failed -eq 0 ]]
+    exit
+}
+count_xunit() {   # add up one xUnit XML result file; a missing file means the run itself failed
+    local file=$1 what=$2 p=0 f=0 s=0 e=0 a
+    [[ -s $file ]] || { fail "$what: no results (the test run did not complete)"; return; }
+    while read -r a; do
+        p=$((p + $(attr "$a" passed))); f=$((f + $(attr "$a" failed)))
+        s=$((s + $(attr "$a" skipped) + $(attr "$a" not-run))); e=$((e + $(attr "$a" errors)))
+    done < <(grep -o '<assembly [^>]*>' "$file")
     echo "$what: $p passed, $f failed, $s skipped, $e errors"
     passed=$((passed + p)); failed=$((failed + f + e)); skipped=$((skipped + s))
 }
+attr() { local v; v=$(grep -o " $2=\"[0-9]*\"" <<<"$1" | tr -dc 0-9); echo "${v:-0}"; }
+count_pester() {  # tests/pester.ps1 writes "passed failed skipped"
+    local file=$1 what=$2 p f s
+    [[ -s $file ]] || { fail "$what: no results (Pester did not complete)"; return; }
+    read -r p f s < "$file"
+    echo "$what: $p passed, $f failed, $s skipped"
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+echo "== set-up: apt packages, pwsh and Pester (.tools/)"
+tools/install-apt.sh -f tests/apt-packages.txt || { fail "set-up: apt packages could not be installed"; summary; }
+pwsh=$(tools/install-pwsh.sh --print) || { fail "set-up: pwsh/Pester could not be installed"; summary; }
+
+echo "== build ($config) $(elapsed)"
+if ! dotnet build NlmonPS.slnx -c "$config" -nologo -v quiet; then fail "build failed"; summary; fi
+tests=$root/tests/NlmonPS.Tests/bin/$config/net10.0/NlmonPS.Tests
 
 if [[ $mode != --live ]]; then
-    echo "== native tests"
+    echo "== native xUnit $(elapsed)"
     "$tests" -noLogo -noColor -trait- "Category=Live" -xml "$results/native.xml"
-    count "$results/native.xml" "native"
+    count_xunit "$results/native.xml" "native xUnit"
+    echo "== native Pester, pwsh $("$pwsh" -NoProfile -c '$PSVersionTable.PSVersion.ToString()') $(elapsed)"
+    "$pwsh" -NoProfile -NonInteractive -File tests/pester.ps1 -ResultsDirectory "$results" -Name pester-native
+    count_pester "$results/pester-native.counts" "native Pester"
 fi
 
 if [[ $mode != --native ]]; then
-    echo "== live tests on the stock kernel (kernel/)"
-    if [[ ! -x kernel/run.sh ]] || ! kernel/setup.sh; then
-        echo "live: the kernel rig could not be set up"
-        failed=$((failed + 1))
-    else
-        # The guest sees the host's files read-only; results come back through the shared folder.
-        NLMONPS_LIVE=1 NLMONPS_CONFIGURATION=$config kernel/run.sh --timeout "${NLMONPS_LIVE_TIMEOUT:-2400}" --share "$results" -- \
-            "$tests" -noLogo -noColor -parallel none -trait "Category=Live" -xml "$results/live.xml"
-        count "$results/live.xml" "live"
-    fi
+    for k in $kernels; do
+        echo "== kernel rig $k: set-up $(elapsed)"
+        if ! kernel/setup.sh --kernel "$k"; then
+            fail "live $k: the kernel rig could not be set up"; continue
+        fi
+        # Inside, a missing kernel feature fails instead of skipping (NLMONPS_LIVE=1). The guest sees the host's
+        # files read-only; results come back through the shared folder. Output streams as tests finish.
+        echo "== live xUnit on $k $(elapsed)"
+        NLMONPS_LIVE=1 NLMONPS_CONFIGURATION=$config kernel/run.sh --kernel "$k" --timeout "$timeout" --share "$results" -- \
+            "$tests" -noLogo -noColor -parallel none -trait "Category=Live" -reporter verbose -xml "$results/live-$k.xml"
+        count_xunit "$results/live-$k.xml" "live xUnit ($k)"
+        echo "== live Pester on $k (pwsh in the guest) $(elapsed)"
+        NLMONPS_LIVE=1 kernel/run.sh --kernel "$k" --timeout "$timeout" --share "$results" -- \
+            "$pwsh" -NoProfile -NonInteractive -File tests/pester.ps1 -ResultsDirectory "$results" -Name "pester-live-$k" -Tag Live
+        count_pester "$results/pester-live-$k.counts" "live Pester ($k)"
+    done
 fi
-
-summary="$passed passed, $failed failed"
-[[ $skipped -gt 0 ]] && summary+=", $skipped skipped"
-echo "$summary"
-[[ $failed -eq 0 ]]
+summary

@@ -3,12 +3,15 @@
 # from a private named network namespace this file creates (needs root and iproute2; those tests skip otherwise).
 
 BeforeDiscovery {
-    $script:NoNetns = -not $IsLinux -or ((& id -u) -ne '0') -or -not (Get-Command ip -CommandType Application -ErrorAction SilentlyContinue)
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:NoNetns = $null -ne (Get-SkipReason -Root)   # a missing ip fails, it does not skip
 }
 
 BeforeAll {
-    $script:Root = (Resolve-Path "$PSScriptRoot/../..").Path
-    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
+    $script:NoNetns = $null -ne (Get-SkipReason -Root)
     $script:Fixture = "$Root/tests/fixtures/route-link-addr.pcap"
     function Complete([string] $Line) {
         (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches | ForEach-Object CompletionText

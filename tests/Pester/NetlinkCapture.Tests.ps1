@@ -1,15 +1,20 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 
+# Pester 5 tests of reading and writing capture files. The public captures in ../shared/captures (beside the
+# checkout) are read when present; their tests are skipped when the folder is absent (they are never committed).
+
 # -Skip conditions are read at discovery, before BeforeAll runs: the shared captures' folder is known here.
 BeforeDiscovery {
-    $script:Shared = Join-Path $PSScriptRoot '../../../shared/captures'
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Shared = $SharedCaptures
 }
 
 BeforeAll {
-    $script:Root = Resolve-Path "$PSScriptRoot/../.."
-    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
     $script:Kernel = "$Root/tests/fixtures/native/kernel-link-addr.pcap"
-    $script:Shared = Join-Path $PSScriptRoot '../../../shared/captures'
+    $script:Shared = $SharedCaptures
 }
 
 Describe 'Get-NetlinkMessage -Path' {
@@ -18,7 +23,8 @@ Describe 'Get-NetlinkMessage -Path' {
         $links = $messages | Where-Object TypeName -EQ 'RTM_NEWLINK' | Where-Object Direction -EQ 'FromKernel'
         $links.Attributes.ifname | Should -Contain 'lo'
         ($links | Where-Object { $_.Attributes.ifname -eq 'd0' }).Attributes.mtu | Should -Be 9000
-        ($messages | Where-Object TypeName -EQ 'RTM_NEWADDR').Attributes.address.IPAddressToString | Should -Contain '10.9.0.1'
+        # Not `(...).Attributes.address`: member enumeration would find the array's own Address() method first.
+        ($messages | Where-Object TypeName -EQ 'RTM_NEWADDR' | ForEach-Object { $_.Attributes.address }).IPAddressToString | Should -Contain '10.9.0.1'
     }
 
     It 'resolves an extended ACK offset to an attribute path' {
@@ -67,7 +73,7 @@ Describe 'Export-NetlinkPcap' {
         $b = Get-NetlinkMessage -Path $out -ErrorAction SilentlyContinue
         $b.Count | Should -Be $a.Count
         for ($i = 0; $i -lt $a.Count; $i++) { [Convert]::ToHexString($b[$i].Bytes) | Should -Be ([Convert]::ToHexString($a[$i].Bytes)) }
-        (Get-Item $out).UnixFileMode | Should -Be 'UserRead, UserWrite'
+        (Get-Item $out).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')   # 0600
     }
 
     It 'refuses to overwrite with -NoClobber' {

@@ -1,21 +1,23 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # The nlmon cmdlets and live capture in real pwsh (Select-Object, Format-*, Ctrl+C semantics), for people with
-# pwsh: Invoke-Pester ./tests/Pester. The capture tests need root and a kernel with nlmon, and are skipped
-# elsewhere; the xUnit live suite (tests/run.sh) is the one that must pass in kernel/.
+# pwsh: Invoke-Pester ./tests/Pester. The capture tests need root and a kernel with nlmon: they are skipped on a
+# kernel without it and run in the kernel rig (tests/run.sh runs this suite there too, where they must pass).
 
 BeforeDiscovery {
-    $script:IsRoot = (id -u) -eq '0'
-    $script:HasNlmon = (Test-Path /sys/module/nlmon) -or [bool](Get-ChildItem "/lib/modules/$(uname -r)" -Recurse -Filter 'nlmon.ko*' -ErrorAction Ignore | Select-Object -First 1)
-    $script:Live = $IsRoot -and $HasNlmon
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:IsRoot = Test-Root
+    $script:HasNlmon = $null -eq (Get-SkipReason -KernelModule nlmon)
+    $script:Live = $null -eq (Get-SkipReason -Root -KernelModule nlmon)
 }
 
 BeforeAll {
-    $script:Root = Resolve-Path "$PSScriptRoot/../.."
-    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
     function script:NlmonNames { @(ip -o link show type nlmon | ForEach-Object { ($_ -split ':')[1].Trim() }) }
 }
 
-Describe 'Get-NetlinkMessage live parameters' {
+Describe 'Get-NetlinkMessage live parameters' -Tag Live {
     It 'refuses protocols nlmon never passes, naming the eight it does' {
         { Get-NetlinkMessage -Protocol Audit -Count 1 } | Should -Throw -ErrorId 'NlmonProtocolNotCaptured*'
         try { Get-NetlinkMessage -Protocol KobjectUevent -Count 1 } catch { $_.Exception.Message | Should -Match 'Route, Usersock, SockDiag, Nflog, Xfrm, FibLookup, Netfilter, Generic' }
@@ -32,7 +34,7 @@ Describe 'Get-NetlinkMessage live parameters' {
     }
 }
 
-Describe 'nlmon devices and live capture' -Skip:(-not $Live) {
+Describe 'nlmon devices and live capture' -Tag Live -Skip:(-not $Live) {
     BeforeAll {
         NlmonNames | Where-Object { $_ -like 'nlmonp*' } | ForEach-Object { ip link del $_ }
     }
@@ -64,12 +66,14 @@ Describe 'nlmon devices and live capture' -Skip:(-not $Live) {
     It 'decodes what ip sends, with the extended ACK of a refusal' {
         New-NlmonDevice -Name nlmonp1
         try {
-            $job = Start-ThreadJob { Start-Sleep 2; ip link add nlmonpv0 numtxqueues 0 type veth peer name nlmonpv1 2>&1 }
-            $m = Get-NetlinkMessage -InterfaceName nlmonp1 -Protocol Route -MessageType NLMSG_ERROR -Duration 8 |
-                Where-Object { $_.Error.ExtendedMessage -eq 'Invalid number of transmit queues' }
+            # Refused again every second until the capture has one (Select-Object stops it): on a slow machine the
+            # job may start late, so no single moment is assumed; -Duration bounds the wait.
+            $job = Start-ThreadJob { while ($true) { ip link add nlmonpv0 numtxqueues 0 type veth peer name nlmonpv1 2>&1 | Out-Null; Start-Sleep 1 } }
+            $m = @(Get-NetlinkMessage -InterfaceName nlmonp1 -Protocol Route -MessageType NLMSG_ERROR -Duration 120 |
+                Where-Object { $_.Error.ExtendedMessage -eq 'Invalid number of transmit queues' } | Select-Object -First 1)
+            $job | Stop-Job -PassThru | Remove-Job
             $m | Should -Not -BeNullOrEmpty
             $m[0].Error.ErrorName | Should -Be 'EINVAL'
-            $job | Wait-Job | Remove-Job
         } finally { Remove-NlmonDevice nlmonp1 }
     }
 }

@@ -3,13 +3,15 @@
 
 # -ForEach data is read at discovery, before any BeforeAll runs: the cmdlet list comes from BeforeDiscovery.
 BeforeDiscovery {
-    Import-Module "$PSScriptRoot/../../out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
     $script:Cmdlets = @((Get-Module NlmonPS).ExportedCmdlets.Keys)
 }
 
 BeforeAll {
-    $script:Root = Resolve-Path "$PSScriptRoot/../.."
-    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
 }
 
 Describe 'NlmonPS module' {

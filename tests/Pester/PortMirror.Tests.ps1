@@ -5,24 +5,18 @@
 # Every test gets private network namespaces: the mirror namespace holds va (the source), vm/vm-peer (the
 # destination) and vb/vb-peer; a second namespace holds va-peer with an address, so pinging va from it makes
 # frames va receives (echo requests) and sends (echo replies). The cmdlets run in a child pwsh started with
-# `ip netns exec`, so this pwsh never leaves its own namespace; results come back as JSON.
+# `ip netns exec`, so this pwsh never leaves its own namespace; results come back as JSON. ip, tc and ping
+# (iputils-ping) must be installed: without them the tests fail.
 
 BeforeDiscovery {
-    $script:Reason = $null
-    if (-not $IsLinux) { $script:Reason = 'port mirroring needs Linux' }
-    elseif ((& id -u) -ne '0') { $script:Reason = 'port mirroring tests need root (network namespaces, CAP_NET_ADMIN)' }
-    else {
-        foreach ($tool in 'ip', 'tc', 'ping') {
-            if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) { $script:Reason = "needs $tool (iproute2, iputils-ping)" }
-        }
-    }
-    $script:Skip = $null -ne $script:Reason
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Skip = $null -ne (Get-SkipReason -Root)
 }
 
 BeforeAll {
-    $script:Root = Resolve-Path "$PSScriptRoot/../.."
-    $script:Manifest = Join-Path $Root 'out/NlmonPS/NlmonPS.psd1'
-    $script:Pwsh = (Get-Process -Id $PID).Path
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Manifest = Get-NlmonPSManifest
+    $script:Pwsh = Get-Pwsh
 
     # Runs a script in a child pwsh inside a namespace with the module imported. The script's output objects
     # come back (through JSON); so do its errors, as objects with FullyQualifiedErrorId, Category and Target.
@@ -43,12 +37,15 @@ Import-Module '$Manifest'
     Errors = @(`$out | Where-Object { `$_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object {
         [ordered]@{ Id = `$_.FullyQualifiedErrorId; Category = "`$(`$_.CategoryInfo.Category)"; Target = "`$(`$_.TargetObject)"; Message = `$_.Exception.Message } })
 }
-`$result | ConvertTo-Json -Depth 5 -Compress
+'NLMONPS-JSON:' + (`$result | ConvertTo-Json -Depth 5 -Compress)
 "@
         $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($child))
-        $json = & ip netns exec $Namespace $Pwsh -NoProfile -NonInteractive -EncodedCommand $encoded
+        $lines = & ip netns exec $Namespace $Pwsh -NoProfile -NonInteractive -EncodedCommand $encoded
         if ($LASTEXITCODE -ne 0) { throw "child pwsh in $Namespace exited $LASTEXITCODE" }
-        ($json -join "`n") | ConvertFrom-Json
+        # Only the marked line is the result: the child's host also writes there (-WhatIf's "What if:" text).
+        $json = @($lines | Where-Object { $_ -like 'NLMONPS-JSON:*' })
+        if ($json.Count -ne 1) { throw "child pwsh in $Namespace printed no result: $($lines -join "`n")" }
+        $json[0].Substring('NLMONPS-JSON:'.Length) | ConvertFrom-Json
     }
 
     function Get-TxPackets {
@@ -62,20 +59,24 @@ Import-Module '$Manifest'
     }
 }
 
-Describe 'Port mirroring' -Skip:$Skip {
+Describe 'Port mirroring' -Tag Live -Skip:$Skip {
     BeforeEach {
         $suffix = [Guid]::NewGuid().ToString('N').Substring(0, 8)
         $script:Ns = "nlmonps-pester-$suffix"
         $script:Far = "nlmonps-pester-far-$suffix"
-        & ip netns add $Ns
-        & ip netns add $Far
-        & ip -n $Ns link add va type veth peer name va-peer netns $Far
-        & ip -n $Ns link add vm type veth peer name vm-peer
-        & ip -n $Ns link add vb type veth peer name vb-peer
-        foreach ($dev in 'va', 'vm', 'vm-peer', 'vb', 'vb-peer', 'lo') { & ip -n $Ns link set $dev up }
-        & ip -n $Far link set va-peer up
-        & ip -n $Ns addr add 10.77.0.1/24 dev va
-        & ip -n $Far addr add 10.77.0.2/24 dev va-peer
+        # Each step checked: a set-up that failed must say so, not surface later as a missing device.
+        $steps = @(
+            "netns add $Ns", "netns add $Far"
+            "-n $Ns link add va type veth peer name va-peer netns $Far"
+            "-n $Ns link add vm type veth peer name vm-peer", "-n $Ns link add vb type veth peer name vb-peer"
+            foreach ($dev in 'va', 'vm', 'vm-peer', 'vb', 'vb-peer', 'lo') { "-n $Ns link set $dev up" }
+            "-n $Far link set va-peer up"
+            "-n $Ns addr add 10.77.0.1/24 dev va", "-n $Far addr add 10.77.0.2/24 dev va-peer"
+        )
+        foreach ($step in $steps) {
+            $said = & ip @($step -split ' ') 2>&1
+            if ($LASTEXITCODE) { throw "set-up: ip $step failed ($LASTEXITCODE): $said" }
+        }
     }
 
     AfterEach {
@@ -141,6 +142,7 @@ Describe 'Port mirroring' -Skip:$Skip {
 
     It 'keeps a clsact qdisc it did not add' {
         & ip netns exec $Ns tc qdisc add dev va clsact
+        $LASTEXITCODE | Should -Be 0
         (Invoke-InNamespace $Ns 'New-PortMirror va vm; Remove-PortMirror -Source va').Errors | Should -BeNullOrEmpty
         (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Match 'clsact'
     }

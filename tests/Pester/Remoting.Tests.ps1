@@ -6,21 +6,13 @@
 # Needs: root (sshd), openssh-server, openssh-client, iproute2; tshark for the pcapng check.
 # Every session and server it started is gone at the end (AfterAll, checked by the last test).
 
+# openssh-server, openssh-client, iproute2 and tshark are in tests/apt-packages.txt: without them the tests fail.
 BeforeDiscovery {
-    $script:Reason = $null
-    if (-not $IsLinux) { $script:Reason = 'SSH remoting test needs Linux' }
-    elseif ((& id -u) -ne '0') { $script:Reason = 'starting sshd needs root' }
-    elseif (-not (Test-Path /usr/sbin/sshd)) { $script:Reason = 'needs openssh-server (apt-get install openssh-server)' }
-    else {
-        foreach ($tool in 'ssh', 'ssh-keygen', 'ip') {
-            if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) { $script:Reason = "needs $tool (openssh-client, iproute2)" }
-        }
-    }
-    $script:Skip = $null -ne $script:Reason
-    $script:NoTshark = -not (Get-Command tshark -CommandType Application -ErrorAction SilentlyContinue)
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Skip = $null -ne (Get-SkipReason -Root)   # starting sshd needs root
     # Live capture needs nlmon (the kernel/ rig has it; this development host's kernel does not): probe by making one.
-    $script:NoNlmon = $true
-    if (-not $Skip) {
+    $script:NoNlmon = -not (Test-LiveRig)
+    if (-not $Skip -and $NoNlmon) {
         & ip link add name "nlmonprobe$PID" type nlmon 2>$null
         if ($LASTEXITCODE -eq 0) { $script:NoNlmon = $false; & ip link del "nlmonprobe$PID" }
     }
@@ -29,8 +21,8 @@ BeforeDiscovery {
     # (issue 13). Until it is there, the assertions that need it are skipped with that reason, not failed.
     $script:NoFleetExport = $true
     if (-not $Skip) {
-        $module = Resolve-Path "$PSScriptRoot/../../out/NlmonPS/NlmonPS.psd1"
-        $probe = & (Join-Path $PSHOME pwsh) -NoProfile -NonInteractive -Command "
+        $module = Get-NlmonPSManifest
+        $probe = & (Get-Pwsh) -NoProfile -NonInteractive -Command "
             Import-Module '$module'
             `$f = [IO.Path]::GetTempFileName()
             `$m = Get-NetlinkMessage -Path '$PSScriptRoot/../fixtures/route-link-addr.pcap' -Count 1
@@ -42,9 +34,10 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $script:Root = (Resolve-Path "$PSScriptRoot/../..").Path
-    $script:Module = "$Root/out/NlmonPS/NlmonPS.psd1"
-    Import-Module $Module -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
+    $script:Module = Get-NlmonPSManifest
     $script:Hosts = '127.0.0.1', '127.0.0.2'
     $script:Servers = @()
     $script:Sessions = @()
@@ -182,7 +175,7 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
         $rows | ForEach-Object { $_.Substring(13, 3) | Should -BeIn '->K', 'K->' }
     }
 
-    It 'merges both hosts into one pcapng that tshark reads with an interface per host' -Skip:($NoFleetExport -or $NoTshark) {
+    It 'merges both hosts into one pcapng that tshark reads with an interface per host' -Skip:$NoFleetExport {
         # Needs the capture branch: Export-NetlinkPcap taking deserialized messages, one pcapng interface per source.
         $fleet = Join-Path $Dir 'fleet.pcapng'
         Invoke-Command -Session $Sessions { Trace-NetlinkCommand { ip -d link show } } | Export-NetlinkPcap -LiteralPath $fleet
@@ -207,7 +200,7 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
         }
     }
 
-    It 'captures live with nlmon on both hosts' -Skip:$NoNlmon {
+    It 'captures live with nlmon on both hosts' -Tag Live -Skip:$NoNlmon {
         $remote = Invoke-Command -Session $Sessions {
             # Traffic to see; the child's output goes to /dev/null, never onto this session's channel.
             $traffic = Start-Process sh -ArgumentList '-c', 'for i in 1 2 3 4 5 6 7 8; do ip link show lo; sleep 0.5; done' -PassThru `

@@ -3,22 +3,17 @@
 # Invoke-Pester tests/Pester/Trace.Tests.ps1 after dotnet build. Commands that change anything run in a private
 # network namespace (unshare -n, which needs root); ptrace itself needs no privilege for commands it starts.
 
+# Tools (ip, unshare, tshark) are never a reason to skip: without them the tests fail.
+
 BeforeDiscovery {
-    $script:Reason = $null
-    if (-not $IsLinux) { $script:Reason = 'ptrace tracing needs Linux' }
-    else {
-        foreach ($tool in 'ip', 'unshare', 'sh') {
-            if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) { $script:Reason = "needs $tool (iproute2, util-linux)" }
-        }
-    }
-    $script:Skip = $null -ne $script:Reason
-    $script:NotRoot = $IsLinux -and ((& id -u) -ne '0')
-    $script:NoTshark = -not (Get-Command tshark -CommandType Application -ErrorAction SilentlyContinue)
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Skip = $null -ne (Get-SkipReason)
+    $script:NotRoot = $null -ne (Get-SkipReason -Root)
 }
 
 BeforeAll {
-    $script:Root = Resolve-Path "$PSScriptRoot/../.."
-    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
 
     # A loop to attach to. Started from a shell that exits at once, so it is not a child of this pwsh (.NET waits
     # for its own children and would take ptrace's stop reports: Trace-NetlinkCommand refuses those).
@@ -30,14 +25,16 @@ BeforeAll {
     }
 }
 
-Describe 'Trace-NetlinkCommand' -Skip:$Skip {
+Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
     It 'decodes the requests and replies of ip link show, with directions and the process' -Skip:$NotRoot {
         $m = Trace-NetlinkCommand { unshare -n ip link show }
         $request = $m | Where-Object TypeName -EQ 'RTM_GETLINK'
         $request.Direction | Should -Be 'ToKernel'
         $request.DirectionInferred | Should -BeFalse
         $request.FlagNames | Should -Contain 'DUMP'
-        $reply = $m | Where-Object TypeName -EQ 'RTM_NEWLINK'
+        # iproute2 6.1 first probes with an RTM_NEWLINK request (seq 0) that the kernel answers ENODEV: the reply
+        # to the dump is the RTM_NEWLINK with the dump's sequence number.
+        $reply = $m | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' -and $_.Sequence -eq $request.Sequence }
         $reply.Direction | Should -Be 'FromKernel'
         $reply.Attributes.ifname | Should -Be 'lo'
         ($m | Where-Object TypeName -EQ 'NLMSG_DONE').Sequence | Should -Be $request.Sequence
@@ -126,7 +123,7 @@ Describe 'Trace-NetlinkCommand' -Skip:$Skip {
     }
 }
 
-Describe 'Trace-NetlinkCommand -ProcessId' -Skip:$Skip {
+Describe 'Trace-NetlinkCommand -ProcessId' -Tag Live -Skip:$Skip {
     BeforeEach { $script:Loop = Start-Loop }
     AfterEach { Stop-Process -Id $Loop -Force -ErrorAction SilentlyContinue }
 
@@ -145,7 +142,7 @@ Describe 'Trace-NetlinkCommand -ProcessId' -Skip:$Skip {
     }
 }
 
-Describe 'Trace-NetlinkCommand and pcap files' -Skip:$Skip {
+Describe 'Trace-NetlinkCommand and pcap files' -Tag Live -Skip:$Skip {
     It 'exports messages that Get-NetlinkMessage reads back the same' -Skip:$NotRoot {
         $file = Join-Path $TestDrive 'trace.pcap'
         $traced = Trace-NetlinkCommand { unshare -n sh -c 'ip link add v0 type veth peer v1; ip -d link show; ip addr' } | Export-NetlinkPcap -Path $file -PassThru
@@ -157,7 +154,7 @@ Describe 'Trace-NetlinkCommand and pcap files' -Skip:$Skip {
         }
     }
 
-    It 'writes the README''s capture, which tshark reads without malformed frames' -Skip:$NoTshark {
+    It 'writes the README''s capture, which tshark reads without malformed frames' {
         Push-Location $TestDrive
         try {
             Trace-NetlinkCommand { ip -d link show } | Where-Object Direction -eq FromKernel | Export-NetlinkPcap t.pcap

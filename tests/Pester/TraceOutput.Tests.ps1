@@ -4,14 +4,16 @@
 # itself is in Remoting.Tests.ps1; here a child pwsh stands for the host, and its stdout must stay clean.
 
 BeforeDiscovery {
-    $script:Skip = -not $IsLinux -or -not (Get-Command ip -CommandType Application -ErrorAction SilentlyContinue)
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    $script:Skip = $null -ne (Get-SkipReason)   # a missing ip fails, it does not skip
 }
 
 BeforeAll {
-    $script:Root = (Resolve-Path "$PSScriptRoot/../..").Path
-    $script:Module = "$Root/out/NlmonPS/NlmonPS.psd1"
-    Import-Module $Module -Force
-    $script:Pwsh = Join-Path $PSHOME pwsh
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
+    $script:Module = Get-NlmonPSManifest
+    $script:Pwsh = Get-Pwsh
 }
 
 Describe 'Trace-NetlinkCommand -CommandOutput' -Skip:$Skip {

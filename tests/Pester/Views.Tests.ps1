@@ -4,8 +4,9 @@
 # make (devices, mirrors, drops) are built here from their properties: the view is what is tested.
 
 BeforeAll {
-    $script:Root = (Resolve-Path "$PSScriptRoot/../..").Path
-    Import-Module "$Root/out/NlmonPS/NlmonPS.psd1" -Force
+    Import-Module "$PSScriptRoot/NlmonPS.TestHelpers.psm1"
+    Import-NlmonPS
+    $script:Root = $RepoRoot
     $now = [DateTimeOffset]::Now
     $script:Objects = @{
         Message    = @(Get-NetlinkMessage -Path "$Root/tests/fixtures/route-link-addr.pcap" -Count 6)

@@ -4,16 +4,19 @@ using Xunit;
 namespace NlmonPS.Tests.Decoding;
 
 /// <summary>
-/// Every capture recorded through nlmon on Debian's stock kernel (tests/fixtures/*.pcap, kernel/record-fixtures.sh):
-/// every message named, every attribute at every depth named, nothing malformed.
+/// Every capture recorded through nlmon on Debian's stock kernels by kernel/record-fixtures.sh (6.1:
+/// tests/fixtures/*.pcap; 6.12 from bookworm-backports: tests/fixtures/6.12/*.pcap): every message named, every
+/// attribute at every depth named, nothing malformed.
 /// </summary>
 public class StockKernelCoverageTests
 {
     public static TheoryData<string> Captures()
     {
         var data = new TheoryData<string>();
-        foreach (var f in Directory.EnumerateFiles(Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures"), "*.pcap").Order(StringComparer.Ordinal))
-            data.Add(Path.GetFileName(f));
+        var fixtures = Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures");
+        foreach (var dir in new[] { fixtures, Path.Combine(fixtures, "6.12") })
+            foreach (var f in Directory.EnumerateFiles(dir, "*.pcap").Order(StringComparer.Ordinal))
+                data.Add(Path.GetRelativePath(fixtures, f));
         return data;
     }
 
