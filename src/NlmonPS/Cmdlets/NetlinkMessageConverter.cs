@@ -73,6 +73,8 @@ public sealed class NetlinkMessageConverter : PSTypeConverter
         if (raws.Count == 0) return null;
         var message = decoder.DecodeMessage(raws[0], record, order, Int(Value(p, "Index")) ?? 0);
         message.IsLastInRecord = Value(p, "IsLastInRecord") is bool last ? last : true;
+        if (Value(p, "DirectionInferred") is true) message.DirectionInferred = true;
+        if (Value(p, "Summary") is string summary) message.KeepSummary(summary);
         return message;
     }
 

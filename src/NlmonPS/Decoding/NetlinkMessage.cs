@@ -12,7 +12,7 @@ public sealed class NetlinkMessage
     public DateTimeOffset Timestamp => Record.Timestamp;
     public NetlinkDirection Direction { get; init; }
     /// <summary>True when the direction was inferred from NLM_F_REQUEST (nlmon records every frame as outgoing).</summary>
-    public bool DirectionInferred { get; init; }
+    public bool DirectionInferred { get; internal set; }
     public NetlinkProtocol Protocol { get; init; }
 
     public ushort Type { get; init; }
@@ -147,6 +147,12 @@ public sealed class NetlinkMessage
     /// escaped here, for every protocol's summary (<see cref="SafeText"/>); Attributes keep the exact values.
     /// </summary>
     public string Summary => _summary ??= SafeText.Printable(SafeSummary());
+
+    /// <summary>
+    /// A message rebuilt from its serialized form says what it said where it was decoded: that stream knew names
+    /// (interfaces, the request an ACK answers) that the message alone does not.
+    /// </summary>
+    internal void KeepSummary(string summary) => _summary = SafeText.Printable(summary);
 
 
     /// <summary>The whole message (key material zeroed unless revealed); every field offset is relative to its start.</summary>
