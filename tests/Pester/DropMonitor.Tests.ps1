@@ -100,10 +100,12 @@ Describe 'Drop monitor' -Tag Live -Skip:$Skip {
 
         It 'counts drops in summary mode' {
             $job = Start-ClosedPortSender -Tag summary
-            Start-Sleep -Seconds 5   # a -Duration capture: let the sender's thread get going first (slow in the rig)
-            try { $s = @(Get-PacketDrop -Mode Summary -Duration 8 -Symbol '__udp4_lib_rcv') } finally { $job | Stop-Job -PassThru | Remove-Job }
-            $s.Count | Should -BeGreaterThan 0
-            ($s | Measure-Object -Property Count -Sum).Sum | Should -BeGreaterOrEqual 10
+            # Ends after three summaries, not after a fixed time: in the rig the first read of /proc/kallsyms (to name
+            # the locations -Symbol filters on) and the sender's thread can take longer than a short -Duration.
+            try { $s = @(Get-PacketDrop -Mode Summary -Count 3 -Duration 180 -Symbol '__udp4_lib_rcv') } finally { $job | Stop-Job -PassThru | Remove-Job }
+            $s.Count | Should -Be 3
+            $s | ForEach-Object { $_.Location | Should -Match '^__udp4_lib_rcv\+0x[0-9a-f]+/0x[0-9a-f]+$' }
+            ($s | Measure-Object -Property Count -Sum).Sum | Should -BeGreaterOrEqual 3
         }
 
         It 'round-trips the configuration and refuses changes while monitoring' {
