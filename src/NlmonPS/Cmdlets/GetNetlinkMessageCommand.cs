@@ -128,7 +128,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
                     nextProgress = clock.ElapsedMilliseconds + 500;
                 }
             }
-            if (!_filter.IsComplete && !_stopping) ReportLoss(reader);
+            if (!_filter.IsComplete && !_stopping) ReportLoss(reader, decoder.Context.ByteOrderDoubts);
             if (clock.ElapsedMilliseconds >= 500)
             {
                 progress.RecordType = ProgressRecordType.Completed;
@@ -147,10 +147,12 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
 
     /// <summary>
     /// What a whole file's read could not give: said as a warning with counts whenever messages were lost (a snaplen
-    /// cut, frames with no netlink bytes), or when nothing in the file was netlink at all.
+    /// cut, frames with no netlink bytes, headers that mix byte orders), or when nothing in the file was netlink at all.
     /// </summary>
-    private void ReportLoss(NetlinkCaptureReader reader)
+    private void ReportLoss(NetlinkCaptureReader reader, long byteOrderDoubts)
     {
+        if (byteOrderDoubts > 0)
+            WriteWarning($"{reader.Path}: {byteOrderDoubts} messages have headers that mix byte orders; they are decoded in the order the record's lengths read and marked IsMalformed. If the capture came from a host of the other byte order, read it with -ByteOrder.");
         long netlink = reader.RecordsRead - reader.SkippedFrames;
         if (reader.CutFrames > 0)
             WriteWarning($"{reader.Path}: the capture cut {reader.CutFrames} of its {netlink} netlink records short (snaplen {reader.Snaplen})" +

@@ -16,6 +16,9 @@ public sealed class DecodeContext
 
     public DecodeOptions Options { get; }
     public GenericFamilyRegistry GenericFamilies { get; }
+
+    /// <summary>Messages flagged because their header mixes byte orders (the stream's count, for a warning).</summary>
+    public long ByteOrderDoubts { get; internal set; }
     /// <summary>Interface names by index, learned from the stream's RTM_NEWLINK messages (or seeded from the kernel).</summary>
     public LinkNames Links { get; } = new();
 

@@ -39,7 +39,7 @@ public sealed class NetlinkDecoder
         NetlinkMessageSplitter.Split(record.Data, order, raws);
         var split = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(raws);
         // Only a guess against the host's order is doubted (a record the host's order walks costs nothing more).
-        if (order != Endian.Host && Context.Options.ByteOrder is null) DoubtByteOrder(split, record.Protocol, order);
+        if (order != Endian.Host && Context.Options.ByteOrder is null) Context.ByteOrderDoubts += DoubtByteOrder(split, record.Protocol, order);
         for (int i = 0; i < split.Length; i++)
         {
             ref readonly var raw = ref split[i];
@@ -58,8 +58,9 @@ public sealed class NetlinkDecoder
     /// names a message in the other (an nlmsg_len written big-endian in front of a little-endian header reads as
     /// "unknown(4096) seq 16777216"), the header mixes byte orders: the message is flagged, never silently wrong.
     /// </summary>
-    private static void DoubtByteOrder(Span<RawMessage> split, NetlinkProtocol protocol, ByteOrder order)
+    private static int DoubtByteOrder(Span<RawMessage> split, NetlinkProtocol protocol, ByteOrder order)
     {
+        int doubted = 0;
         for (int i = 0; i < split.Length; i++)
         {
             ref var raw = ref split[i];
@@ -73,7 +74,9 @@ public sealed class NetlinkDecoder
                     + $"but the type then reads {type} (no such message) and {swapped} read {other}-endian: the header mixes byte orders "
                     + $"(decoded {read}-endian; -ByteOrder chooses)",
             };
+            doubted++;
         }
+        return doubted;
     }
 
     /// <summary>A type the protocol could send: a control message, a type it names, or (no names known) a small number.</summary>

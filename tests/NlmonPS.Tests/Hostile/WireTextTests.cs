@@ -70,6 +70,29 @@ public class WireTextTests
     }
 
     [Fact]
+    public void AFileWithMixedByteOrderHeadersEndsWithAWarningThatCountsThem()
+    {
+        var data = new MessageBuilder(16, Nl.NLM_F_REQUEST, 1).AddBytes(new byte[16]).AddString(3, "eth0").ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(data, (uint)data.Length);
+        var frames = Enumerable.Range(0, 3).Select(i => new NlmonPS.Tests.Cmdlets.CaptureFiles.Frame((uint)i, 0, NlmonPS.Tests.Cmdlets.CaptureFiles.NetlinkFrame(data)));
+        string path = Path.Combine(Path.GetTempPath(), $"nlmonps-mixed-{Environment.ProcessId}.pcap");
+        File.WriteAllBytes(path, NlmonPS.Tests.Cmdlets.CaptureFiles.Pcap(frames));
+        try
+        {
+            using var shell = new PowerShellHost();
+            var r = shell.Run("Get-NetlinkMessage -Path $p -ErrorAction SilentlyContinue", new Dictionary<string, object?> { ["p"] = path });
+            Assert.Equal(3, r.Messages.Count);
+            Assert.All(r.Messages, m => Assert.True(m.IsMalformed));
+            var warning = Assert.Single(r.Warnings, w => w.Contains("mix byte orders", StringComparison.Ordinal));
+            Assert.Contains("3 messages", warning);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void AWholeBigEndianRecordIsNotDoubted()
     {
         var data = new MessageBuilder(16, Nl.NLM_F_REQUEST, 1).AddBytes(new byte[16]).ToArray();
