@@ -28,6 +28,7 @@ $result = Invoke-Pester -Configuration $config
 
 # A block or file that failed outside any test (BeforeAll, discovery) counts as one failure each.
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-"$($result.PassedCount) $failed $($result.SkippedCount + $result.NotRunCount)" |
+# Tests the tag filter left out (NotRun: the rig runs only Live blocks) ran in the other run: not counted as skipped.
+"$($result.PassedCount) $failed $($result.SkippedCount)" |
     Set-Content -Path (Join-Path $ResultsDirectory "$Name.counts")
 exit ([int]($failed -gt 0))

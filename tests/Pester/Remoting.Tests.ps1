@@ -202,11 +202,13 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
 
     It 'captures live with nlmon on both hosts' -Tag Live -Skip:$NoNlmon {
         $remote = Invoke-Command -Session $Sessions {
-            # Traffic to see; the child's output goes to /dev/null, never onto this session's channel.
+            # Traffic to see; the child's output goes to files (Start-Process wants two), never onto this session's channel.
+            $out = [IO.Path]::GetTempFileName(); $err = [IO.Path]::GetTempFileName()
             $traffic = Start-Process sh -ArgumentList '-c', 'for i in 1 2 3 4 5 6 7 8; do ip link show lo; sleep 0.5; done' -PassThru `
-                -RedirectStandardOutput /dev/null -RedirectStandardError /dev/null
+                -RedirectStandardOutput $out -RedirectStandardError $err
             Get-NetlinkMessage -Protocol Route -MessageType RTM_GETLINK -Count 1 -Duration 10
             $traffic | Wait-Process
+            Remove-Item $out, $err
         }
         $Sessions.State | Should -Be 'Opened', 'Opened'
         ($remote.PSComputerName | Sort-Object -Unique) | Should -Be $Hosts
