@@ -204,7 +204,8 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
         $remote = Invoke-Command -Session $Sessions {
             # Traffic to see; the child's output goes to files (Start-Process wants two), never onto this session's channel.
             $out = [IO.Path]::GetTempFileName(); $err = [IO.Path]::GetTempFileName()
-            $traffic = Start-Process sh -ArgumentList '-c', 'for i in 1 2 3 4 5 6 7 8; do ip link show lo; sleep 0.5; done' -PassThru `
+            # (Start-Process joins its arguments with spaces: the script is quoted inside one string.)
+            $traffic = Start-Process sh -ArgumentList '-c "for i in 1 2 3 4 5 6 7 8; do ip link show lo; sleep 0.5; done"' -PassThru `
                 -RedirectStandardOutput $out -RedirectStandardError $err
             Get-NetlinkMessage -Protocol Route -MessageType RTM_GETLINK -Count 1 -Duration 10
             $traffic | Wait-Process
