@@ -28,7 +28,7 @@ Import-Module '$Manifest'
 `$out = @(& { $Script } 2>&1)
 `$result = [ordered]@{
     Output = @(`$out | Where-Object { `$_ -isnot [System.Management.Automation.ErrorRecord] } | ForEach-Object {
-        if (`$_ -is [NlmonPS.Kernel.PortMirror]) {
+        if (`$_ -is [NlmonPS.PortMirroring.PortMirror]) {
             [ordered]@{ Source = `$_.Source; Direction = "`$(`$_.Direction)"; Destinations = @(`$_.Destinations);
                         FilterKind = `$_.FilterKind; Priority = [int]`$_.Priority; Packets = [long]`$_.Packets;
                         Bytes = [long]`$_.Bytes; CreatedByNlmonPS = `$_.CreatedByNlmonPS;

@@ -11,12 +11,12 @@ BeforeAll {
     $script:Objects = @{
         Message    = @(Get-NetlinkMessage -Path "$Root/tests/fixtures/route-link-addr.pcap" -Count 6)
         Error      = @(Get-NetlinkMessage -Path "$Root/tests/fixtures/genl.pcap" | Where-Object { $_.Error -and -not $_.Error.IsAck } | Select-Object -First 2 | ForEach-Object Error)
-        Device     = @([NlmonPS.Kernel.NlmonDevice]@{ Name = 'nlmon0'; Index = 7; State = 'Up'; OperState = 'UNKNOWN'; Mtu = 3776; ReceivedPackets = 123456; ReceivedBytes = 98765432; NetNamespace = 'lab' })
-        Mirror     = @([NlmonPS.Kernel.PortMirror]@{ Source = 'veth0'; Direction = 'Both'; Destinations = [string[]]('veth1', 'dummy0'); FilterKind = 'matchall'; Packets = 42; Bytes = 4200; CreatedByNlmonPS = $true; Timestamp = $now })
+        Device     = @([NlmonPS.KernelClients.NlmonDevice]@{ Name = 'nlmon0'; Index = 7; State = 'Up'; OperState = 'UNKNOWN'; Mtu = 3776; ReceivedPackets = 123456; ReceivedBytes = 98765432; NetNamespace = 'lab' })
+        Mirror     = @([NlmonPS.PortMirroring.PortMirror]@{ Source = 'veth0'; Direction = 'Both'; Destinations = [string[]]('veth1', 'dummy0'); FilterKind = 'matchall'; Packets = 42; Bytes = 4200; CreatedByNlmonPS = $true; Timestamp = $now })
         Drop       = @([NlmonPS.DropMonitoring.PacketDrop]@{ Timestamp = $now; Location = '__udp4_lib_rcv+0x9e3/0xe40'; Symbol = '__udp4_lib_rcv'; Reason = 'NO_SOCKET'; InterfaceName = 'lo'; ProtocolName = 'IPv4'; Length = 40; OriginalLength = 40; PacketSummary = 'UDP 127.0.0.1:40000 > 127.0.0.1:9 len 12' })
         DropCount  = @([NlmonPS.DropMonitoring.DropSummary]@{ Timestamp = $now; Location = 'kfree_skb_list_reason+0x1a/0x40'; Count = 3; Interval = [timespan]::FromSeconds(1); Origin = 'Software' })
-        DropConfig = @([NlmonPS.Kernel.DropMonitorConfiguration]@{ AlertMode = 'Packet'; TruncateLength = 128; QueueLength = 1000; Monitoring = $false })
-        DropStats  = @([NlmonPS.Kernel.DropMonitorStatistics]@{ SoftwareDropped = 5; Timestamp = $now })
+        DropConfig = @([NlmonPS.DropMonitoring.DropMonitorConfiguration]@{ AlertMode = 'Packet'; TruncateLength = 128; QueueLength = 1000; Monitoring = $false })
+        DropStats  = @([NlmonPS.DropMonitoring.DropMonitorStatistics]@{ SoftwareDropped = 5; Timestamp = $now })
     }
     # What must be readable in the last, widest column (its first characters), per kind.
     $script:LastColumn = @{

@@ -111,12 +111,12 @@ public sealed class NetlinkCaptureReader : IDisposable
             int got = _end - _start;
             if (got > 0)
                 throw new CaptureFileException(CaptureFileProblem.NotACapture, Path, $"'{Path}' is not a pcap or pcapng capture file: it holds only {got} bytes.");
-            throw new CaptureFileException(CaptureFileProblem.Empty, Path, Kernel.Libc.FileType(Path) switch
+            throw new CaptureFileException(CaptureFileProblem.Empty, Path, KernelClients.Libc.FileType(Path) switch
             {
-                Kernel.Libc.S_IFREG when FileSize == 0 && !Path.StartsWith("/proc/", StringComparison.Ordinal) =>
+                KernelClients.Libc.S_IFREG when FileSize == 0 && !Path.StartsWith("/proc/", StringComparison.Ordinal) =>
                     $"The capture file '{Path}' is empty (0 bytes): the capture that wrote it stopped before writing a header.",
-                Kernel.Libc.S_IFIFO => $"The FIFO '{Path}' closed before a capture header: its writer wrote nothing.",
-                Kernel.Libc.S_IFCHR or Kernel.Libc.S_IFBLK => $"'{Path}' is a device that gave no data, not a capture file.",
+                KernelClients.Libc.S_IFIFO => $"The FIFO '{Path}' closed before a capture header: its writer wrote nothing.",
+                KernelClients.Libc.S_IFCHR or KernelClients.Libc.S_IFBLK => $"'{Path}' is a device that gave no data, not a capture file.",
                 _ => $"Nothing could be read from '{Path}': it ended before a capture header (a pipe whose writer closed, or a special file).",
             });
         }

@@ -71,7 +71,7 @@ public sealed class NetlinkPcapWriter : IDisposable
         try
         {
             if (appending) return OpenForAppend(path, linkType, format);
-            if (Kernel.Libc.FileType(path) is Kernel.Libc.S_IFIFO or Kernel.Libc.S_IFCHR)
+            if (KernelClients.Libc.FileType(path) is KernelClients.Libc.S_IFIFO or KernelClients.Libc.S_IFCHR)
             {
                 // A FIFO (a live Wireshark reading it) or a device such as /dev/null is written as it is, never replaced.
                 var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);

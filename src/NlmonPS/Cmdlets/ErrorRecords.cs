@@ -1,8 +1,10 @@
+using NlmonPS.DropMonitoring;
 using System.ComponentModel;
 using System.Management.Automation;
 using NlmonPS.Capture;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+using NlmonPS.PortMirroring;
 using NlmonPS.Tracing;
 using NlmonPS.Wire;
 

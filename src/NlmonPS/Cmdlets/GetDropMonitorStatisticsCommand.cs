@@ -1,5 +1,6 @@
 using System.Management.Automation;
-using NlmonPS.Kernel;
+using NlmonPS.DropMonitoring;
+using NlmonPS.KernelClients;
 
 namespace NlmonPS.Cmdlets;
 

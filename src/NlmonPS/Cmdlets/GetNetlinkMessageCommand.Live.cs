@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Management.Automation;
 using NlmonPS.Capture;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Cmdlets;
@@ -75,7 +75,7 @@ public sealed partial class GetNetlinkMessageCommand
         var decoder = new NetlinkDecoder(_options);
         foreach (var (id, name) in live.GenericFamilies) decoder.Context.GenericFamilies.Learn(id, name);
         // In this namespace the kernel can name the interfaces the capture's messages refer to before they say it.
-        if (NetNamespace is null) Kernel.RtnetlinkLinks.Seed(decoder.Context.Links);
+        if (NetNamespace is null) KernelClients.RtnetlinkLinks.Seed(decoder.Context.Links);
         FlushNotes(live);
         WriteVerbose($"Capturing on {live.InterfaceName}{(live.IsTemporaryDevice ? " (temporary, removed at the end)" : "")} " +
             $"in network namespace {live.NetNamespace}" + (Duration > TimeSpan.Zero ? $" for {Duration}" : "") + (Count > 0 ? $", until {Count} messages" : "") + ".");

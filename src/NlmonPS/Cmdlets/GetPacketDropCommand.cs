@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using NlmonPS.Decoding;
 using NlmonPS.DropMonitoring;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 
 namespace NlmonPS.Cmdlets;
 

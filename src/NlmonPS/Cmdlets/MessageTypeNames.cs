@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Protocols.Generic;
 using NlmonPS.Wire;
 

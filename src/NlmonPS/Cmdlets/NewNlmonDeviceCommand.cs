@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 
 namespace NlmonPS.Cmdlets;
 

@@ -1,5 +1,6 @@
 using System.Management.Automation;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+using NlmonPS.PortMirroring;
 
 namespace NlmonPS.Cmdlets;
 

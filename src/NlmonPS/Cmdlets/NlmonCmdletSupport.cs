@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 
 namespace NlmonPS.Cmdlets;
 

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Diagnostics;
 using System.Management.Automation;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Tracing;
 using NlmonPS.Wire;
 

@@ -1,7 +1,8 @@
+using NlmonPS.DropMonitoring;
 using System.Collections;
 using System.Management.Automation;
 using NlmonPS.Cmdlets;
-using NlmonPS.DropMonitoring;
+using NlmonPS.PortMirroring;
 using Xunit;
 
 namespace NlmonPS.Tests.Cmdlets;

@@ -1,6 +1,8 @@
+using NlmonPS.DropMonitoring;
 using System.Management.Automation;
 using NlmonPS.Cmdlets;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+using NlmonPS.PortMirroring;
 using NlmonPS.Tracing;
 using Xunit;
 

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using NlmonPS.Cmdlets;
 using NlmonPS.Decoding;
 using NlmonPS.DropMonitoring;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 using SharpPcap;
 using SharpPcap.LibPcap;
@@ -250,10 +250,10 @@ public sealed partial class DropMonitorCmdletTests : IDisposable
         Assert.Equal(new[]
         {
             "Export-PacketDropPcap|NlmonPS.DropMonitoring.PacketDrop|True",
-            "Get-DropMonitorConfiguration|NlmonPS.Kernel.DropMonitorConfiguration|False",
-            "Get-DropMonitorStatistics|NlmonPS.Kernel.DropMonitorStatistics|False",
+            "Get-DropMonitorConfiguration|NlmonPS.DropMonitoring.DropMonitorConfiguration|False",
+            "Get-DropMonitorStatistics|NlmonPS.DropMonitoring.DropMonitorStatistics|False",
             "Get-PacketDrop|NlmonPS.DropMonitoring.PacketDrop,NlmonPS.DropMonitoring.DropSummary|False",
-            "Set-DropMonitorConfiguration|NlmonPS.Kernel.DropMonitorConfiguration|True",
+            "Set-DropMonitorConfiguration|NlmonPS.DropMonitoring.DropMonitorConfiguration|True",
         }, r.Output.Select(o => o.ToString()).Order(StringComparer.Ordinal));
         foreach (var name in CmdletNames)
         {

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using NlmonPS.Kernel;
+using NlmonPS.DropMonitoring;
+using NlmonPS.KernelClients;
 
 namespace NlmonPS.Tests.DropMonitoring;
 

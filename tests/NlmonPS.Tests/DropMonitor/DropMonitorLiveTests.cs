@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using NlmonPS.Decoding;
 using NlmonPS.DropMonitoring;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using Xunit;
 
 namespace NlmonPS.Tests.DropMonitoring;

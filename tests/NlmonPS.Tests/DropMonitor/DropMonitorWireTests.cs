@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using NlmonPS.DropMonitoring;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 using Xunit;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using CsCheck;
 using NlmonPS.Decoding;
 using NlmonPS.DropMonitoring;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 using Xunit;
 

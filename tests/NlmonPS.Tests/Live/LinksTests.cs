@@ -1,4 +1,4 @@
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using Xunit;
 
 namespace NlmonPS.Tests.Live;

@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using Xunit;
 
 namespace NlmonPS.Tests.Live;

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using NlmonPS.Cmdlets;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using Xunit;
 
 namespace NlmonPS.Tests.Live;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 using Xunit;
 

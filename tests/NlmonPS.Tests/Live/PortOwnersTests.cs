@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 using Xunit;
 

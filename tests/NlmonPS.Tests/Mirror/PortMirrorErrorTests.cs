@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using NlmonPS.Cmdlets;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+using NlmonPS.PortMirroring;
 using Xunit;
 
 namespace NlmonPS.Tests.Mirror;

@@ -1,4 +1,5 @@
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+using NlmonPS.PortMirroring;
 using Xunit;
 
 namespace NlmonPS.Tests.Mirror;

@@ -2,7 +2,8 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Xml.Linq;
 using NlmonPS.Cmdlets;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+using NlmonPS.PortMirroring;
 using Xunit;
 
 namespace NlmonPS.Tests.Mirror;
@@ -20,9 +21,9 @@ public class PortMirrorModuleTests
         Assert.Null(r.Terminating);
         Assert.Equal(new[]
         {
-            "Get-PortMirror|NlmonPS.Kernel.PortMirror|False",
-            "New-PortMirror|NlmonPS.Kernel.PortMirror|True",
-            "Remove-PortMirror|NlmonPS.Kernel.PortMirror|True",
+            "Get-PortMirror|NlmonPS.PortMirroring.PortMirror|False",
+            "New-PortMirror|NlmonPS.PortMirroring.PortMirror|True",
+            "Remove-PortMirror|NlmonPS.PortMirroring.PortMirror|True",
         }, r.Output.Select(o => o.ToString()).Order(StringComparer.Ordinal));
     }
 

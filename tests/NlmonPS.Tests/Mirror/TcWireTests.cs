@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+using NlmonPS.PortMirroring;
 using NlmonPS.Wire;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using Xunit;
 
 namespace NlmonPS.Tests.Mirror;

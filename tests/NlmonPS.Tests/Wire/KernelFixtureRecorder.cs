@@ -1,4 +1,4 @@
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 using Xunit;
 

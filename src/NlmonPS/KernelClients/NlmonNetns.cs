@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>A network namespace that cannot be found or entered.</summary>
 public sealed class NetNamespaceException : Exception

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>
 /// Asks the running kernel for every generic netlink family (nlctrl CTRL_CMD_GETFAMILY dump), so a live capture

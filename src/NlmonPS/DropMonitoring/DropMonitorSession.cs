@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 
 namespace NlmonPS.DropMonitoring;
 

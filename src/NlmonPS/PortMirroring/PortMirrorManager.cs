@@ -1,6 +1,7 @@
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.PortMirroring;
 
 /// <summary>What New-PortMirror is about to do, worked out before anything changes (so -WhatIf can show it).</summary>
 public sealed class PortMirrorPlan
@@ -294,7 +295,7 @@ public sealed class PortMirrorManager : IDisposable
     public PortMirror Apply(PortMirrorPlan plan)
     {
         if (plan.NothingToDo) return plan.Existing!;
-        using var tcLock = TcLock.Take(Verbose);
+        using var tcLock = PortMirrorLock.Take(Verbose);
         var src = plan.Source;
         var added = new List<(TcHook Hook, string Kind)>();
         bool createdQdisc = false;

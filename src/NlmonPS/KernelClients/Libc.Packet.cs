@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Runtime.InteropServices;
 using NlmonPS.Decoding;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>
 /// The libc calls live capture adds: packet sockets (.NET's Socket cannot bind sockaddr_ll, attach a classic

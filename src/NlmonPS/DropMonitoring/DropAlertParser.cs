@@ -1,6 +1,6 @@
 using System.Globalization;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 
 namespace NlmonPS.DropMonitoring;

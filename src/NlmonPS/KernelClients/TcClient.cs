@@ -2,7 +2,7 @@ using System.Net;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>The two hooks of a clsact qdisc (the ingress qdisc has only the first).</summary>
 public enum TcHook

@@ -1,11 +1,11 @@
-namespace NlmonPS.Kernel;
+namespace NlmonPS.PortMirroring;
 
 /// <summary>
 /// The lock NlmonPS processes (and runspaces) hold while they change a device's tc filters, so mirrors made at the
 /// same time on one source do not pick the same priority. An exclusive open of one file: .NET takes flock(LOCK_EX)
 /// for FileShare.None, which the kernel drops with the process, so a killed holder never leaves it stuck.
 /// </summary>
-internal static class TcLock
+internal static class PortMirrorLock
 {
     private static string LockPath =>
         Path.Combine(Directory.Exists("/run/lock") ? "/run/lock" : Path.GetTempPath(), "nlmonps-tc.lock");

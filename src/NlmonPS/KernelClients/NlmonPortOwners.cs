@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>The process that owns a netlink socket.</summary>
 public sealed record NetlinkPortOwner(int ProcessId, string ProcessName);

@@ -1,4 +1,4 @@
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>
 /// The rtnetlink and traffic-control numbers the kernel clients use (linux/rtnetlink.h, pkt_sched.h, pkt_cls.h,

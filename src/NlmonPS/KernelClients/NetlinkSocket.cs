@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>An error the kernel sent back in NLMSG_ERROR, with its extended ACK.</summary>
 public sealed class NetlinkKernelException : Exception

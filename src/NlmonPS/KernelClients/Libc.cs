@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>The few libc calls the kernel clients need. .NET's Socket class refuses AF_NETLINK, so we go direct.</summary>
 internal static unsafe partial class Libc

@@ -1,6 +1,6 @@
 using System.Net;
 using NlmonPS.Decoding;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 
 namespace NlmonPS.DropMonitoring;

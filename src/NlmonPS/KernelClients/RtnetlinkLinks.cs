@@ -2,7 +2,7 @@ using System.Text;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>A network interface as RTM_NEWLINK describes it: what the kernel clients need to name and address it.</summary>
 public sealed record RtnetlinkLink(int Index, string Name, string? Kind)

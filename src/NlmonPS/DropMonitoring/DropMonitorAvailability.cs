@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
+using NlmonPS.KernelClients;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.DropMonitoring;
 
 /// <summary>What the running kernel says about the drop monitor, gathered when NET_DM is not registered.</summary>
 public sealed record DropMonitorKernelFacts

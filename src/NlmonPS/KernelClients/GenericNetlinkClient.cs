@@ -2,7 +2,7 @@ using System.Text;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>Numbers from include/uapi/linux/genetlink.h.</summary>
 public static class Genl

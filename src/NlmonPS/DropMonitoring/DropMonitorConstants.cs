@@ -1,4 +1,6 @@
-namespace NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+
+namespace NlmonPS.DropMonitoring;
 
 /// <summary>
 /// Numbers from include/uapi/linux/net_dropmon.h: the NET_DM commands and attributes the drop-monitor client

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Runtime.InteropServices;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>What the kernel said about one frame (its TPACKET_V3 header and address).</summary>
 public readonly record struct PacketInfo(int Length, int OriginalLength, ushort Protocol, byte PacketType, int IfIndex, DateTimeOffset Timestamp);

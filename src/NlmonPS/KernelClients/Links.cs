@@ -2,7 +2,7 @@ using System.Text;
 using NlmonPS.Decoding;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>One network device as RTM_NEWLINK describes it (the fields the nlmon cmdlets need).</summary>
 public sealed class LinkInfo

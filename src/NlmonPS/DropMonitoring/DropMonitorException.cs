@@ -1,4 +1,6 @@
-namespace NlmonPS.Kernel;
+using NlmonPS.KernelClients;
+
+namespace NlmonPS.DropMonitoring;
 
 /// <summary>Why the drop monitor cannot do what was asked. Each kind has its own stable ErrorId (listed in the help).</summary>
 public enum DropMonitorErrorKind

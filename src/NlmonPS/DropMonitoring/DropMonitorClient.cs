@@ -1,8 +1,9 @@
 using System.ComponentModel;
 using NlmonPS.Decoding;
+using NlmonPS.KernelClients;
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.DropMonitoring;
 
 /// <summary>The drop monitor's configuration (NET_DM_CMD_CONFIG_GET), global to the kernel.</summary>
 public sealed class DropMonitorConfiguration

@@ -1,6 +1,7 @@
 using System.Text;
+using NlmonPS.KernelClients;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.PortMirroring;
 
 /// <summary>Which frames of the source a mirror copies: those it receives, those it sends, or both.</summary>
 public enum PortMirrorDirection

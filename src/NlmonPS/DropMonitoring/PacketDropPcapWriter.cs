@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using NlmonPS.Capture;
-using NlmonPS.Kernel;
+using NlmonPS.KernelClients;
 
 namespace NlmonPS.DropMonitoring;
 

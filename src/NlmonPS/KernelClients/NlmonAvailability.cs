@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 /// <summary>Why this kernel cannot give us an nlmon device. Each maps to a stable ErrorId in the cmdlets.</summary>
 public enum NlmonUnavailableReason

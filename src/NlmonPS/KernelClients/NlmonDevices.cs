@@ -1,6 +1,6 @@
 using NlmonPS.Wire;
 
-namespace NlmonPS.Kernel;
+namespace NlmonPS.KernelClients;
 
 public enum NlmonDeviceState { Down, Up }
 
