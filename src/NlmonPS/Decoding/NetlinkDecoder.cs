@@ -339,8 +339,7 @@ public sealed class NetlinkDecoder
 
     /// <summary>An error only one protocol sends, above the errno range (ipset's 4096 and up), named by that protocol.</summary>
     private static string? ProtocolErrorName(int errno, NetlinkMessage? request) =>
-        errno >= 4096 && request is { Protocol: NetlinkProtocol.Netfilter, Family: "ipset" }
-            ? Protocols.Netfilter.IpsetTables.ErrorName(errno) : null;
+        errno >= 4096 && request is not null ? Schemas.For(request.Protocol)?.ErrorName(errno, request) : null;
 
     /// <summary>The attribute at a byte offset of a request, as a path of names (".linkinfo.data.id").</summary>
     public static string? AttributePath(NetlinkMessage request, int offset)

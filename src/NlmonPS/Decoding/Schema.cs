@@ -390,4 +390,7 @@ public interface IProtocolSchema
 
     /// <summary>Every message type name this protocol knows (for tab completion and the coverage page).</summary>
     IEnumerable<(ushort Type, string Name)> KnownTypes { get; }
+
+    /// <summary>The name of an error code only this protocol sends (above the errno range), else null.</summary>
+    string? ErrorName(int errno, NetlinkMessage request) => null;
 }

@@ -60,13 +60,6 @@ public static class Enums
         { 0x200, "noprefixroute" }, { 0x400, "mcautojoin" }, { 0x800, "stable-privacy" },
     };
 
-    /// <summary>enum netlink_attribute_type (linux/netlink.h): policy types in extended ACKs and nlctrl.</summary>
-    public static readonly EnumTable PolicyType = new("policy-type")
-    {
-        [0] = "invalid", [1] = "flag", [2] = "u8", [3] = "u16", [4] = "u32", [5] = "u64", [6] = "s8", [7] = "s16",
-        [8] = "s32", [9] = "s64", [10] = "binary", [11] = "string", [12] = "nul-string", [13] = "nested",
-        [14] = "nested-array", [15] = "bitfield32", [16] = "sint", [17] = "uint",
-    };
 
     /// <summary>A struct of consecutive fields of one kind (statistics blocks).</summary>
     public static StructSpec Sequential(string name, ValueKind kind, params string[] fields)

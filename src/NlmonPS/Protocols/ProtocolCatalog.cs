@@ -11,6 +11,14 @@ namespace NlmonPS.Protocols;
 /// <summary>Every protocol schema the decoder knows. A protocol missing here still decodes, with raw attributes.</summary>
 public static class ProtocolCatalog
 {
+    // Hands the catalog to the engine below (Decoding.Schemas) before any code of the module runs; the tables
+    // themselves are still built on first use. (CA2255 warns libraries off module initializers: this one only
+    // stores a delegate.)
+#pragma warning disable CA2255
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() => Schemas.Catalog = () => All;
+
     public static IEnumerable<IProtocolSchema> All => new IProtocolSchema[]
     {
         RouteSchema.Instance,

@@ -15,6 +15,9 @@ public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
     /// <summary>A message type's layout, and optionally other attribute sets picked by an integer attribute's value.</summary>
     private sealed record Entry(ResolvedMessage Resolved, ushort SelectorAttribute = 0, IReadOnlyDictionary<ulong, ResolvedMessage>? Variants = null);
 
+    /// <summary>ipset's own error codes (4096 and up), in errors answering ipset requests.</summary>
+    public string? ErrorName(int errno, NetlinkMessage request) => request.Family == "ipset" ? IpsetTables.ErrorName(errno) : null;
+
     private readonly Dictionary<ushort, Entry> _byType = new();
     private readonly Dictionary<int, string> _subsystems = new();
     private readonly Dictionary<int, Func<NetlinkMessage, NfState?, string?>> _summaries = new();
