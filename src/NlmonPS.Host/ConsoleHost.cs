@@ -5,10 +5,13 @@ using System.Security;
 
 namespace NlmonPS.Host;
 
-/// <summary>A minimal PSHost: formatted output, errors, warnings and progress go to the console.</summary>
-internal sealed class ConsoleHost : PSHost
+/// <summary>
+/// A minimal PSHost: formatted output, errors, warnings and progress go to the console (or to the writers given: the
+/// xUnit tests render the module's views through it, as plain text).
+/// </summary>
+internal sealed class ConsoleHost(TextWriter? output = null, TextWriter? error = null, bool? plain = null) : PSHost
 {
-    private readonly ConsoleUI _ui = new();
+    private readonly ConsoleUI _ui = new(output ?? Console.Out, error ?? Console.Error, plain ?? ConsoleUI.PlainConsole);
     public override CultureInfo CurrentCulture => CultureInfo.CurrentCulture;
     public override CultureInfo CurrentUICulture => CultureInfo.CurrentUICulture;
     public override Guid InstanceId { get; } = Guid.NewGuid();
@@ -23,7 +26,7 @@ internal sealed class ConsoleHost : PSHost
     public override void SetShouldExit(int exitCode) => ExitCode = exitCode;
 }
 
-internal sealed class ConsoleUI : PSHostUserInterface
+internal sealed class ConsoleUI(TextWriter output, TextWriter error, bool plain) : PSHostUserInterface
 {
     private readonly ConsoleRawUI _raw = new();
     public override PSHostRawUserInterface RawUI => _raw;
@@ -36,15 +39,15 @@ internal sealed class ConsoleUI : PSHostUserInterface
     public override string ReadLine() => Console.ReadLine() ?? "";
     public override SecureString ReadLineAsSecureString() => throw new NotSupportedException();
     // Terminals get the format views' colours; pipes and NO_COLOR get plain text.
-    private static readonly bool Plain = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null;
-    private static string Out(string text) => GetOutputString(text, !Plain);
-    public override void Write(string value) => Console.Out.Write(Out(value));
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(Out(value));
-    public override void WriteLine(string value) => Console.Out.WriteLine(Out(value));
-    public override void WriteErrorLine(string value) => Console.Error.WriteLine(Out(value));
-    public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + message);
-    public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + message);
-    public override void WriteWarningLine(string message) => Console.Error.WriteLine("WARNING: " + message);
+    internal static readonly bool PlainConsole = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null;
+    private string Out(string text) => GetOutputString(text, !plain);
+    public override void Write(string value) => output.Write(Out(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => output.Write(Out(value));
+    public override void WriteLine(string value) => output.WriteLine(Out(value));
+    public override void WriteErrorLine(string value) => error.WriteLine(Out(value));
+    public override void WriteDebugLine(string message) => error.WriteLine("DEBUG: " + message);
+    public override void WriteVerboseLine(string message) => error.WriteLine("VERBOSE: " + message);
+    public override void WriteWarningLine(string message) => error.WriteLine("WARNING: " + message);
     public override void WriteProgress(long sourceId, ProgressRecord record) { }
 
     private static int ReadChoice(string caption, string message, System.Collections.ObjectModel.Collection<ChoiceDescription> choices, int defaultChoice)

@@ -8,7 +8,7 @@ namespace NlmonPS.Tests;
 /// Reads classic pcap fixtures without going through the module's capture layer, so decoder tests stand on
 /// their own: LINKTYPE_NETLINK (253) records, 16-byte cooked header (protocol at bytes 14-15, big-endian).
 /// </summary>
-public static class Fixtures
+internal static class Fixtures
 {
     public static IEnumerable<NetlinkRecord> ReadNetlinkPcap(string path)
     {

@@ -136,4 +136,23 @@ public sealed class PowerShellHost : IDisposable
     }
 
     public void Dispose() => Runspace.Dispose();
+
+    /// <summary>
+    /// What the console shows for a script's output: its objects through Out-Default and the module's views, in a
+    /// session of its own whose host (nlmonps-host's) writes to a string as plain text, as a console does when its
+    /// output is redirected.
+    /// </summary>
+    public static string Rendered(string script, IDictionary<string, object?>? variables = null)
+    {
+        var text = new StringWriter();
+        var iss = InitialSessionState.CreateDefault2();
+        iss.ImportPSModule(new[] { ModuleLoader.ManifestPath });
+        using var runspace = RunspaceFactory.CreateRunspace(new NlmonPS.Host.ConsoleHost(text, text, plain: true), iss);
+        runspace.Open();
+        using var ps = PowerShell.Create();
+        ps.Runspace = runspace;
+        foreach (var (name, value) in variables ?? new Dictionary<string, object?>()) runspace.SessionStateProxy.SetVariable(name, value);
+        ps.AddScript(script).AddCommand("Out-Default").Invoke();
+        return text.ToString();
+    }
 }

@@ -1,7 +1,7 @@
 namespace NlmonPS.Capture;
 
 /// <summary>Why a capture file cannot be read (or read on): each maps to a stable ErrorId in the cmdlets.</summary>
-public enum CaptureFileProblem
+internal enum CaptureFileProblem
 {
     NotFound,
     IsDirectory,
@@ -17,7 +17,7 @@ public enum CaptureFileProblem
     TargetIsLink,
 }
 
-public sealed class CaptureFileException : Exception
+internal sealed class CaptureFileException : Exception
 {
     public CaptureFileException(CaptureFileProblem problem, string path, string message, Exception? inner = null)
         : base(message, inner) { Problem = problem; Path = path; }

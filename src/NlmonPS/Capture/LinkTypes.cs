@@ -4,7 +4,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.Capture;
 
 /// <summary>The pcap link types that can carry netlink, and how to find the netlink bytes in their frames.</summary>
-public static class LinkTypes
+internal static class LinkTypes
 {
     public const int Ethernet = 1;
     public const int LinuxSll = 113;

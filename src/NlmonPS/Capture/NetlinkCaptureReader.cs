@@ -13,7 +13,7 @@ namespace NlmonPS.Capture;
 /// <see cref="CaptureFileException"/>s that name the file and the record; records read before a fault have
 /// already been returned.
 /// </summary>
-public sealed class NetlinkCaptureReader : IDisposable
+internal sealed class NetlinkCaptureReader : IDisposable
 {
     // No capture tool writes records anywhere near this; a larger length means the file is corrupt there.
     private const int MaxBlock = 64 << 20;

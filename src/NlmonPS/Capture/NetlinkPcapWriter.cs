@@ -13,7 +13,7 @@ public enum CaptureFormat
 }
 
 /// <summary>Where a record came from, for the pcapng interface it is written on.</summary>
-public readonly record struct CaptureSource(string? ComputerName, string? NetNamespace, string? Device);
+internal readonly record struct CaptureSource(string? ComputerName, string? NetNamespace, string? Device);
 
 /// <summary>
 /// Writes capture files (pcap, or pcapng with one interface per source), the one writer every export uses.
@@ -22,7 +22,7 @@ public readonly record struct CaptureSource(string? ComputerName, string? NetNam
 /// the target as it was and says how many records were lost. An append writes at the end of the existing file and
 /// cuts it back to its old length when a write fails.
 /// </summary>
-public sealed class NetlinkPcapWriter : IDisposable
+internal sealed class NetlinkPcapWriter : IDisposable
 {
     private const int Snaplen = 262144;
     private readonly FileStream _file;

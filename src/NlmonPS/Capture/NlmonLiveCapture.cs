@@ -7,7 +7,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.Capture;
 
 /// <summary>What a live capture reads and how.</summary>
-public sealed class LiveCaptureOptions
+internal sealed class LiveCaptureOptions
 {
     /// <summary>The nlmon device; null picks one that is up, else creates a temporary one.</summary>
     public string? InterfaceName { get; init; }
@@ -23,14 +23,14 @@ public sealed class LiveCaptureOptions
 }
 
 /// <summary>The device named for a capture does not exist.</summary>
-public sealed class NlmonDeviceNotFoundException : Exception
+internal sealed class NlmonDeviceNotFoundException : Exception
 {
     public NlmonDeviceNotFoundException(string name, string message) : base(message) => Name = name;
     public string Name { get; }
 }
 
 /// <summary>The device named for a capture is down: nlmon passes nothing while down.</summary>
-public sealed class NlmonDeviceDownException : Exception
+internal sealed class NlmonDeviceDownException : Exception
 {
     public NlmonDeviceDownException(string name)
         : base($"The nlmon device '{name}' is down, so it passes no netlink messages. Bring it up with Set-NlmonDevice -Name {name} -State Up, " +
@@ -48,7 +48,7 @@ public sealed class NlmonDeviceDownException : Exception
 /// counted (PACKET_STATISTICS). Stopping closes the socket, removes a temporary device, and returns the kernel's
 /// drop count. Nothing is left behind, whichever way the capture ends.
 /// </summary>
-public sealed class NlmonLiveCapture : IDisposable
+internal sealed class NlmonLiveCapture : IDisposable
 {
     /// <summary>Bytes of frames (plus <see cref="RecordOverhead"/> each) queued for the pipeline at most.</summary>
     public const long BacklogLimit = 256L << 20;

@@ -9,7 +9,7 @@ namespace NlmonPS.Capture;
 /// parts it has), for Wireshark's interface name; if_description says each, "NlmonPS source: host=h1; netns=blue;
 /// device=nlmon0", which the reader parses back into each message's ComputerName, NetNamespace and Device.
 /// </summary>
-public static class Pcapng
+internal static class Pcapng
 {
     private const string Prefix = "NlmonPS source: ";
 

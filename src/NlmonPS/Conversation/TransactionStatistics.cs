@@ -47,7 +47,7 @@ public sealed class NetlinkTransactionStatistics
 /// <see cref="MaximumSamples"/> latencies for the percentiles (a uniform random sample past that; minimum, maximum,
 /// average and counts stay exact).
 /// </summary>
-public sealed class TransactionStatistics
+internal sealed class TransactionStatistics
 {
     public const int MaximumSamples = 100_000;
 

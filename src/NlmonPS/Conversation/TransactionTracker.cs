@@ -4,7 +4,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.Conversation;
 
 /// <summary>Bounds of a <see cref="TransactionTracker"/>: how long a request waits and how much is held.</summary>
-public sealed class TransactionTrackerOptions
+internal sealed class TransactionTrackerOptions
 {
     /// <summary>A request with no answer for this long (stream time, since its last answer) is given up.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -31,7 +31,7 @@ public sealed class TransactionTrackerOptions
 /// of stream time, or past <see cref="TransactionTrackerOptions.MaximumPending"/>, are handed out as NoAnswer (or
 /// Incomplete, NotAcknowledged) and counted. Messages must come in time order (a file's, or files one after the other).
 /// </summary>
-public sealed class TransactionTracker
+internal sealed class TransactionTracker
 {
     private const ushort NfnlBatchBegin = 16, NfnlBatchEnd = 17;
 

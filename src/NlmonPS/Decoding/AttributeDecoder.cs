@@ -13,7 +13,7 @@ namespace NlmonPS.Decoding;
 /// Makes values: the one place where value kinds become numbers, names, addresses and nested sets. Every
 /// protocol goes through it, through the tables.
 /// </summary>
-public static class AttributeDecoder
+internal static class AttributeDecoder
 {
     /// <summary>An attribute stream of a message as a set that decodes itself when read.</summary>
     public static NetlinkFields DecodeAttributes(AttributeTable? table, NetlinkMessage message, int start, int length, int depth = 0) =>

@@ -6,7 +6,7 @@ namespace NlmonPS.Decoding;
 /// State that lives as long as one stream of messages: options, the generic-netlink family ids learned from
 /// nlctrl messages, and the current message's byte order and redactions.
 /// </summary>
-public sealed class DecodeContext
+internal sealed class DecodeContext
 {
     public DecodeContext(DecodeOptions? options = null)
     {
@@ -74,7 +74,7 @@ public sealed class DecodeContext
 /// Generic netlink family ids are assigned at run time. Learned, in order of trust: nlctrl messages seen in the
 /// stream, the running kernel (for live sources), and the user's map. nlctrl itself is always 16.
 /// </summary>
-public sealed class GenericFamilyRegistry
+internal sealed class GenericFamilyRegistry
 {
     private readonly Dictionary<int, string> _byId = new() { [16] = "nlctrl" };
     private readonly Dictionary<int, string> _fromUser = new();

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace NlmonPS.Decoding;
 
 /// <summary>Linux errno names (asm-generic/errno-base.h, errno.h); texts come from the C library.</summary>
-public static class Errno
+internal static class Errno
 {
     private static readonly Dictionary<int, string> Names = new()
     {

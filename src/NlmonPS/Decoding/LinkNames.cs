@@ -11,7 +11,7 @@ namespace NlmonPS.Decoding;
 /// Bounded: at most <see cref="MaxLinks"/> indexes and <see cref="MaxNamesPerLink"/> names per index are kept.
 /// </para>
 /// </summary>
-public sealed class LinkNames
+internal sealed class LinkNames
 {
     public const int MaxLinks = 4096, MaxNamesPerLink = 4;
 

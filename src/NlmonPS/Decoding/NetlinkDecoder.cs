@@ -7,7 +7,7 @@ namespace NlmonPS.Decoding;
 /// Decodes buffers of netlink messages into <see cref="NetlinkMessage"/> objects. One instance per stream: it
 /// learns generic-netlink family ids from the nlctrl messages it sees. Never throws on bad bytes.
 /// </summary>
-public sealed class NetlinkDecoder
+internal sealed class NetlinkDecoder
 {
     public NetlinkDecoder(DecodeOptions? options = null) => Context = new DecodeContext(options);
 
@@ -424,7 +424,7 @@ public sealed class NetlinkDecoder
 }
 
 /// <summary>A schema that learns from the messages it decodes (nlctrl teaches generic family ids).</summary>
-public interface IMessageObserver
+internal interface IMessageObserver
 {
     void Observe(DecodeContext context, NetlinkMessage message);
 }

@@ -6,7 +6,7 @@ namespace NlmonPS.Decoding;
 /// One buffer of netlink messages with what its source knows about it: a capture record, a traced syscall,
 /// a socket read. The decoder splits and decodes it.
 /// </summary>
-public sealed record NetlinkRecord(ReadOnlyMemory<byte> Data, NetlinkProtocol Protocol)
+internal sealed record NetlinkRecord(ReadOnlyMemory<byte> Data, NetlinkProtocol Protocol)
 {
     public DateTimeOffset Timestamp { get; init; }
     public string? Source { get; init; }
@@ -33,7 +33,7 @@ public sealed record NetlinkRecord(ReadOnlyMemory<byte> Data, NetlinkProtocol Pr
 }
 
 /// <summary>Choices the user makes about decoding.</summary>
-public sealed class DecodeOptions
+internal sealed class DecodeOptions
 {
     /// <summary>Show key material (xfrm keys, wireguard keys) instead of redacting it.</summary>
     public bool RevealSecrets { get; init; }

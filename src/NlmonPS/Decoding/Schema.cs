@@ -39,7 +39,7 @@ public enum ValueKind
 }
 
 /// <summary>Names of the values of an enumeration (ARPHRD_*, RT_SCOPE_*, IF_OPER_*...).</summary>
-public sealed class EnumTable : Dictionary<ulong, string>
+internal sealed class EnumTable : Dictionary<ulong, string>
 {
     public EnumTable(string name) => Name = name;
     public string Name { get; }
@@ -47,7 +47,7 @@ public sealed class EnumTable : Dictionary<ulong, string>
 }
 
 /// <summary>Names of the bits of a flags word (IFF_*, IFA_F_*...).</summary>
-public sealed class FlagTable : List<KeyValuePair<ulong, string>>
+internal sealed class FlagTable : List<KeyValuePair<ulong, string>>
 {
     public FlagTable(string name) => Name = name;
     public string Name { get; }
@@ -75,7 +75,7 @@ public sealed class FlagTable : List<KeyValuePair<ulong, string>>
 /// What an attribute and a struct field have in common: a name, how the value reads, the tables that name its
 /// numbers. One base, so reading a decoded value needs no test of which of the two described it.
 /// </summary>
-public abstract record ValueSpec(string Name, ValueKind Kind)
+internal abstract record ValueSpec(string Name, ValueKind Kind)
 {
     public EnumTable? Enum { get; init; }
     public FlagTable? Flags { get; init; }
@@ -84,7 +84,7 @@ public abstract record ValueSpec(string Name, ValueKind Kind)
 }
 
 /// <summary>The description of one attribute type within a set.</summary>
-public sealed record AttributeSpec(string Name, ValueKind Kind) : ValueSpec(Name, Kind)
+internal sealed record AttributeSpec(string Name, ValueKind Kind) : ValueSpec(Name, Kind)
 {
     /// <summary>The set a Nested/NestedArray attribute holds; with per-kind sets, the set used when no kind matches.
     /// A Nested attribute with a <see cref="Struct"/> too holds that struct followed by the attributes (veth's peer:
@@ -192,7 +192,7 @@ internal readonly struct AttributeCheck
 }
 
 /// <summary>An attribute set: attribute type number to description. Unknown types still decode, as "unknown".</summary>
-public sealed class AttributeTable
+internal sealed class AttributeTable
 {
     private AttributeSpec?[] _byType = new AttributeSpec?[8];
 
@@ -290,7 +290,7 @@ public sealed class AttributeTable
 }
 
 /// <summary>One field of a fixed C struct at a byte offset.</summary>
-public sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Length = 0) : ValueSpec(Name, Kind)
+internal sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Length = 0) : ValueSpec(Name, Kind)
 {
     public StructSpec? Struct { get; init; }
     /// <summary>
@@ -301,7 +301,7 @@ public sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Leng
 }
 
 /// <summary>A fixed C struct: family headers (ifinfomsg, rtmsg...) and struct-valued attributes.</summary>
-public sealed class StructSpec : List<FieldSpec>
+internal sealed class StructSpec : List<FieldSpec>
 {
     public StructSpec(string name, int size) { Name = name; Size = size; }
     public string Name { get; }
@@ -347,10 +347,10 @@ public sealed class StructSpec : List<FieldSpec>
 }
 
 /// <summary>What a request does, which decides how the flags' high byte reads (GET, NEW, DEL).</summary>
-public enum MessageKind { Other, Get, New, Delete }
+internal enum MessageKind { Other, Get, New, Delete }
 
 /// <summary>The layout of one message type of a protocol: name, family header, attribute set, summary.</summary>
-public sealed record MessageSpec(string Name, MessageKind Kind)
+internal sealed record MessageSpec(string Name, MessageKind Kind)
 {
     public StructSpec? Header { get; init; }
     public AttributeTable? Attributes { get; init; }
@@ -367,7 +367,7 @@ public sealed record MessageSpec(string Name, MessageKind Kind)
 /// What a protocol decoder resolves for one message: its names and layout. For generic netlink and netfilter the
 /// layout depends on more than the type (family id, subsystem), so each protocol resolves it its own way.
 /// </summary>
-public sealed record ResolvedMessage(MessageSpec Spec, int HeaderOffset)
+internal sealed record ResolvedMessage(MessageSpec Spec, int HeaderOffset)
 {
     /// <summary>Generic netlink: the family's name; netfilter: the subsystem.</summary>
     public string? Family { get; init; }
@@ -378,7 +378,7 @@ public sealed record ResolvedMessage(MessageSpec Spec, int HeaderOffset)
 }
 
 /// <summary>A protocol's decoding tables.</summary>
-public interface IProtocolSchema
+internal interface IProtocolSchema
 {
     NetlinkProtocol Protocol { get; }
 

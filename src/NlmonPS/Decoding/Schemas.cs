@@ -3,7 +3,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.Decoding;
 
 /// <summary>The decoding tables of every protocol, by protocol number.</summary>
-public static class Schemas
+internal static class Schemas
 {
     /// <summary>
     /// The protocols' schemas, handed over by the Protocols layer when the assembly loads (ProtocolCatalog's module

@@ -4,7 +4,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.Decoding;
 
 /// <summary>Summary lines shared by every protocol: control messages and the verb of a request.</summary>
-public static class Summaries
+internal static class Summaries
 {
     public static string? Control(NetlinkMessage m)
     {

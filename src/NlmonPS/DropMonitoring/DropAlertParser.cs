@@ -6,7 +6,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.DropMonitoring;
 
 /// <summary>What parsing an alert needs besides its bytes: names for devices and addresses, the session's clock.</summary>
-public sealed class DropAlertContext
+internal sealed class DropAlertContext
 {
     /// <summary>The kernel symbol table, asked for only when an alert carries an address without a symbol.</summary>
     public Func<KernelSymbols?>? Symbols { get; init; }
@@ -24,7 +24,7 @@ public sealed class DropAlertContext
 /// <see cref="PacketDrop"/>, NET_DM_CMD_ALERT into <see cref="DropSummary"/> (software: a struct net_dm_alert_msg
 /// wrapped in an attribute of type 0; hardware: NET_DM_ATTR_HW_ENTRIES). Never throws on bad bytes.
 /// </summary>
-public static class DropAlertParser
+internal static class DropAlertParser
 {
     /// <summary>The alerts of one datagram from the "events" group (other messages are skipped).</summary>
     public static List<object> ParseDatagram(ReadOnlyMemory<byte> datagram, GenericNetlinkFamily family, DropAlertContext context)

@@ -6,7 +6,7 @@ using NlmonPS.KernelClients;
 namespace NlmonPS.DropMonitoring;
 
 /// <summary>What the running kernel says about the drop monitor, gathered when NET_DM is not registered.</summary>
-public sealed record DropMonitorKernelFacts
+internal sealed record DropMonitorKernelFacts
 {
     /// <summary>uname -r.</summary>
     public string KernelRelease { get; init; } = "";
@@ -32,7 +32,7 @@ public sealed record DropMonitorKernelFacts
 /// Finds out why NET_DM is missing and, when the kernel can, loads drop_monitor (modprobe). Each cause becomes a
 /// <see cref="DropMonitorException"/> of its own kind, saying what to do.
 /// </summary>
-public static class DropMonitorAvailability
+internal static class DropMonitorAvailability
 {
     private const int CAP_SYS_MODULE = 16;
     /// <summary>The fixed inode of init_net's nsfs entry on kernels that allocate it statically (PROC_NET_INIT_INO).</summary>

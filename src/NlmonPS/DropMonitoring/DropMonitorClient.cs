@@ -40,7 +40,7 @@ public sealed class DropMonitorStatistics
 /// configuration, starts and stops monitoring, reads statistics, and opens the alert listener. Kernel refusals
 /// become <see cref="DropMonitorException"/>s that name their cause.
 /// </summary>
-public sealed class DropMonitorClient : IDisposable
+internal sealed class DropMonitorClient : IDisposable
 {
     private const int EPERM = 1, ENOENT = 2, EAGAIN = 11, EACCES = 13, EBUSY = 16, EINVAL = 22, EOPNOTSUPP = 95;
     private readonly GenericNetlinkClient _genl;

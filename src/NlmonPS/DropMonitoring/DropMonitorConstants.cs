@@ -6,7 +6,7 @@ namespace NlmonPS.DropMonitoring;
 /// Numbers from include/uapi/linux/net_dropmon.h: the NET_DM commands and attributes the drop-monitor client
 /// sends and reads (UapiConstant tests check them against the headers).
 /// </summary>
-public static class NetDm
+internal static class NetDm
 {
     public const string FamilyName = "NET_DM";
     public const string AlertGroup = "events";

@@ -3,7 +3,7 @@ using NlmonPS.KernelClients;
 namespace NlmonPS.DropMonitoring;
 
 /// <summary>Why the drop monitor cannot do what was asked. Each kind has its own stable ErrorId (listed in the help).</summary>
-public enum DropMonitorErrorKind
+internal enum DropMonitorErrorKind
 {
     /// <summary>The kernel was built without CONFIG_NET_DROP_MONITOR.</summary>
     NotInKernel,
@@ -29,7 +29,7 @@ public enum DropMonitorErrorKind
     KernelError,
 }
 
-public sealed class DropMonitorException : Exception
+internal sealed class DropMonitorException : Exception
 {
     public DropMonitorException(DropMonitorErrorKind kind, string message, Exception? inner = null, int errno = 0)
         : base(message, inner) { Kind = kind; Errno = errno; }

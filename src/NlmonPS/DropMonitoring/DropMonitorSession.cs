@@ -4,7 +4,7 @@ using NlmonPS.KernelClients;
 namespace NlmonPS.DropMonitoring;
 
 /// <summary>What Get-PacketDrop asks of the kernel.</summary>
-public sealed class DropMonitorSessionOptions
+internal sealed class DropMonitorSessionOptions
 {
     /// <summary>Null: packet mode where the kernel has it, else summary.</summary>
     public DropAlertMode? Mode { get; init; }
@@ -18,7 +18,7 @@ public sealed class DropMonitorSessionOptions
 }
 
 /// <summary>What a session lost and how it ended, for the cmdlet's warnings and verbose lines.</summary>
-public sealed class DropMonitorSessionReport
+internal sealed class DropMonitorSessionReport
 {
     /// <summary>recv() said ENOBUFS this many times: the socket overflowed and the kernel threw alerts away (how many is not known).</summary>
     public long BufferOverruns { get; init; }
@@ -40,7 +40,7 @@ public sealed class DropMonitorSessionReport
 /// alerts (poll with a timeout, so the caller can stop at any time), then stops, puts the configuration back and
 /// works out what was lost (ENOBUFS on the socket, the kernel's own dropped counter).
 /// </summary>
-public sealed unsafe class DropMonitorSession : IDisposable
+internal sealed unsafe class DropMonitorSession : IDisposable
 {
     private readonly DropMonitorClient _client;
     private readonly NetlinkSocket _listener;

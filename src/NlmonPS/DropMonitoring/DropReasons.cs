@@ -7,7 +7,7 @@ namespace NlmonPS.DropMonitoring;
 /// naming the nearest reason to a mistyped -Reason. The running kernel's list comes from the kfree_skb tracepoint's
 /// format (tracefs, root); without it, the core list of Linux 6.10 (include/net/dropreason-core.h).
 /// </summary>
-public static partial class DropReasons
+internal static partial class DropReasons
 {
     /// <summary>enum skb_drop_reason, core part, in order, as the kernel spells the reason (without SKB_DROP_REASON_).</summary>
     public static readonly IReadOnlyList<string> Core = new[]

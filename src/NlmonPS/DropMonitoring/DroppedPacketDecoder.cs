@@ -7,7 +7,7 @@ using PacketDotNet.Utils;
 namespace NlmonPS.DropMonitoring;
 
 /// <summary>EtherType names (linux/if_ether.h ETH_P_*) for the protocol of dropped packets.</summary>
-public static class EtherTypeNames
+internal static class EtherTypeNames
 {
     private static readonly Dictionary<ushort, string> Names = new()
     {
@@ -63,7 +63,7 @@ public sealed class DroppedPacketInfo
 /// (locally generated packets dropped before a device took them): the start is worked out from the protocol,
 /// the EtherType at offset 12 and the length fields of the network header. PacketDotNet parses from there.
 /// </summary>
-public static class DroppedPacketDecoder
+internal static class DroppedPacketDecoder
 {
     public const ushort EthIPv4 = 0x0800, EthArp = 0x0806, EthIPv6 = 0x86DD, EthVlan = 0x8100, EthQinQ = 0x88A8;
 

@@ -6,7 +6,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.DropMonitoring;
 
 /// <summary>A network device as the drop monitor's consumers need it: index, name, ARPHRD type.</summary>
-public sealed record InterfaceInfo(int Index, string Name, ushort HardwareType)
+internal sealed record InterfaceInfo(int Index, string Name, ushort HardwareType)
 {
     public override string ToString() => Name;
 }
@@ -16,7 +16,7 @@ public sealed record InterfaceInfo(int Index, string Name, ushort HardwareType)
 /// an unknown index shows up (devices made while monitoring). A named namespace is entered only by a short-lived
 /// thread that opens the socket there: the socket keeps the namespace, nothing else changes namespace.
 /// </summary>
-public sealed partial class InterfaceTable : IDisposable
+internal sealed partial class InterfaceTable : IDisposable
 {
     private const int CLONE_NEWNET = 0x40000000;
     private readonly NetlinkSocket _socket;

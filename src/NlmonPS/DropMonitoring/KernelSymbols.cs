@@ -3,7 +3,7 @@ using System.Text;
 namespace NlmonPS.DropMonitoring;
 
 /// <summary>A kernel address resolved to its function: name, offset, size and module, as %pS prints it.</summary>
-public sealed record KernelSymbol(string Name, ulong Address, ulong Offset, ulong Size, string? Module)
+internal sealed record KernelSymbol(string Name, ulong Address, ulong Offset, ulong Size, string? Module)
 {
     /// <summary>"__udp4_lib_rcv+0x9a2/0xc30", with " [module]" for module code: the kernel's %pS format.</summary>
     public string Location => $"{Name}+0x{Offset:x}/0x{Size:x}{(Module is null ? "" : $" [{Module}]")}";
@@ -16,7 +16,7 @@ public sealed record KernelSymbol(string Name, ulong Address, ulong Offset, ulon
 /// to functions. When kptr_restrict hides the addresses (all zeros) nothing resolves, and <see cref="Unavailable"/>
 /// says why.
 /// </summary>
-public sealed class KernelSymbols
+internal sealed class KernelSymbols
 {
     private static readonly object Gate = new();
     private static KernelSymbols? _shared;

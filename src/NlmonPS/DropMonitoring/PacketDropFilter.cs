@@ -8,7 +8,7 @@ namespace NlmonPS.DropMonitoring;
 /// drop location (function or full location, wildcards), drop reason (wildcards), protocol (EtherType by name
 /// or number, or the transport: TCP, UDP, ICMP...).
 /// </summary>
-public sealed class PacketDropFilter
+internal sealed class PacketDropFilter
 {
     private static readonly string[] Transports = { "TCP", "UDP", "ICMP", "ICMPv6", "IGMP", "GRE", "SCTP", "ARP" };
 

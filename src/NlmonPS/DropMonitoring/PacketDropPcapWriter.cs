@@ -10,7 +10,7 @@ namespace NlmonPS.DropMonitoring;
 /// header, so tcpdump and Wireshark read drops like any capture. A truncated packet keeps its real length in the
 /// record header (caplen &lt; len), as a capture with a snaplen would. Files are created with mode 0600.
 /// </summary>
-public sealed class PacketDropPcapWriter : IDisposable
+internal sealed class PacketDropPcapWriter : IDisposable
 {
     public const int Sll2HeaderLength = 20;
     public const ushort ArphrdEther = 1, ArphrdLoopback = 772, ArphrdNone = 0xFFFE;

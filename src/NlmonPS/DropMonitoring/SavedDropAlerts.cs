@@ -12,7 +12,7 @@ namespace NlmonPS.DropMonitoring;
 /// What a file cannot give: device names the alert does not carry (only NET_DM_ATTR_PORT_NETDEV_NAME), addresses
 /// without a symbol (the kernel that dropped them had its own kallsyms), and the interval of summary alerts.
 /// </summary>
-public static class SavedDropAlerts
+internal static class SavedDropAlerts
 {
     /// <summary>The drops a message carries: none unless it is a NET_DM alert from the kernel.</summary>
     public static IEnumerable<object> From(NetlinkMessage message)

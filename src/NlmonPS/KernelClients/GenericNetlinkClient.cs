@@ -5,7 +5,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.KernelClients;
 
 /// <summary>Numbers from include/uapi/linux/genetlink.h.</summary>
-public static class Genl
+internal static class Genl
 {
     public const ushort GENL_ID_CTRL = Nl.GENL_ID_CTRL;   // checked against genetlink.h with the rest of Genl
     public const int GenlHeaderLength = 4;
@@ -31,7 +31,7 @@ public static class Genl
 }
 
 /// <summary>A generic netlink family as CTRL_CMD_GETFAMILY describes it: its run-time id, version, sizes, commands and multicast groups.</summary>
-public sealed class GenericNetlinkFamily
+internal sealed class GenericNetlinkFamily
 {
     public string Name { get; init; } = "";
     /// <summary>The family id: the nlmsg_type of its messages, assigned when the family registers.</summary>
@@ -103,7 +103,7 @@ public sealed class GenericNetlinkFamily
 /// family commands, and opens listeners joined to a family's multicast group. Replies are read from the raw
 /// attributes, independent of the decoder's family tables.
 /// </summary>
-public sealed class GenericNetlinkClient : IDisposable
+internal sealed class GenericNetlinkClient : IDisposable
 {
     private const int ENOENT = 2;
     private readonly bool _ownsSocket;

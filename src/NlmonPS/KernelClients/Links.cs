@@ -5,7 +5,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.KernelClients;
 
 /// <summary>One network device as RTM_NEWLINK describes it (the fields the nlmon cmdlets need).</summary>
-public sealed class LinkInfo
+internal sealed class LinkInfo
 {
     public string Name { get; init; } = "";
     public int Index { get; init; }
@@ -26,7 +26,7 @@ public sealed class LinkInfo
 }
 
 /// <summary>The struct rtnl_link_stats64 counters the cmdlets show.</summary>
-public sealed record LinkStats(ulong RxPackets, ulong TxPackets, ulong RxBytes, ulong TxBytes, ulong RxErrors, ulong TxErrors, ulong RxDropped, ulong TxDropped);
+internal sealed record LinkStats(ulong RxPackets, ulong TxPackets, ulong RxBytes, ulong TxBytes, ulong RxErrors, ulong TxErrors, ulong RxDropped, ulong TxDropped);
 
 /// <summary>
 /// rtnetlink link operations over one NETLINK_ROUTE socket: list and get (RTM_GETLINK), create
@@ -34,7 +34,7 @@ public sealed record LinkStats(ulong RxPackets, ulong TxPackets, ulong RxBytes, 
 /// The socket is bound to the network namespace of the thread that created this object. Kernel refusals
 /// surface as <see cref="NetlinkKernelException"/> with the extended-ACK text.
 /// </summary>
-public sealed class Links : IDisposable
+internal sealed class Links : IDisposable
 {
     public const ushort RTM_NEWLINK = 16;
     public const ushort RTM_DELLINK = 17;

@@ -6,7 +6,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.KernelClients;
 
 /// <summary>An error the kernel sent back in NLMSG_ERROR, with its extended ACK.</summary>
-public sealed class NetlinkKernelException : Exception
+internal sealed class NetlinkKernelException : Exception
 {
     public NetlinkKernelException(NetlinkError error, string request)
         : base($"{request}: {error}") { Error = error; }
@@ -19,7 +19,7 @@ public sealed class NetlinkKernelException : Exception
 /// An AF_NETLINK socket opened through libc. Sends requests and collects the replies up to the ACK or
 /// NLMSG_DONE of their sequence number. Extended ACKs are switched on so kernel errors explain themselves.
 /// </summary>
-public sealed unsafe class NetlinkSocket : IDisposable
+internal sealed unsafe class NetlinkSocket : IDisposable
 {
     private int _fd;
     private uint _sequence = (uint)Environment.TickCount;

@@ -8,7 +8,7 @@ namespace NlmonPS.KernelClients;
 /// or a trace names families whose ids were resolved before it started (by programs that looked them up long ago).
 /// Family ids are global, not per network namespace.
 /// </summary>
-public static class NlctrlFamilyDump
+internal static class NlctrlFamilyDump
 {
     /// <summary>Family id to name, from the kernel of the calling thread's namespace.</summary>
     public static Dictionary<int, string> Query(int timeoutMs = 5000)

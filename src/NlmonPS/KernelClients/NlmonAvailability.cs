@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace NlmonPS.KernelClients;
 
 /// <summary>Why this kernel cannot give us an nlmon device. Each maps to a stable ErrorId in the cmdlets.</summary>
-public enum NlmonUnavailableReason
+internal enum NlmonUnavailableReason
 {
     /// <summary>Built without CONFIG_NLMON: neither built in nor a module.</summary>
     NotBuilt,
@@ -22,7 +22,7 @@ public enum NlmonUnavailableReason
 }
 
 /// <summary>This kernel cannot give us nlmon, with the reason, the evidence, and what to do instead.</summary>
-public sealed class NlmonUnavailableException : Exception
+internal sealed class NlmonUnavailableException : Exception
 {
     public NlmonUnavailableException(NlmonUnavailableReason reason, string kernelRelease, string message, Exception? inner = null)
         : base(message, inner)
@@ -40,7 +40,7 @@ public sealed class NlmonUnavailableException : Exception
 /// /proc/config.gz), modules.builtin, module support (/proc/modules), the module file, whether it is loaded.
 /// Everything is read under <see cref="Root"/> so tests can build a fake tree for each case.
 /// </summary>
-public sealed class KernelModuleFacts
+internal sealed class KernelModuleFacts
 {
     public KernelModuleFacts(string root = "/", string? release = null)
     {
@@ -153,7 +153,7 @@ public sealed class KernelModuleFacts
 /// Explains and fixes "Unknown device type" for kind nlmon: loads the module (modprobe, else finit_module on the
 /// file) or says precisely why the kernel cannot have nlmon, and what to use instead.
 /// </summary>
-public static class NlmonKernelModule
+internal static class NlmonKernelModule
 {
     /// <summary>What to do when live capture is impossible here.</summary>
     public const string Alternatives =

@@ -41,7 +41,7 @@ public sealed class NlmonDevice
 }
 
 /// <summary>A device of the requested name exists but is not of kind nlmon.</summary>
-public sealed class NotAnNlmonDeviceException : Exception
+internal sealed class NotAnNlmonDeviceException : Exception
 {
     public NotAnNlmonDeviceException(string name, string? kind)
         : base($"The device '{name}' exists and is not an nlmon device (its kind is {(kind is null ? "none: a physical or loopback device" : $"'{kind}'")}). " +
@@ -59,7 +59,7 @@ public sealed class NotAnNlmonDeviceException : Exception
 /// The nlmon devices of one network namespace: list, create (loading the module when the kernel does not know
 /// the kind yet), change, delete. Create it on a thread inside the wanted namespace (see <see cref="NlmonNetns.Run"/>).
 /// </summary>
-public sealed class NlmonDevices : IDisposable
+internal sealed class NlmonDevices : IDisposable
 {
     public const string Kind = "nlmon";
 

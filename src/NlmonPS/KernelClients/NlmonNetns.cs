@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace NlmonPS.KernelClients;
 
 /// <summary>A network namespace that cannot be found or entered.</summary>
-public sealed class NetNamespaceException : Exception
+internal sealed class NetNamespaceException : Exception
 {
     public NetNamespaceException(string name, bool notFound, string message, Exception? inner = null) : base(message, inner)
     {
@@ -22,7 +22,7 @@ public sealed class NetNamespaceException : Exception
 /// thread that setns()'d into a namespace. Sockets opened there stay in that namespace whatever thread uses
 /// them later, so only the opening has to happen on that thread.
 /// </summary>
-public static unsafe partial class NlmonNetns
+internal static unsafe partial class NlmonNetns
 {
     private const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
 

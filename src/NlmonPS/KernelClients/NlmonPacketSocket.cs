@@ -5,7 +5,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.KernelClients;
 
 /// <summary>What the kernel said about one frame (its TPACKET_V3 header and address).</summary>
-public readonly record struct PacketInfo(int Length, int OriginalLength, ushort Protocol, byte PacketType, int IfIndex, DateTimeOffset Timestamp);
+internal readonly record struct PacketInfo(int Length, int OriginalLength, ushort Protocol, byte PacketType, int IfIndex, DateTimeOffset Timestamp);
 
 /// <summary>
 /// An AF_PACKET socket bound to one device that receives into a TPACKET_V3 ring shared with the kernel (as

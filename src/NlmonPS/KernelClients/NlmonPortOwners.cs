@@ -5,7 +5,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.KernelClients;
 
 /// <summary>The process that owns a netlink socket.</summary>
-public sealed record NetlinkPortOwner(int ProcessId, string ProcessName);
+internal sealed record NetlinkPortOwner(int ProcessId, string ProcessName);
 
 /// <summary>
 /// Finds the process behind a netlink port id: sock_diag (NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY for AF_NETLINK)
@@ -15,7 +15,7 @@ public sealed record NetlinkPortOwner(int ProcessId, string ProcessName);
 /// milliseconds, so the lookup must happen when their first message arrives. Create and use it on a thread in
 /// the namespace being captured (port ids and /proc/thread-self/net are per namespace).
 /// </summary>
-public sealed class NetlinkPortOwners : IDisposable
+internal sealed class NetlinkPortOwners : IDisposable
 {
     private const ushort SOCK_DIAG_BY_FAMILY = 20;
     private const byte AF_NETLINK = 16;

@@ -4,7 +4,7 @@ namespace NlmonPS.KernelClients;
 /// The rtnetlink and traffic-control numbers the kernel clients use (linux/rtnetlink.h, pkt_sched.h, pkt_cls.h,
 /// tc_act/tc_mirred.h, gen_stats.h). Names are the uapi ones; <c>UapiConstantTests</c> checks them against the headers.
 /// </summary>
-public static class Rtm
+internal static class Rtm
 {
     public const ushort RTM_NEWLINK = 16;
     public const ushort RTM_GETLINK = 18;
@@ -24,7 +24,7 @@ public static class Rtm
 }
 
 /// <summary>Traffic control: tcmsg, handles, qdisc/filter/action attributes.</summary>
-public static class Tc
+internal static class Tc
 {
     // struct tcmsg { u8 family, pad[3]; s32 ifindex; u32 handle; u32 parent; u32 info; }
     public const int TcMsgLength = 20;

@@ -5,13 +5,13 @@ using NlmonPS.Wire;
 namespace NlmonPS.KernelClients;
 
 /// <summary>A network interface as RTM_NEWLINK describes it: what the kernel clients need to name and address it.</summary>
-public sealed record RtnetlinkLink(int Index, string Name, string? Kind)
+internal sealed record RtnetlinkLink(int Index, string Name, string? Kind)
 {
     public override string ToString() => Name;
 }
 
 /// <summary>Link lookup by name or index over rtnetlink (RTM_GETLINK), parsed from the raw attributes.</summary>
-public static class RtnetlinkLinks
+internal static class RtnetlinkLinks
 {
     /// <summary>Every link of the socket's network namespace.</summary>
     public static List<RtnetlinkLink> Dump(NetlinkSocket socket)

@@ -12,14 +12,14 @@ public enum TcHook
 }
 
 /// <summary>A qdisc as RTM_NEWQDISC describes it.</summary>
-public sealed record TcQdisc(int IfIndex, uint Handle, uint Parent, string Kind)
+internal sealed record TcQdisc(int IfIndex, uint Handle, uint Parent, string Kind)
 {
     /// <summary>An ingress or clsact qdisc: the one that carries the ingress (and, for clsact, egress) hooks.</summary>
     public bool IsIngressOrClsact => Parent == Tc.TC_H_CLSACT && Kind is "clsact" or "ingress";
 }
 
 /// <summary>One action of a filter's action list, with its statistics; mirred parameters when it is mirred.</summary>
-public sealed class TcAction
+internal sealed class TcAction
 {
     /// <summary>Position in the action list (1-based, TCA_ACT_MAX_PRIO at most).</summary>
     public int Order { get; init; }
@@ -41,7 +41,7 @@ public sealed class TcAction
 }
 
 /// <summary>One filter of a dump: where it sits (hook, chain, priority, handle) and its actions.</summary>
-public sealed class TcFilter
+internal sealed class TcFilter
 {
     public int IfIndex { get; init; }
     public TcHook Hook { get; init; }
@@ -62,7 +62,7 @@ public sealed class TcFilter
 /// A traffic-control client over rtnetlink: clsact qdisc add/delete/dump, filter add/delete/dump with mirred
 /// actions. Replies are parsed from the raw attributes (no dependence on the decoder's tc tables).
 /// </summary>
-public sealed class TcClient
+internal sealed class TcClient
 {
     private readonly NetlinkSocket _socket;
 

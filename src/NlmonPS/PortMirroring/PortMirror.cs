@@ -80,7 +80,7 @@ public sealed class PortMirrorFilter
 /// Flag bit 0 records that NlmonPS created the source's clsact qdisc, so Remove-PortMirror knows it may take it
 /// away again once nothing else uses it.
 /// </summary>
-public static class PortMirrorCookie
+internal static class PortMirrorCookie
 {
     public static ReadOnlySpan<byte> Magic => "nlmonps"u8;
     public const byte Version = 1;
@@ -113,7 +113,7 @@ public static class PortMirrorCookie
 }
 
 /// <summary>The kinds of failure the port-mirror cmdlets report, each with its stable error id.</summary>
-public enum PortMirrorErrorKind
+internal enum PortMirrorErrorKind
 {
     /// <summary>PortMirrorDeviceNotFound (ObjectNotFound).</summary>
     DeviceNotFound,
@@ -132,7 +132,7 @@ public enum PortMirrorErrorKind
 }
 
 /// <summary>A port-mirror failure naming its cause and the device it concerns.</summary>
-public sealed class PortMirrorException : Exception
+internal sealed class PortMirrorException : Exception
 {
     public PortMirrorException(PortMirrorErrorKind kind, string message, string? device, NetlinkKernelException? inner = null)
         : base(message, inner)

@@ -4,7 +4,7 @@ using NlmonPS.Wire;
 namespace NlmonPS.PortMirroring;
 
 /// <summary>What New-PortMirror is about to do, worked out before anything changes (so -WhatIf can show it).</summary>
-public sealed class PortMirrorPlan
+internal sealed class PortMirrorPlan
 {
     public RtnetlinkLink Source { get; init; } = null!;
     public IReadOnlyList<RtnetlinkLink> Destinations { get; init; } = Array.Empty<RtnetlinkLink>();
@@ -24,14 +24,14 @@ public sealed class PortMirrorPlan
 }
 
 /// <summary>What Remove-PortMirror did.</summary>
-public sealed record PortMirrorRemoval(int FiltersRemoved, bool QdiscRemoved, string? QdiscKeptBecause);
+internal sealed record PortMirrorRemoval(int FiltersRemoved, bool QdiscRemoved, string? QdiscKeptBecause);
 
 /// <summary>
 /// Port mirroring with tc: a clsact qdisc on the source, a match-everything filter (matchall, or u32 where the
 /// kernel has no matchall) on its ingress and/or egress hook, and one mirred egress-mirror action per
 /// destination. Everything goes over rtnetlink on one socket, in the namespace of the thread that made it.
 /// </summary>
-public sealed class PortMirrorManager : IDisposable
+internal sealed class PortMirrorManager : IDisposable
 {
     /// <summary>NlmonPS picks the priorities of its filters from this range (the first free one).</summary>
     public const ushort FirstPriority = 1000;

@@ -3,7 +3,7 @@ using NlmonPS.Decoding;
 namespace NlmonPS.Protocols;
 
 /// <summary>Enumerations shared by several families.</summary>
-public static class Enums
+internal static class Enums
 {
     /// <summary>AF_* (linux/socket.h).</summary>
     public static readonly EnumTable AddressFamily = new("address-family")

@@ -9,7 +9,7 @@ using NlmonPS.Protocols.Xfrm;
 namespace NlmonPS.Protocols;
 
 /// <summary>Every protocol schema the decoder knows. A protocol missing here still decodes, with raw attributes.</summary>
-public static class ProtocolCatalog
+internal static class ProtocolCatalog
 {
     // Hands the catalog to the engine below (Decoding.Schemas) before any code of the module runs; the tables
     // themselves are still built on first use. (CA2255 warns libraries off module initializers: this one only
@@ -33,7 +33,7 @@ public static class ProtocolCatalog
 }
 
 /// <summary>A protocol whose message type number alone picks the layout (rtnetlink, xfrm...).</summary>
-public class TypeTableSchema : IProtocolSchema
+internal class TypeTableSchema : IProtocolSchema
 {
     // Indexed by type (protocols number their messages from 16 up to a few hundred): every message looks here.
     private ResolvedMessage?[] _byType = Array.Empty<ResolvedMessage?>();

@@ -16,7 +16,7 @@ public enum CommandOutput
 }
 
 /// <summary>One line a started command wrote.</summary>
-public sealed record CommandOutputLine(string Text, bool IsError);
+internal sealed record CommandOutputLine(string Text, bool IsError);
 
 /// <summary>
 /// The descriptors a started command gets as 0, 1 and 2: this process's own (none given), /dev/null, or pipes that two

@@ -13,7 +13,7 @@ namespace NlmonPS.Tracing;
 ///
 /// The event queue is unbounded on purpose: a slow consumer must never stall the traced command.
 /// </summary>
-public sealed class NetlinkTracer : IDisposable
+internal sealed class NetlinkTracer : IDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace NlmonPS.Tracing;
 
 /// <summary>Why tracing could not start or stopped working: lets the cmdlet pick an ErrorCategory.</summary>
-public enum TraceErrorKind
+internal enum TraceErrorKind
 {
     /// <summary>Anything else; see <see cref="TraceException.ErrorName"/> for the errno when there is one.</summary>
     Other,
@@ -28,7 +28,7 @@ public enum TraceErrorKind
     ChildOfTracer,
 }
 
-public sealed class TraceException : Exception
+internal sealed class TraceException : Exception
 {
     public TraceException(TraceErrorKind kind, string message, int errorNumber = 0, Exception? innerException = null)
         : base(message, innerException)

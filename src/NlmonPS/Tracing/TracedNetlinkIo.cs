@@ -7,7 +7,7 @@ namespace NlmonPS.Tracing;
 /// recvmmsg: one message header). Raw on purpose: decoding into netlink messages is done elsewhere,
 /// and <see cref="Data"/> may hold several netlink messages back to back (a dump reply batch).
 /// </summary>
-public sealed class TracedNetlinkIo
+internal sealed class TracedNetlinkIo
 {
     /// <summary>When the syscall returned (UTC).</summary>
     public DateTimeOffset Timestamp { get; init; }

@@ -4,10 +4,10 @@ using System.Runtime.CompilerServices;
 namespace NlmonPS.Wire;
 
 /// <summary>One netlink attribute (struct nlattr) as found on the wire.</summary>
-public readonly record struct RawAttribute(ushort Type, bool IsNested, bool IsNetByteOrder, int Offset, ReadOnlyMemory<byte> Payload);
+internal readonly record struct RawAttribute(ushort Type, bool IsNested, bool IsNetByteOrder, int Offset, ReadOnlyMemory<byte> Payload);
 
 /// <summary>One attribute header as a walk step read it: where it is in its stream and how long it is.</summary>
-public readonly struct AttributeHeader
+internal readonly struct AttributeHeader
 {
     public AttributeHeader(ushort rawType, int offset, int length) { RawType = rawType; Offset = offset; Length = length; }
     public ushort RawType { get; }
@@ -28,7 +28,7 @@ public readonly struct AttributeHeader
 /// through it. Offsets are relative to the start of the enclosing message so an extended-ACK offset can be matched
 /// to an attribute. Never throws: an overrun stops the walk and is reported.
 /// </summary>
-public static class AttributeWalker
+internal static class AttributeWalker
 {
     /// <summary>
     /// Reads the attribute at <paramref name="offset"/> and moves past it. False at the end of the stream, or at a

@@ -7,7 +7,7 @@ namespace NlmonPS.Wire;
 /// Builds one netlink message in host byte order: header, family header, attributes, nests.
 /// Used by the kernel clients (rtnetlink, genetlink) and by tests.
 /// </summary>
-public sealed class MessageBuilder
+internal sealed class MessageBuilder
 {
     private byte[] _buffer = new byte[256];
     private int _length = Nl.HeaderLength;

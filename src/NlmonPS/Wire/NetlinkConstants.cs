@@ -1,7 +1,7 @@
 namespace NlmonPS.Wire;
 
 /// <summary>Numbers from include/uapi/linux/netlink.h.</summary>
-public static class Nl
+internal static class Nl
 {
     public const int HeaderLength = 16;
     public const int AttributeHeaderLength = 4;
@@ -82,7 +82,7 @@ public enum NetlinkProtocol
     Smc = 22,
 }
 
-public static class NetlinkProtocols
+internal static class NetlinkProtocols
 {
     /// <summary>The protocols the netlink tap passes to nlmon (netlink_filter_tap in net/netlink/af_netlink.c).</summary>
     public static readonly IReadOnlyList<NetlinkProtocol> SeenByNlmon = new[]

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 namespace NlmonPS.Wire;
 
 /// <summary>struct nlmsghdr.</summary>
-public readonly record struct NetlinkHeader(uint Length, ushort Type, ushort Flags, uint Sequence, uint PortId)
+internal readonly record struct NetlinkHeader(uint Length, ushort Type, ushort Flags, uint Sequence, uint PortId)
 {
     public static NetlinkHeader Read(ReadOnlySpan<byte> s, ByteOrder o) =>
         new(Endian.U32(s, o), Endian.U16(s[4..], o), Endian.U16(s[6..], o), Endian.U32(s[8..], o), Endian.U32(s[12..], o));
@@ -18,7 +18,7 @@ public readonly record struct NetlinkHeader(uint Length, ushort Type, ushort Fla
 }
 
 /// <summary>One netlink message cut out of a buffer: where it starts, its header, its bytes, and what is wrong with it.</summary>
-public readonly record struct RawMessage(int Offset, NetlinkHeader Header, ReadOnlyMemory<byte> Bytes, string? MalformedReason)
+internal readonly record struct RawMessage(int Offset, NetlinkHeader Header, ReadOnlyMemory<byte> Bytes, string? MalformedReason)
 {
     public bool IsMalformed => MalformedReason is not null;
 
@@ -31,7 +31,7 @@ public readonly record struct RawMessage(int Offset, NetlinkHeader Header, ReadO
 /// messages per buffer. Never throws: a fault becomes a malformed message naming the offset, and the walk
 /// stops there because nothing after a bad length can be trusted.
 /// </summary>
-public static class NetlinkMessageSplitter
+internal static class NetlinkMessageSplitter
 {
     public static List<RawMessage> Split(ReadOnlyMemory<byte> buffer, ByteOrder order)
     {

@@ -14,7 +14,7 @@ public class TransactionTests
     public static string Traced => ModuleLoader.Fixture("native/conversation.pcap");
     public static string Transcript => ModuleLoader.Fixture("native/conversation.txt");
 
-    public static List<NetlinkTransaction> Pair(IEnumerable<NetlinkMessage> messages, TransactionTrackerOptions? options = null)
+    internal static List<NetlinkTransaction> Pair(IEnumerable<NetlinkMessage> messages, TransactionTrackerOptions? options = null)
     {
         var tracker = new TransactionTracker(options);
         var done = new List<NetlinkTransaction>();

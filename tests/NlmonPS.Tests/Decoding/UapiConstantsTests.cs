@@ -119,7 +119,7 @@ public class UapiConstantsTests
 
     /// <summary>Every table with a uapi prefix reachable from the assembly's public static fields and properties,
     /// following nested, per-kind and request tables.</summary>
-    public static IEnumerable<AttributeTable> PrefixedTables(Assembly assembly)
+    internal static IEnumerable<AttributeTable> PrefixedTables(Assembly assembly)
     {
         var seen = new HashSet<AttributeTable>(ReferenceEqualityComparer.Instance);
         var queue = new Queue<AttributeTable>();
@@ -131,7 +131,7 @@ public class UapiConstantsTests
                 case IDictionary d: foreach (var v in d.Values) Visit(v); break;
             }
         }
-        foreach (var type in assembly.GetExportedTypes())
+        foreach (var type in assembly.GetTypes())
         {
             foreach (var f in type.GetFields(BindingFlags.Public | BindingFlags.Static))
                 if (typeof(AttributeTable).IsAssignableFrom(f.FieldType) || typeof(IDictionary).IsAssignableFrom(f.FieldType)) Visit(f.GetValue(null));

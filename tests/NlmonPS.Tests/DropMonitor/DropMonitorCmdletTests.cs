@@ -208,33 +208,15 @@ public sealed partial class DropMonitorCmdletTests : IDisposable
         Assert.StartsWith("NetlinkPcapLinkTypeMismatch,", ErrorOf(refused).FullyQualifiedErrorId, StringComparison.Ordinal);
     }
 
-    /// <summary>nlmonps-host prints through the module's format views (the test host has no Out-String).</summary>
-    internal static string HostOutput(string script)
-    {
-        var config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var exe = new[] { config, config == "Release" ? "Debug" : "Release" }
-            .Select(c => Path.Combine(ModuleLoader.RepoRoot, "src", "NlmonPS.Host", "bin", c, "net10.0", "nlmonps-host")).FirstOrDefault(File.Exists);
-        Assert.True(exe is not null, "nlmonps-host is built (dotnet build NlmonPS.slnx)");
-        var psi = new ProcessStartInfo(exe!, new[] { script }) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.Environment["NLMONPS_MODULE_DIR"] = ModuleLoader.ModuleDirectory;
-        psi.Environment["COLUMNS"] = "200";
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var text = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"nlmonps-host failed: {stderr.Result}{text}");
-        return text;
-    }
-
     [Fact]
     public void DropsFormatAsTables()
     {
-        const string context = "$ctx = [NlmonPS.DropMonitoring.DropAlertContext]@{ Interfaces = [Func[int, NlmonPS.DropMonitoring.InterfaceInfo]] { param($i) [NlmonPS.DropMonitoring.InterfaceInfo]::new($i, 'lo', 772) } }; ";
-        // One type per run: Out-Default shows objects of a second type as lists.
-        var table = HostOutput(context +
-            $"[NlmonPS.DropMonitoring.DropAlertParser]::ParsePacketAlert([Convert]::FromHexString('{Convert.ToHexString(DropMonitorSamples.PacketAlert)}'), 'LittleEndian', 0x23, $ctx, 0)");
-        table += HostOutput(context +
-            $"[NlmonPS.DropMonitoring.DropAlertParser]::ParseSummaryAlert([Convert]::FromHexString('{Convert.ToHexString(DropMonitorSamples.SummaryAlert)}'), 'LittleEndian', 0x23, $ctx, 0)");
+        var context = new DropAlertContext { Interfaces = i => new InterfaceInfo(i, "lo", 772) };
+        var drop = DropAlertParser.ParsePacketAlert(DropMonitorSamples.PacketAlert, ByteOrder.LittleEndian, 0x23, context);
+        var summaries = DropAlertParser.ParseSummaryAlert(DropMonitorSamples.SummaryAlert, ByteOrder.LittleEndian, 0x23, context);
+        // One type per rendering: a second type in the same output is shown as a list.
+        var table = PowerShellHost.Rendered("$d", new Dictionary<string, object?> { ["d"] = drop })
+            + PowerShellHost.Rendered("$s", new Dictionary<string, object?> { ["s"] = summaries });
         // The views fit 80 columns (tests/Pester/Views.Tests.ps1): the function, not its offsets; protocol and length in Format-List.
         Assert.Matches(@"Time\s+Location\s+Reason\s+Dev\s+Packet", table);
         Assert.Matches(@"__udp4_lib_rcv\S*\s+NO_SOCKET\s+lo\s+UDP 127.0.0.1:44339 > 127.0.0.1:9 len 11", table);

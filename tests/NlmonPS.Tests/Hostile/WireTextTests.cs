@@ -47,9 +47,7 @@ public class WireTextTests
     [Fact]
     public void FormatViewsPrintNoControlCharacter()
     {
-        var script = "$b = [NlmonPS.Wire.MessageBuilder]::new(16, 0, 5, 0).AddBytes([byte[]]::new(16)).AddString(3, \"" + Crafted.Replace("\u001b", "$([char]27)").Replace("\u0007", "$([char]7)").Replace("\u009b", "$([char]0x9b)").Replace("\u202e", "$([char]0x202e)") + "\").ToArray(); "
-            + "$r = [NlmonPS.Decoding.NetlinkRecord]::new($b, 'Route'); $m = [NlmonPS.Decoding.NetlinkDecoder]::new().Decode($r)[0]; $m; $m | Format-List";
-        var text = NlmonPS.Tests.DropMonitoring.DropMonitorCmdletTests.HostOutput(script);
+        var text = PowerShellHost.Rendered("$m; $m | Format-List", new Dictionary<string, object?> { ["m"] = NewLink(Crafted) });
         Assert.Contains(@"\x1b]0;pwned\x07", text);
         Assert.DoesNotContain('\u001b', text);
         Assert.DoesNotContain('\u0007', text);

@@ -65,9 +65,9 @@ public sealed class MirrorLab : IDisposable
         directions.SelectMany(d => Enumerable.Range(0, count).Select(i => $"{d}:{batch}:{i}")).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>A manager on the namespace thread, for typed checks next to the cmdlets.</summary>
-    public PortMirrorManager Manager() => Own(new PortMirrorManager());
+    internal PortMirrorManager Manager() => Own(new PortMirrorManager());
 
-    public List<TcQdisc> Qdiscs(string device)
+    internal List<TcQdisc> Qdiscs(string device)
     {
         using var m = new PortMirrorManager();
         return m.Client.DumpQdiscs(Index(device));

@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>devlink (linux/devlink.h): commands and the common attributes. Nests reuse the top-level set.</summary>
-public static class Devlink
+internal static class Devlink
 {
     public static readonly EnumTable Commands = new("devlink-cmd")
     {

@@ -6,7 +6,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>NET_DM, the drop monitor (linux/net_dropmon.h): what `dropwatch` talks to.</summary>
-public static class DropMonitor
+internal static class DropMonitor
 {
     public static readonly EnumTable Commands = new("net-dm-cmd")
     {
@@ -140,7 +140,7 @@ public static class DropMonitor
 }
 
 /// <summary>EtherType names (linux/if_ether.h ETH_P_*), for NET_DM's proto.</summary>
-public static class EtherTypes
+internal static class EtherTypes
 {
     public static readonly EnumTable Names = new("ethertype")
     {
@@ -153,7 +153,7 @@ public static class EtherTypes
 }
 
 /// <summary>Payloads that are arrays of structs rather than attribute streams.</summary>
-public static class Bodies
+internal static class Bodies
 {
     /// <summary>A u32 count then that many fixed structs (struct net_dm_alert_msg and the like).</summary>
     public static NetlinkFields CountedStructArray(NetlinkMessage message, int offset, string countName, string arrayName, StructSpec element, int count)

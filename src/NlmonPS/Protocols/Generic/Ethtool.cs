@@ -9,7 +9,7 @@ namespace NlmonPS.Protocols.Generic;
 /// (ETHTOOL_MSG_LINKINFO_GET = 2 one way, ETHTOOL_MSG_LINKINFO_GET_REPLY = 2 the other), so the family names
 /// commands by direction; the attribute set follows the command's stem (LINKINFO, LINKMODES...).
 /// </summary>
-public static class Ethtool
+internal static class Ethtool
 {
     public static readonly EnumTable Commands = new("ethtool-msg-user")
     {

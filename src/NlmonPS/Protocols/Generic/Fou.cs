@@ -5,7 +5,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>fou, foo-over-UDP receive ports (linux/fou.h): what `ip fou` talks to.</summary>
-public static class Fou
+internal static class Fou
 {
     public static readonly EnumTable Commands = new("fou-cmd") { [0] = "FOU_CMD_UNSPEC", [1] = "FOU_CMD_ADD", [2] = "FOU_CMD_DEL", [3] = "FOU_CMD_GET" };
     public static readonly EnumTable EncapType = new("fou-encap") { [1] = "direct", [2] = "gue" };
@@ -37,7 +37,7 @@ public static class Fou
 }
 
 /// <summary>tcp_metrics (linux/tcp_metrics.h): what `ip tcp_metrics` talks to.</summary>
-public static class TcpMetrics
+internal static class TcpMetrics
 {
     public static readonly EnumTable Commands = new("tcp-metrics-cmd")
     {

@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>The generic netlink families NlmonPS names. Add a family by adding a table here.</summary>
-public static class GenericFamilies
+internal static class GenericFamilies
 {
     public static IEnumerable<GenericFamily> All => new[]
     {
@@ -29,7 +29,7 @@ public static class GenericFamilies
 }
 
 /// <summary>nlctrl, the generic netlink controller (linux/genetlink.h).</summary>
-public static class Nlctrl
+internal static class Nlctrl
 {
     public static readonly EnumTable Commands = new("ctrl-cmd")
     {

@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Generic;
 /// NETLINK_GENERIC: the message type is a family id assigned at run time. The id is resolved to a family by the
 /// registry (learned from nlctrl), and the family's table names the command (genlmsghdr.cmd) and attributes.
 /// </summary>
-public sealed class GenericSchema : IProtocolSchema, IMessageObserver
+internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
 {
     public NetlinkProtocol Protocol => NetlinkProtocol.Generic;
 
@@ -103,7 +103,7 @@ public sealed class GenericSchema : IProtocolSchema, IMessageObserver
 }
 
 /// <summary>One generic netlink family: its command names and attribute sets.</summary>
-public sealed class GenericFamily
+internal sealed class GenericFamily
 {
     public GenericFamily(string name, EnumTable commands, AttributeTable attributes)
     {

@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>macsec (linux/if_macsec.h): what `ip macsec` talks to. SA keys and salts are secrets.</summary>
-public static class Macsec
+internal static class Macsec
 {
     public static readonly EnumTable Commands = new("macsec-cmd")
     {

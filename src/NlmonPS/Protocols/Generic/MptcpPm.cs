@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>mptcp_pm, the MPTCP path manager (linux/mptcp.h): what `ip mptcp` talks to.</summary>
-public static class MptcpPm
+internal static class MptcpPm
 {
     public static readonly EnumTable Commands = new("mptcp-pm-cmd")
     {

@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>nl80211 (linux/nl80211.h): every command's name, the common attributes and station info basics.</summary>
-public static class Nl80211
+internal static class Nl80211
 {
     public static readonly EnumTable Commands = new("nl80211-cmd")
     {

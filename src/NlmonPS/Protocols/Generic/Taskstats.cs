@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>TASKSTATS (linux/taskstats.h): per-task accounting, as `getdelays` asks for it.</summary>
-public static class Taskstats
+internal static class Taskstats
 {
     public static readonly EnumTable Commands = new("taskstats-cmd")
     {

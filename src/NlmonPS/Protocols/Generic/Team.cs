@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>team (linux/if_team.h): what `teamd`/`teamdctl` talk to.</summary>
-public static class Team
+internal static class Team
 {
     public static readonly EnumTable Commands = new("team-cmd")
     {

@@ -6,7 +6,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Generic;
 
 /// <summary>wireguard (linux/wireguard.h). Private and preshared keys are secrets: redacted unless revealed.</summary>
-public static class WireGuard
+internal static class WireGuard
 {
     public static readonly EnumTable Commands = new("wg-cmd") { [0] = "WG_CMD_GET_DEVICE", [1] = "WG_CMD_SET_DEVICE" };
 

@@ -9,7 +9,7 @@ namespace NlmonPS.Protocols.Netfilter;
 /// src=... [ASSURED] mark=0 use=1"), notifications with `conntrack -E`'s [NEW]/[UPDATE]/[DESTROY], statistics as
 /// `conntrack -S`. Requests name what they ask. Timestamps (delta-time) are left out: they depend on the clock.
 /// </summary>
-public static class ConntrackSummaries
+internal static class ConntrackSummaries
 {
     internal static string? Conntrack(NetlinkMessage m, NfState? state)
     {

@@ -4,7 +4,7 @@ using static NlmonPS.Protocols.Netfilter.NfAttr;
 namespace NlmonPS.Protocols.Netfilter;
 
 /// <summary>ctnetlink (nfnetlink_conntrack.h): conntrack entries, expectations, statistics.</summary>
-public static class ConntrackTables
+internal static class ConntrackTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("cntl-msg-types",
         "IPCTNL_MSG_CT_NEW", "IPCTNL_MSG_CT_GET", "IPCTNL_MSG_CT_DELETE", "IPCTNL_MSG_CT_GET_CTRZERO",
@@ -170,7 +170,7 @@ public static class ConntrackTables
 }
 
 /// <summary>cttimeout (nfnetlink_cttimeout.h): named timeout policies; CTA_TIMEOUT_DATA's layout depends on l4proto.</summary>
-public static class CtTimeoutTables
+internal static class CtTimeoutTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("ctnl-timeout-msg-types",
         "IPCTNL_MSG_TIMEOUT_NEW", "IPCTNL_MSG_TIMEOUT_GET", "IPCTNL_MSG_TIMEOUT_DELETE",
@@ -211,7 +211,7 @@ public static class CtTimeoutTables
 }
 
 /// <summary>cthelper (nfnetlink_cthelper.h): user-space conntrack helpers.</summary>
-public static class CtHelperTables
+internal static class CtHelperTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("nfnl-cthelper-msg-types",
         "NFNL_MSG_CTHELPER_NEW", "NFNL_MSG_CTHELPER_GET", "NFNL_MSG_CTHELPER_DEL");

@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Netfilter;
 /// ipset messages in ipset's words: requests as the command ("add nlmon-ip 10.0.0.1 comment "first""), list and
 /// save replies as `ipset save` lines ("create ... family inet hashsize 1024 ..."; "add ..." per member).
 /// </summary>
-public static class IpsetSummaries
+internal static class IpsetSummaries
 {
     /// <summary>ipset's command words, by IPSET_CMD_*.</summary>
     private static readonly string[] Commands =

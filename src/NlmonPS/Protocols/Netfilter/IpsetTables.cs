@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Netfilter;
 /// create-time attributes (create, header, list) or the add/del/test ones (IPSET_ATTR_ADT entries): the numbers past
 /// IPSET_ATTR_CADT_MAX mean different things in the two, so they are two sets.
 /// </summary>
-public static class IpsetTables
+internal static class IpsetTables
 {
     /// <summary>
     /// enum ipset_errno (ip_set.h): the errors only ipset sends, above the errno range. Codes from
@@ -144,7 +144,7 @@ public static class IpsetTables
 }
 
 /// <summary>nfacct (nfnetlink_acct.h): named packet and byte counters.</summary>
-public static class AcctTables
+internal static class AcctTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("nfnl-acct-msg-types",
         "NFNL_MSG_ACCT_NEW", "NFNL_MSG_ACCT_GET", "NFNL_MSG_ACCT_GET_CTRZERO", "NFNL_MSG_ACCT_DEL", "NFNL_MSG_ACCT_OVERQUOTA");
@@ -164,7 +164,7 @@ public static class AcctTables
 }
 
 /// <summary>xt_osf / nfnetlink_osf (nfnetlink_osf.h): passive OS fingerprints loaded by nfnl_osf.</summary>
-public static class OsfTables
+internal static class OsfTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("nf-osf-msg-types", "OSF_MSG_ADD", "OSF_MSG_REMOVE");
 
@@ -183,7 +183,7 @@ public static class OsfTables
 }
 
 /// <summary>nfnetlink_hook (nfnetlink_hook.h): which functions sit on a hook (nft list hooks).</summary>
-public static class HookTables
+internal static class HookTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("nfnl-hook-msg-types", "NFNL_MSG_HOOK_GET");
 
@@ -205,7 +205,7 @@ public static class HookTables
 }
 
 /// <summary>nfnetlink's own messages (NFNL_SUBSYS_NONE): the batch around nf_tables and ipset transactions.</summary>
-public static class BatchTables
+internal static class BatchTables
 {
     public static readonly AttributeTable Batch = new("nfnl-batch", "NFNL_BATCH_") { [1] = Be32("genid") };
 }

@@ -10,7 +10,7 @@ namespace NlmonPS.Protocols.Netfilter;
 /// attribute sets. TypeName is the uapi message constant (IPCTNL_MSG_CT_NEW, NFT_MSG_NEWRULE...), Family the
 /// subsystem (NFNL_SUBSYS_* suffix), Command the message name again.
 /// </summary>
-public sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
+internal sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
 {
     /// <summary>A message type's layout, and optionally other attribute sets picked by an integer attribute's value.</summary>
     private sealed record Entry(ResolvedMessage Resolved, ushort SelectorAttribute = 0, IReadOnlyDictionary<ulong, ResolvedMessage>? Variants = null);

@@ -8,7 +8,7 @@ using static NlmonPS.Decoding.Summaries;
 namespace NlmonPS.Protocols.Netfilter;
 
 /// <summary>One line per message of the smaller nfnetlink subsystems, in the words of their tools.</summary>
-public static class NetfilterSummaries
+internal static class NetfilterSummaries
 {
     private static bool Request(NetlinkMessage m) => m.Direction == NetlinkDirection.ToKernel;
 

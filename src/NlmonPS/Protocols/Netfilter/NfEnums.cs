@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Netfilter;
 
 /// <summary>Names shared by the netfilter subsystems (linux/netfilter.h, nf_conntrack_*.h, in.h).</summary>
-public static class NfEnums
+internal static class NfEnums
 {
     /// <summary>NFPROTO_* (linux/netfilter.h): nfgenmsg.nfgen_family and the family attributes.</summary>
     public static readonly EnumTable NfProto = new("nfproto")

@@ -3,7 +3,7 @@ using NlmonPS.Decoding;
 namespace NlmonPS.Protocols.Netfilter;
 
 /// <summary>Enumerations of nf_tables.h, with values named as nft prints them where it prints them.</summary>
-public static class NftEnums
+internal static class NftEnums
 {
     public static readonly EnumTable Messages = NfEnums.Names("nf-tables-msg-types",
         "NFT_MSG_NEWTABLE", "NFT_MSG_GETTABLE", "NFT_MSG_DELTABLE", "NFT_MSG_NEWCHAIN", "NFT_MSG_GETCHAIN", "NFT_MSG_DELCHAIN",

@@ -9,7 +9,7 @@ namespace NlmonPS.Protocols.Netfilter;
 /// handle 4: meta l4proto tcp counter packets 0 bytes 0 accept"), requests as the command that sends them, dump
 /// replies without a verb. Objects other than rules carry "# handle N" as `nft -a` does.
 /// </summary>
-public static class NftSummaries
+internal static class NftSummaries
 {
     /// <summary>nft's family names: NFPROTO_IPV4 is "ip", NFPROTO_IPV6 "ip6".</summary>
     internal static string Family(NetlinkMessage m) => m.Header["family"] switch

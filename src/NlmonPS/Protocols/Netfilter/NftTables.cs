@@ -7,7 +7,7 @@ namespace NlmonPS.Protocols.Netfilter;
 /// nf_tables (nf_tables.h, nf_tables_compat.h): tables, chains, rules with their expressions, sets and elements,
 /// stateful objects, flowtables, generations and traces. Every integer is big-endian.
 /// </summary>
-public static class NftTables
+internal static class NftTables
 {
     private static AttributeSpec Reg(string name) => Be32(name, NftEnums.Registers);
 

@@ -5,7 +5,7 @@ using static NlmonPS.Protocols.Netfilter.NfAttr;
 namespace NlmonPS.Protocols.Netfilter;
 
 /// <summary>nfnetlink_queue (nfnetlink_queue.h): packets handed to user space for a verdict. res_id is the queue number.</summary>
-public static class QueueTables
+internal static class QueueTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("nfqnl-msg-types",
         "NFQNL_MSG_PACKET", "NFQNL_MSG_VERDICT", "NFQNL_MSG_CONFIG", "NFQNL_MSG_VERDICT_BATCH");
@@ -95,7 +95,7 @@ public static class QueueTables
 }
 
 /// <summary>nfnetlink_log (nfnetlink_log.h), NFNL_SUBSYS_ULOG: logged packets (nft log group, NFLOG target). res_id is the group.</summary>
-public static class LogTables
+internal static class LogTables
 {
     public static readonly EnumTable Messages = NfEnums.Names("nfulnl-msg-types", "NFULNL_MSG_PACKET", "NFULNL_MSG_CONFIG");
 

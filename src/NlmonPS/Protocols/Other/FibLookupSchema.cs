@@ -10,7 +10,7 @@ namespace NlmonPS.Protocols.Other;
 /// message, header included (so NLM_F_REQUEST stays set on the answer), the result fields filled in. Any message
 /// type is accepted; there are no attributes.
 /// </summary>
-public sealed class FibLookupSchema : IProtocolSchema
+internal sealed class FibLookupSchema : IProtocolSchema
 {
     public static readonly EnumTable Table = new("rt-table") { [0] = "unspec", [252] = "compat", [253] = "default", [254] = "main", [255] = "local" };
 

@@ -11,7 +11,7 @@ namespace NlmonPS.Protocols.Other;
 /// ulog_packet_msg_t followed by the packet. The struct has longs and a size_t: this is its LP64 (64-bit) layout.
 /// Other types stay unknown.
 /// </summary>
-public sealed class NflogSchema : IProtocolSchema
+internal sealed class NflogSchema : IProtocolSchema
 {
     public const ushort UlogNlEvent = 111;
 

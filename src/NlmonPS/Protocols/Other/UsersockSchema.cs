@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Other;
 /// NETLINK_USERSOCK: reserved for protocols between user-space programs; the kernel only carries the messages.
 /// Their types and payloads belong to the programs, so a message shows its header and its payload, raw.
 /// </summary>
-public sealed class UsersockSchema : IProtocolSchema
+internal sealed class UsersockSchema : IProtocolSchema
 {
     public static readonly StructSpec RawPayload = new("usersock-payload", 0) { { "payload", 0, Binary } };
 

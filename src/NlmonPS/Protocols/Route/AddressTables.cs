@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Route;
 
 /// <summary>Address attributes (linux/if_addr.h).</summary>
-public static class AddressTables
+internal static class AddressTables
 {
     public static readonly StructSpec CacheInfo = Enums.Sequential("ifa_cacheinfo", U32, "preferred", "valid", "cstamp", "tstamp");
 

@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Route;
 /// (linux/if_link.h, if_tunnel.h, veth.h). A kind missing here still decodes, with numbered raw attributes; kinds
 /// without data (dummy, nlmon, ifb, wireguard) need no entry.
 /// </summary>
-public static class LinkKinds
+internal static class LinkKinds
 {
     private static EnumTable Names(string name, params string[] values)
     {

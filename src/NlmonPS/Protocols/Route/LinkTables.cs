@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Route;
 
 /// <summary>Link attributes (linux/if_link.h). Per-kind IFLA_INFO_DATA sets live in <see cref="LinkKinds"/>.</summary>
-public static class LinkTables
+internal static class LinkTables
 {
     private static readonly string[] StatNames =
     {

@@ -3,7 +3,7 @@ using NlmonPS.Decoding;
 namespace NlmonPS.Protocols.Route;
 
 /// <summary>Enumerations of rtnetlink (linux/rtnetlink.h, neighbour.h, fib_rules.h, nexthop.h).</summary>
-public static class RouteEnums
+internal static class RouteEnums
 {
     /// <summary>RT_TABLE_*; other numbers are user tables.</summary>
     public static readonly EnumTable Table = new("rt-table") { [0] = "unspec", [252] = "compat", [253] = "default", [254] = "main", [255] = "local" };

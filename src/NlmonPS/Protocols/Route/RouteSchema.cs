@@ -5,7 +5,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Route;
 
 /// <summary>NETLINK_ROUTE: message types (linux/rtnetlink.h) and their family headers.</summary>
-public sealed class RouteSchema : TypeTableSchema, IMessageObserver
+internal sealed class RouteSchema : TypeTableSchema, IMessageObserver
 {
     // Family headers.
     public static readonly StructSpec IfInfoMsg = new("ifinfomsg", 16)

@@ -10,7 +10,7 @@ namespace NlmonPS.Protocols.Route;
 /// One line per rtnetlink message, in the words `ip` and `bridge` print. Messages carry interface indexes, not
 /// names: devices read by the names the stream taught ("dev d0", see <see cref="LinkNames"/>), else "dev 3".
 /// </summary>
-public static class RouteSummaries
+internal static class RouteSummaries
 {
     /// <summary>Kernel notifications of deletions read "Deleted ..." as in `ip monitor`; requests lead with their verb.</summary>
     private static string Lead(NetlinkMessage m, string text)

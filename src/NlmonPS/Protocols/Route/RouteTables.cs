@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Route;
 /// fib_rules.h, nexthop.h, netconf.h, net_namespace.h, if_bridge.h, if_addrlabel.h, lwtunnel.h and the encap headers).
 /// Addresses are IpAddress (v4 or v6 by length), which is how the kernel sizes them for each family.
 /// </summary>
-public static class RouteTables
+internal static class RouteTables
 {
     // ---- lightweight tunnel encapsulations (RTA_ENCAP / NHA_ENCAP, chosen by the sibling *_ENCAP_TYPE number)
     public static readonly AttributeTable EncapMpls = new("encap-mpls", "MPLS_IPTUNNEL_")

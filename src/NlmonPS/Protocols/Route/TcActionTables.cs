@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Route;
 /// Actions (linux/pkt_cls.h TCA_ACT_*, linux/tc_act/*.h): the action set, its per-kind options, and the action
 /// lists that filters (TCA_*_ACT) and RTM_*ACTION messages (TCA_ROOT_TAB) carry.
 /// </summary>
-public static class TcActionTables
+internal static class TcActionTables
 {
     /// <summary>TCA_EGRESS_REDIR... (tc_mirred.h): where mirred sends the packet.</summary>
     public static readonly EnumTable MirredAction = new("tca-mirred-eaction")

@@ -5,7 +5,7 @@ using static NlmonPS.Protocols.Route.TcTypes;
 namespace NlmonPS.Protocols.Route;
 
 /// <summary>Classifier options (TCA_OPTIONS of filters and chain templates, linux/pkt_cls.h), by filter kind.</summary>
-public static class TcFilterTables
+internal static class TcFilterTables
 {
     private static AttributeSpec Police(string name = "police") => new(name, Nested) { Nested = TcActionTables.Police };
 

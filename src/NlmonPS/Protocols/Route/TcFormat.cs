@@ -7,7 +7,7 @@ namespace NlmonPS.Protocols.Route;
 /// <summary>
 /// How tc writes handles, rates, sizes, times and verdicts (iproute2 tc/tc_util.c, tc/tc_core.c), for summaries.
 /// </summary>
-public static class TcFormat
+internal static class TcFormat
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 

@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Route;
 /// Queueing disciplines and their classes (linux/pkt_sched.h): TCA_OPTIONS sets by kind, the kinds whose options
 /// are a plain struct, and the per-kind TCA_XSTATS.
 /// </summary>
-public static class TcQdiscTables
+internal static class TcQdiscTables
 {
     // ---- structs ---------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ namespace NlmonPS.Protocols.Route;
 /// lead with their verb ("add", "del", "dump"); kernel notifications with tc monitor's ("added", "deleted").
 /// Devices are ifindexes: the decoder does not know names.
 /// </summary>
-public static class TcSummaries
+internal static class TcSummaries
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 

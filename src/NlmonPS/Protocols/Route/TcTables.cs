@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Route;
 /// Per-kind sets live in <see cref="TcQdiscTables"/>, <see cref="TcFilterTables"/> and <see cref="TcActionTables"/>;
 /// shared structs in <see cref="TcTypes"/>.
 /// </summary>
-public static class TcTables
+internal static class TcTables
 {
     /// <summary>TCA_OPTIONS by TCA_KIND: qdisc and class kinds, then filter kinds (the names never collide).</summary>
     public static readonly Dictionary<string, AttributeTable> Options =

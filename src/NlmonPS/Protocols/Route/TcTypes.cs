@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.Route;
 /// pkt_cls.h, gen_stats.h). Depends on nothing else of traffic control, so the other Tc* tables can use it while
 /// they initialise.
 /// </summary>
-public static class TcTypes
+internal static class TcTypes
 {
     /// <summary>TC_ACT_* verdicts (pkt_cls.h). Jump and goto-chain carry a value and stay numbers.</summary>
     public static readonly EnumTable Verdict = new("tc-act")

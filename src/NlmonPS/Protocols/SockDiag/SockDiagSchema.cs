@@ -8,7 +8,7 @@ namespace NlmonPS.Protocols.SockDiag;
 /// per address family and direction: the first payload byte (the family) picks inet/unix/netlink/packet, and
 /// requests carry *_diag_req where replies carry *_diag_msg. The legacy TCPDIAG/DCCPDIAG_GETSOCK take inet_diag_req.
 /// </summary>
-public sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
+internal sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
 {
     private const ushort TcpDiag = 18, DccpDiag = 19, ByFamily = 20, Destroy = 21;
     private const byte AfUnix = 1, AfInet = 2, AfInet6 = 10, AfNetlink = 16, AfPacket = 17;

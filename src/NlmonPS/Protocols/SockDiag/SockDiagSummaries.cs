@@ -6,7 +6,7 @@ using static NlmonPS.Decoding.Summaries;
 namespace NlmonPS.Protocols.SockDiag;
 
 /// <summary>One line per sock_diag message, in the words `ss` prints.</summary>
-public static class SockDiagSummaries
+internal static class SockDiagSummaries
 {
     private static string F(object? v) => NetlinkFields.Format(v);
 

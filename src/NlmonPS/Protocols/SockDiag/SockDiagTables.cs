@@ -5,7 +5,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.SockDiag;
 
 /// <summary>Enumerations of linux/sock_diag.h, inet_diag.h, unix_diag.h, netlink_diag.h and packet_diag.h.</summary>
-public static class SockDiagEnums
+internal static class SockDiagEnums
 {
     /// <summary>TCP_* socket states (include/net/tcp_states.h), which unix sockets borrow too.</summary>
     public static readonly EnumTable State = new("tcp-state")
@@ -95,7 +95,7 @@ public static class SockDiagEnums
 }
 
 /// <summary>The structs of the sock_diag family headers and attributes (all fields naturally aligned).</summary>
-public static class SockDiagStructs
+internal static class SockDiagStructs
 {
     /// <summary>Adds struct inet_diag_sockid's fields at <paramref name="at"/>, flattened so the addresses can follow "family".</summary>
     private static StructSpec WithSockId(StructSpec spec, int at)
@@ -245,7 +245,7 @@ public static class SockDiagStructs
 }
 
 /// <summary>The attribute sets of the sock_diag families.</summary>
-public static class SockDiagTables
+internal static class SockDiagTables
 {
     private static AttributeSpec S(string name, StructSpec spec) => new(name, Struct) { Struct = spec };
 

@@ -5,7 +5,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Xfrm;
 
 /// <summary>NETLINK_XFRM (linux/xfrm.h): IPsec states and policies, what `ip xfrm` talks to.</summary>
-public sealed class XfrmSchema : TypeTableSchema
+internal sealed class XfrmSchema : TypeTableSchema
 {
     private const ushort GetSa = 18, GetPolicy = 21;
 

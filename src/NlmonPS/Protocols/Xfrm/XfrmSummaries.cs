@@ -5,7 +5,7 @@ using static NlmonPS.Decoding.Summaries;
 namespace NlmonPS.Protocols.Xfrm;
 
 /// <summary>One line per xfrm message, in the words of `ip xfrm state`, `ip xfrm policy` and `ip xfrm monitor`.</summary>
-public static class XfrmSummaries
+internal static class XfrmSummaries
 {
     private static string F(object? v) => NetlinkFields.Format(v);
 

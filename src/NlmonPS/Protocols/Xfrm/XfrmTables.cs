@@ -4,7 +4,7 @@ using static NlmonPS.Decoding.ValueKind;
 namespace NlmonPS.Protocols.Xfrm;
 
 /// <summary>Enumerations of linux/xfrm.h and the IP protocol numbers its selectors and ids use.</summary>
-public static class XfrmEnums
+internal static class XfrmEnums
 {
     /// <summary>IPPROTO_* (linux/in.h, linux/in6.h), as `ip xfrm` names them.</summary>
     public static readonly EnumTable IpProtocol = new("ipproto")
@@ -54,7 +54,7 @@ public static class XfrmEnums
 }
 
 /// <summary>The structs of linux/xfrm.h (x86-64 layout, the same on every 64-bit architecture).</summary>
-public static class XfrmStructs
+internal static class XfrmStructs
 {
     private static FieldSpec Address(string name, int offset, string familyField) =>
         new(name, offset, IpAddress, 16) { FamilyField = familyField };
@@ -247,7 +247,7 @@ public static class XfrmStructs
 }
 
 /// <summary>The attribute sets of linux/xfrm.h.</summary>
-public static class XfrmTables
+internal static class XfrmTables
 {
     private static AttributeSpec S(string name, StructSpec spec) => new(name, Struct) { Struct = spec };
 
