@@ -128,7 +128,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
                     nextProgress = clock.ElapsedMilliseconds + 500;
                 }
             }
-            if (!_filter.IsComplete && !_stopping) ReportLoss(reader, decoder.Context.ByteOrderDoubts);
+            if (!_filter.IsComplete && !_stopping) CapturePaths.ReportLoss(this, reader, decoder.Context.ByteOrderDoubts);
             if (clock.ElapsedMilliseconds >= 500)
             {
                 progress.RecordType = ProgressRecordType.Completed;
@@ -143,27 +143,6 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         {
             _reader = null;
         }
-    }
-
-    /// <summary>
-    /// What a whole file's read could not give: said as a warning with counts whenever messages were lost (a snaplen
-    /// cut, frames with no netlink bytes, headers that mix byte orders), or when nothing in the file was netlink at all.
-    /// </summary>
-    private void ReportLoss(NetlinkCaptureReader reader, long byteOrderDoubts)
-    {
-        if (byteOrderDoubts > 0)
-            WriteWarning($"{reader.Path}: {byteOrderDoubts} messages have headers that mix byte orders; they are decoded in the order the record's lengths read and marked IsMalformed. If the capture came from a host of the other byte order, read it with -ByteOrder.");
-        long netlink = reader.RecordsRead - reader.SkippedFrames;
-        if (reader.CutFrames > 0)
-            WriteWarning($"{reader.Path}: the capture cut {reader.CutFrames} of its {netlink} netlink records short (snaplen {reader.Snaplen})" +
-                (reader.EmptyFrames > 0 ? $"; {reader.EmptyFrames} of them kept no netlink bytes at all, so their messages are lost" : "") +
-                ". The messages cut short are marked IsMalformed. Capture again with a larger snaplen (tcpdump -s 0).");
-        else if (reader.EmptyFrames > 0)
-            WriteWarning($"{reader.Path}: {reader.EmptyFrames} of its {netlink} netlink records hold no netlink bytes (only the 16-byte header).");
-        if (reader.SkippedFrames > 0 && netlink == 0)
-            WriteWarning($"{reader.Path}: none of its {reader.RecordsRead} frames is netlink: all were skipped ({LinkTypes.Describe(reader.LinkType)} frames of other devices or protocols).");
-        else if (reader.SkippedFrames > 0)
-            WriteVerbose($"{reader.Path}: skipped {reader.SkippedFrames} frames that are not netlink (other devices in the capture).");
     }
 
     private IEnumerable<string> ResolvePaths() =>

@@ -112,6 +112,24 @@ public sealed class CaptureReaderTests : IDisposable
         Assert.Contains("snaplen 16", warning);
     }
 
+    [Theory]
+    [InlineData("Get-NetlinkTransaction")]
+    [InlineData("Measure-NetlinkTransaction")]
+    [InlineData("Get-PacketDrop")]
+    public void EveryCmdletThatReadsFilesWarnsOfWhatTheFileLost(string cmdlet)
+    {
+        // The same cut file as above, and one of frames that are not netlink: each reader says what it lost.
+        var frames = Enumerable.Range(0, 3).Select(i => new Frame(1, 0, NetlinkFrame(GetLink((uint)i))[..16], 48)).ToArray();
+        var cut = Write("cut.pcap", Pcap(frames, snaplen: 16));
+        var sll = new byte[16 + 20];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(sll.AsSpan(2), 1);
+        var other = Write("other.pcap", Pcap(Enumerable.Repeat(new Frame(1, 0, sll), 5), linkType: 113));
+        var r = _host.Run(cmdlet + " -LiteralPath $p", new Dictionary<string, object?> { ["p"] = new[] { cut, other } });
+        Assert.Null(r.Terminating);
+        Assert.Contains(r.Warnings, w => w.Contains("cut 3 of its 3 netlink records") && w.Contains("snaplen 16"));
+        Assert.Contains(r.Warnings, w => w.Contains("none of its 5 frames is netlink"));
+    }
+
     [Fact]
     public void FramesThatAreAllSkippedAreAWarning()
     {
