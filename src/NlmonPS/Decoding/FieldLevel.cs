@@ -295,6 +295,8 @@ internal static class FieldLevels
                     first ??= inner;
                     continue;
                 }
+                case AttributeCheck.Step.Struct when StructFits(table[a.Type]!.Struct!, a.PayloadLength, message, redactions):
+                    continue; // as Check of the level TryOpen makes: nothing to report, nothing to zero
                 default:
                 {
                     var spec = table[a.Type]!;

@@ -140,7 +140,9 @@ internal sealed class NetlinkDecoder
             summary = resolved?.Spec.Summary;
         }
 
-        var bytes = raw.Bytes.ToArray();
+        // Every byte is copied over: no need for the runtime to zero it first (large link dumps are kilobytes each).
+        var bytes = GC.AllocateUninitializedArray<byte>(raw.Bytes.Length);
+        raw.Bytes.Span.CopyTo(bytes);
         // Made first: the message is the scope its fields decode in, and the checks below record its layout on it.
         var message = new NetlinkMessage
         {

@@ -169,7 +169,9 @@ internal readonly struct AttributeCheck
         Fixed,
         /// <summary>A nest of one set: checked by walking into it.</summary>
         PlainNest,
-        /// <summary>Anything else (structs, arrays, selected sets, secrets): the general entry check.</summary>
+        /// <summary>A struct alone (no attributes after it, no selector): a fitting length is all there is to check.</summary>
+        Struct,
+        /// <summary>Anything else (arrays, selected sets, secrets): the general entry check.</summary>
         Entry,
     }
 
@@ -184,6 +186,8 @@ internal readonly struct AttributeCheck
     public static AttributeCheck Of(AttributeSpec spec)
     {
         if (spec.IsPlainNest) return new(Step.PlainNest, 0);
+        // What FieldLevels.TryOpen opens for it: a level of the struct alone (an array of structs is another mode).
+        if (spec.Kind == ValueKind.Struct && spec.Struct is { } s && !(spec.StructArray && s.Size > 0)) return new(Step.Struct, 0);
         int size = FieldLevels.SizeOf(spec.Kind);
         if (size > 0) return new(Step.Fixed, size);
         return spec.Kind is ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
