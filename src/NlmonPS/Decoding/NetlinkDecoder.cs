@@ -429,4 +429,10 @@ internal sealed class NetlinkDecoder
 internal interface IMessageObserver
 {
     void Observe(DecodeContext context, NetlinkMessage message);
+
+    /// <summary>
+    /// Whether a message of this type can teach anything: a filter may leave a message undecoded only when
+    /// skipping it changes nothing about the others.
+    /// </summary>
+    bool LearnsFrom(ushort type) => true;
 }

@@ -144,8 +144,20 @@ internal sealed class FilterRequirements
 
     private bool Decide(NetlinkProtocol protocol, ushort type)
     {
-        if (Schemas.ObserverFor(protocol) is not null || Schemas.For(protocol) is not TypeTableSchema { ResolvesByTypeAlone: true } schema)
+        if (Schemas.For(protocol) is not TypeTableSchema { ResolvesByTypeAlone: true } schema || !Refutes(schema, type))
             return true;
+        // Skipping must change nothing about the messages that pass: nothing an observer would learn from this
+        // type (rtnetlink learns interface names from link messages only), and no request an acknowledgement that
+        // may pass would be named by (the decoder remembers requests for ACKs with capped echoes).
+        if (Schemas.ObserverFor(protocol) is { } observer && observer.LearnsFrom(type)) return true;
+        return type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR);
+    }
+
+    /// <summary>Whether no message of this type can pass, whatever its bytes.</summary>
+    private bool Refutes(TypeTableSchema schema, ushort type) => !MayPass(schema, type);
+
+    private bool MayPass(TypeTableSchema schema, ushort type)
+    {
         // As the decoder names and lays it out: control messages have no attribute set; unknown types neither.
         var spec = type < Nl.NLMSG_MIN_TYPE ? null : schema.SpecByTypeAlone(type);
         string name = type < Nl.NLMSG_MIN_TYPE ? NetlinkDecoder.ControlTypeName(type) : spec?.Name ?? $"unknown({type})";

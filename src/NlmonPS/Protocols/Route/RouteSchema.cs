@@ -123,6 +123,9 @@ internal sealed class RouteSchema : TypeTableSchema, IMessageObserver
     /// Learns interface names from the kernel's link messages as they stream past (replies to link dumps, notifications),
     /// read straight from the bytes: every link message passes here and its attributes may never be read.
     /// </summary>
+    /// <summary>Only link messages teach (interface names, for the summaries of the messages after them).</summary>
+    public bool LearnsFrom(ushort type) => type == RtmNewLink;
+
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         if (message.Type != RtmNewLink || message.Direction != NetlinkDirection.FromKernel || message.Bytes.Length < IfiIndexOffset + 4) return;
