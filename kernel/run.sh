@@ -163,8 +163,11 @@ APPEND+=" mitigations=off tsc=reliable no_timer_check random.trust_cpu=on"
 APPEND+="${NLMONPS_RIG_APPEND:+ $NLMONPS_RIG_APPEND}"   # extra kernel arguments (debugging)
 APPEND+=" rig.run=$RUN rig.kver=$RIG_KVER rig.moddir=$RIG_MODDIR"
 
+# smap=off: QEMU 7.2's TCG pops an IRETQ frame at CPL 3 as a supervisor access, so with SMAP a user-mode IRETQ
+# (.NET restores thread contexts with one) faults as the kernel touching user memory: an oops, and with oops=panic a
+# dead guest (seen once in live Pester on 6.12: "supervisor read access in user mode" at an iretq in a .NET thread).
 QEMU_ARGS=(
-    -accel tcg -cpu max -smp "$SMP" -m "$MEM"
+    -accel tcg -cpu max,smap=off -smp "$SMP" -m "$MEM"
     -nodefaults -no-user-config -display none -vga none -no-reboot
     -monitor none -serial "file:$RUN/console.log"
     -kernel "$RIG_VMLINUZ" -initrd "$RIG_INITRD" -append "$APPEND"
