@@ -397,4 +397,10 @@ internal interface IProtocolSchema
 
     /// <summary>The name of an error code only this protocol sends (above the errno range), else null.</summary>
     string? ErrorName(int errno, NetlinkMessage request) => null;
+
+    /// <summary>
+    /// Every layout a message of this known type can take, whatever its bytes (variants included), for a filter to
+    /// judge from the type alone; null when the stream decides (generic netlink's dynamic ids) or it is not told.
+    /// </summary>
+    IEnumerable<MessageSpec>? LayoutsOf(ushort type) => null;
 }

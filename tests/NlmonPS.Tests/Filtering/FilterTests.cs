@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CsCheck;
 using NlmonPS.Decoding;
+using NlmonPS.Wire;
 using Xunit;
 
 namespace NlmonPS.Tests.Filtering;
@@ -131,6 +132,22 @@ public sealed class FilterTests : IDisposable
         Assert.StartsWith("-Filter not compiled", verbose);
         Assert.Contains(reason, verbose);
         Assert.Equal(where, pushed);
+    }
+
+    [Fact]
+    public void AProtocolWhoseTablesNameNoRequiredAttributeIsNotDecoded()
+    {
+        // No netfilter table names "ifname": its data messages cannot pass, so they are skipped before decoding;
+        // "name" is named by nf_tables and ipset tables, so netfilter is decoded. Control messages always are.
+        var ifname = NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create("$_.Attributes.ifname -eq 'd0'"));
+        var name = NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create("$_.Attributes.name -like 'x*'"));
+        const ushort CtNew = 1 << 8, NftNewTable = 10 << 8;
+        Assert.False(ifname.MayMatch(NetlinkProtocol.Netfilter, CtNew));
+        Assert.False(ifname.MayMatch(NetlinkProtocol.Netfilter, NftNewTable));
+        Assert.True(ifname.MayMatch(NetlinkProtocol.Netfilter, 2));   // NLMSG_ERROR
+        Assert.True(ifname.MayMatch(NetlinkProtocol.Generic, 0x10));  // nlctrl: generic families are learned from the stream
+        Assert.True(name.MayMatch(NetlinkProtocol.Netfilter, NftNewTable));
+        Assert.True(name.MayMatch(NetlinkProtocol.Netfilter, CtNew));
     }
 
     [Fact]

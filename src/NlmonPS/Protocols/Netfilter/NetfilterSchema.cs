@@ -184,6 +184,12 @@ internal sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
 
     public IEnumerable<(ushort Type, string Name)> KnownTypes => _byType.Select(p => (p.Key, p.Value.Resolved.Spec.Name));
 
+    /// <summary>A type's layout and its variants (picked by an attribute's value); the subsystem is the type's high byte.</summary>
+    public IEnumerable<MessageSpec>? LayoutsOf(ushort type) =>
+        _byType.TryGetValue(type, out var entry)
+            ? new[] { entry.Resolved.Spec }.Concat(entry.Variants?.Values.Select(v => v.Spec) ?? Enumerable.Empty<MessageSpec>())
+            : null;
+
     /// <summary>Learns nf_tables set key types from NEWSET messages (so set elements print as addresses or ports) and which messages answer a GET.</summary>
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
