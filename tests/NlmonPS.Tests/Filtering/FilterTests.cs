@@ -148,6 +148,8 @@ public sealed class FilterTests : IDisposable
         Assert.True(ifname.MayMatch(NetlinkProtocol.Generic, 0x10));  // nlctrl: generic families are learned from the stream
         Assert.True(name.MayMatch(NetlinkProtocol.Netfilter, NftNewTable));
         Assert.True(name.MayMatch(NetlinkProtocol.Netfilter, CtNew));
+        Assert.False(ifname.MayMatch(NetlinkProtocol.SockDiag, 20));  // SOCK_DIAG_BY_FAMILY: no socket family's table names it
+        Assert.True(name.MayMatch(NetlinkProtocol.SockDiag, 20));     // unix_diag's UNIX_DIAG_NAME
     }
 
     [Fact]

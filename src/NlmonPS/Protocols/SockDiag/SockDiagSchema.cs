@@ -90,6 +90,14 @@ internal sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
 
     public IEnumerable<(ushort Type, string Name)> KnownTypes => Types.Select(p => (p.Key, p.Value.Name));
 
+    /// <summary>Every layout a type can take: each direction and socket family (and one the tables do not know).</summary>
+    public IEnumerable<MessageSpec>? LayoutsOf(ushort type) =>
+        Types.TryGetValue(type, out var t)
+            ? from request in new[] { true, false }
+              from family in Layouts.Keys.Select(k => k.Family).Append((byte)0).Distinct()
+              select Build(type, t, request, family, null).Spec
+            : null;
+
     /// <summary>Remembers the IP protocol each inet request asked about, by sequence number (the last 256).</summary>
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
