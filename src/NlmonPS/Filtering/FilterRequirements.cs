@@ -144,46 +144,43 @@ internal sealed class FilterRequirements
 
     private bool Decide(NetlinkProtocol protocol, ushort type)
     {
-        if (Schemas.For(protocol) is { } other and not TypeTableSchema { ResolvesByTypeAlone: true })
-            return type < Nl.NLMSG_MIN_TYPE || MayPassInProtocol(protocol, other);
-        if (Schemas.For(protocol) is not TypeTableSchema { ResolvesByTypeAlone: true } schema || !Refutes(schema, type))
-            return true;
-        // Skipping must change nothing about the messages that pass: nothing an observer would learn from this
-        // type (rtnetlink learns interface names from link messages only), and no request an acknowledgement that
-        // may pass would be named by (the decoder remembers requests for ACKs with capped echoes).
-        if (Schemas.ObserverFor(protocol) is { } observer && observer.LearnsFrom(type)) return true;
-        return type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR);
+        switch (Schemas.For(protocol))
+        {
+            case TypeTableSchema { ResolvesByTypeAlone: true } schema:
+                if (MayPass(schema, type)) return true;
+                // Skipping must change nothing about the messages that pass: nothing an observer would learn from
+                // this type (rtnetlink learns interface names from link messages only), and no request an
+                // acknowledgement that may pass would be named by (the decoder remembers requests for ACKs).
+                if (Schemas.ObserverFor(protocol) is { } observer && observer.LearnsFrom(type)) return true;
+                return type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR);
+            case { } other:
+                return type < Nl.NLMSG_MIN_TYPE || MayPassInProtocol(protocol, other);
+            default:
+                return true;
+        }
     }
 
     // Per protocol: 0 not yet, 1 no message of it can pass, 2 some may.
     private readonly byte[] _protocolDecided = new byte[32];
 
     /// <summary>
-    /// For protocols whose layout the type alone does not always pick (netfilter's variants, generic netlink's
-    /// dynamic ids): whether any of its messages may pass. Only an attribute that none of its known layouts names
-    /// refutes a whole protocol: then skipping its data messages is exact, since what its observer learns from them
-    /// serves only messages of the same protocol, none of which can pass (its control messages are still decoded).
-    /// An unknown type has numbered attributes only, which a named condition cannot meet.
+    /// For protocols whose layout the type alone does not always pick (netfilter's variants, sock_diag's families,
+    /// generic netlink's dynamic ids): whether any of its messages may pass. Only an attribute that none of its known
+    /// layouts names refutes a whole protocol: then skipping its data messages is exact, since what its observer
+    /// learns from them serves only messages of the same protocol, none of which can pass (its control messages are
+    /// still decoded). An unknown type has numbered attributes only, which a named condition cannot meet.
     /// </summary>
     private bool MayPassInProtocol(NetlinkProtocol protocol, IProtocolSchema schema)
     {
         ref byte decided = ref _protocolDecided[(int)protocol];
-        if (decided == 0) decided = _attributes.Count > 0 && !schema.KnownTypes.Any(t => schema.LayoutsOf(t.Type) is not { } layouts || layouts.Any(NamesAll)) ? (byte)1 : (byte)2;
+        if (decided == 0)
+        {
+            bool mayPass = _attributes.Count == 0
+                || schema.KnownTypes.Any(t => schema.LayoutsOf(t.Type) is not { } layouts || layouts.Any(MayHoldAll));
+            decided = mayPass ? (byte)2 : (byte)1;
+        }
         return decided == 2;
     }
-
-    /// <summary>Whether a layout may hold every attribute the filter needs (a layout decoded by code may hold any).</summary>
-    private bool NamesAll(MessageSpec spec)
-    {
-        if (spec.Body is not null || spec.Attributes is not { } table) return spec.Body is not null;
-        foreach (var key in _attributes)
-            if (table.TypesNamed(key).Length == 0 && !(table.Requests?.TypesNamed(key).Length > 0) && !(table.GetRequests?.TypesNamed(key).Length > 0))
-                return false;
-        return true;
-    }
-
-    /// <summary>Whether no message of this type can pass, whatever its bytes.</summary>
-    private bool Refutes(TypeTableSchema schema, ushort type) => !MayPass(schema, type);
 
     private bool MayPass(TypeTableSchema schema, ushort type)
     {
@@ -192,15 +189,20 @@ internal sealed class FilterRequirements
         string name = type < Nl.NLMSG_MIN_TYPE ? NetlinkDecoder.ControlTypeName(type) : spec?.Name ?? $"unknown({type})";
         foreach (var test in _typeNames)
             if (!test(name)) return false;
-        if (_attributes.Count == 0) return true;
-        if (spec is null) return false;
-        if (spec.Body is not null || spec.Attributes is not { } table) return true;
+        return _attributes.Count == 0 || (spec is not null && MayHoldAll(spec));
+    }
+
+    /// <summary>
+    /// Whether a layout may hold every attribute the filter needs: its tables name them all, or code decodes it
+    /// (a body). Without a table its attributes are numbered (unknown_N), which a required name never is.
+    /// </summary>
+    private bool MayHoldAll(MessageSpec spec)
+    {
+        if (spec.Body is not null) return true;
+        if (spec.Attributes is not { } table) return false;
         foreach (var key in _attributes)
-        {
-            bool named = table.TypesNamed(key).Length > 0 || table.Requests?.TypesNamed(key).Length > 0
-                || table.GetRequests?.TypesNamed(key).Length > 0;
-            if (!named) return false;
-        }
+            if (table.TypesNamed(key).Length == 0 && !(table.Requests?.TypesNamed(key).Length > 0) && !(table.GetRequests?.TypesNamed(key).Length > 0))
+                return false;
         return true;
     }
 }

@@ -119,13 +119,13 @@ internal sealed class RouteSchema : TypeTableSchema, IMessageObserver
     private const ushort RtmNewLink = 16, IflaIfname = 3;
     private const int IfiIndexOffset = Nl.HeaderLength + 4;
 
+    /// <summary>Only link messages teach (interface names, for the summaries of the messages after them).</summary>
+    public bool LearnsFrom(ushort type) => type == RtmNewLink;
+
     /// <summary>
     /// Learns interface names from the kernel's link messages as they stream past (replies to link dumps, notifications),
     /// read straight from the bytes: every link message passes here and its attributes may never be read.
     /// </summary>
-    /// <summary>Only link messages teach (interface names, for the summaries of the messages after them).</summary>
-    public bool LearnsFrom(ushort type) => type == RtmNewLink;
-
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         if (message.Type != RtmNewLink || message.Direction != NetlinkDirection.FromKernel || message.Bytes.Length < IfiIndexOffset + 4) return;
