@@ -4,7 +4,7 @@
 # three ways into docs/help (git merge-file), so edits already in docs/help are kept. See tools/README.md.
 #
 #   tools/help-merge.sh BASE THEIRS     commits (their MAML is read with git show) or MAML files
-#   e.g. while merging branch B:  tools/help-merge.sh "$(git merge-base HEAD B)" B && git rm -q en-US/NlmonPS.dll-Help.xml
+#   e.g. while merging branch B:  tools/help-merge.sh "$(git merge-base HEAD B)" B , then build and cp out/NlmonPS/en-US/NlmonPS.dll-Help.xml en-US/
 #
 # Exit status 1 when a file has conflicts (markers left in it, as git merge does).
 set -eu
