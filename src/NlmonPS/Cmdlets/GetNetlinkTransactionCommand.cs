@@ -44,9 +44,7 @@ public sealed class GetNetlinkTransactionCommand : PSCmdlet
 
     protected override void BeginProcessing()
     {
-        if (Timeout <= TimeSpan.Zero)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "-Timeout must be longer than zero."),
-                "TransactionInvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+        TransactionTimeoutParameter.Check(this, Timeout);
         _tracker = new TransactionTracker(new TransactionTrackerOptions { Timeout = Timeout, MaximumPending = MaximumPending });
     }
 

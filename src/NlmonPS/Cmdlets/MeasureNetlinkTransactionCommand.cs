@@ -42,9 +42,7 @@ public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
 
     protected override void BeginProcessing()
     {
-        if (Timeout <= TimeSpan.Zero)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "-Timeout must be longer than zero."),
-                "TransactionInvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+        TransactionTimeoutParameter.Check(this, Timeout);
     }
 
     protected override void ProcessRecord()

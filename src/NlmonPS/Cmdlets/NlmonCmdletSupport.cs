@@ -67,6 +67,18 @@ internal static class DurationParameter
     }
 }
 
+/// <summary>-Timeout of the transaction cmdlets: how long (stream time) a request waits for its next answer.</summary>
+internal static class TransactionTimeoutParameter
+{
+    /// <summary>Stops the cmdlet with TransactionInvalidTimeout (InvalidArgument) when -Timeout is not longer than zero.</summary>
+    public static void Check(PSCmdlet cmdlet, TimeSpan timeout)
+    {
+        if (timeout <= TimeSpan.Zero)
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException("Timeout", timeout, "-Timeout must be longer than zero."),
+                "TransactionInvalidTimeout", ErrorCategory.InvalidArgument, timeout));
+    }
+}
+
 /// <summary>Names given to -Name or -Source: one with wildcards selects what matches it; one without must exist.</summary>
 internal static class NamePattern
 {
