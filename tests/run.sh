@@ -22,12 +22,14 @@ export NO_COLOR=1   # Pester's output as plain text in logs
 t0=$SECONDS
 
 passed=0 failed=0 skipped=0
-fail() { echo "$1"; failed=$((failed + 1)); }
+failures=()   # "suite: test name" of each failed test, repeated at the end where a log's tail shows them
+fail() { echo "$1"; failed=$((failed + 1)); failures+=("$1"); }
 elapsed() { printf '%dm%02ds' $(((SECONDS - t0) / 60)) $(((SECONDS - t0) % 60)); }
 summary() {
     local line="$passed passed, $failed failed"
     [[ $skipped -gt 0 ]] && line+=", $skipped skipped"
     echo "== done in $(elapsed)"
+    [[ ${#failures[@]} -gt 0 ]] && printf 'FAILED %s\n' "${failures[@]}"
     echo "$line"
     [[ $failed -eq 0 ]]
     exit
@@ -41,6 +43,13 @@ count_xunit() {   # add up one xUnit XML result file; a missing file means the r
     done < <(grep -o '<assembly [^>]*>' "$file")
     echo "$what: $p passed, $f failed, $s skipped, $e errors"
     passed=$((passed + p)); failed=$((failed + f + e)); skipped=$((skipped + s))
+    failed_names "$what" "$file" '<test [^>]*result="Fail"[^>]*>' ' name="[^"]*"'
+}
+failed_names() {  # remembers the names of a result file's failed tests (xUnit <test>, NUnit <test-case>)
+    local what=$1 file=$2 element=$3 name n
+    while read -r name; do
+        n=${name#*=\"}; failures+=("$what: ${n%\"}")
+    done < <(grep -o "$element" "$file" | grep -o "$4")
 }
 attr() { local v; v=$(grep -o " $2=\"[0-9]*\"" <<<"$1" | tr -dc 0-9); echo "${v:-0}"; }
 count_pester() {  # tests/pester.ps1 writes "passed failed skipped"
@@ -49,6 +58,7 @@ count_pester() {  # tests/pester.ps1 writes "passed failed skipped"
     read -r p f s < "$file"
     echo "$what: $p passed, $f failed, $s skipped"
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    [[ -s ${file%.counts}.xml ]] && failed_names "$what" "${file%.counts}.xml" '<test-case [^>]*result="Failure"[^>]*>' ' name="[^"]*"'
 }
 
 echo "== set-up: apt packages, pwsh and Pester (.tools/)"
