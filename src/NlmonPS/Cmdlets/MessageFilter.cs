@@ -76,12 +76,18 @@ internal sealed class MessageFilter
 
     /// <summary>
     /// A generic netlink message other than nlctrl (which is always decoded: it teaches family ids) may match when
-    /// generic is wanted and a pattern can match its family's name, a command name of the family, or "family command".
-    /// Undecided (true) for families without tables and patterns about unknown commands.
+    /// generic is wanted, the -Filter may pass one of its family's messages, and a pattern can match its family's
+    /// name, a command name of the family, or "family command". Undecided (true) for families without tables and
+    /// patterns about unknown commands.
     /// </summary>
     private bool MayMatchGeneric(ushort type)
     {
         if (!WantsProtocol(NetlinkProtocol.Generic)) return false;
+        // The family as the decoder will name it: by the ids the stream has taught, else "genl(N)" (control messages
+        // have no family).
+        if (Where is not null && type >= Nl.NLMSG_MIN_TYPE && GenericFamilies is { } families
+            && !Where.MayMatchFamily(families.NameOf(type) ?? $"genl({type})"))
+            return false;
         if (_types is null) return true;
         var name = GenericFamilies?.NameOf(type);
         if (name is null || !GenericSchema.Instance.Families.TryGetValue(name, out var family)) return true;

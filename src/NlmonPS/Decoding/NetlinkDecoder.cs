@@ -49,6 +49,14 @@ internal sealed class NetlinkDecoder
                 message.IsLastInRecord = i == split.Length - 1;
                 into.Add(message);
             }
+            else if (Schemas.ObserverFor(record.Protocol) is { LearnsUndecoded: true } observer && observer.LearnsFrom(raw.Header.Type)
+                     && raw.Bytes.Length >= Nl.HeaderLength)
+            {
+                // What later messages are named by (interface names) is learned from the skipped one's bytes. Its
+                // direction is inferred as decoding would, so the requests remembered for that stay the same too.
+                var direction = record.Direction != NetlinkDirection.Unknown ? record.Direction : InferDirection(record.Protocol, raw.Header);
+                observer.ObserveUndecoded(Context, raw, direction, order);
+            }
         }
         raws.Clear();
     }
@@ -432,7 +440,16 @@ internal interface IMessageObserver
 
     /// <summary>
     /// Whether a message of this type can teach anything: a filter may leave a message undecoded only when
-    /// skipping it changes nothing about the others.
+    /// skipping it changes nothing about the others, or when the observer learns the same from its bytes.
     /// </summary>
     bool LearnsFrom(ushort type) => true;
+
+    /// <summary>
+    /// Whether <see cref="ObserveUndecoded"/> learns from the messages a filter leaves undecoded all that
+    /// <see cref="Observe"/> would learn from them decoded.
+    /// </summary>
+    bool LearnsUndecoded => false;
+
+    /// <summary>Learns from a message a filter leaves undecoded, from its bytes alone (a type it <see cref="LearnsFrom"/>).</summary>
+    void ObserveUndecoded(DecodeContext context, in RawMessage raw, NetlinkDirection direction, ByteOrder order) { }
 }

@@ -4,6 +4,7 @@ using System.Management.Automation.Language;
 using System.Text.RegularExpressions;
 using NlmonPS.Decoding;
 using NlmonPS.Protocols;
+using NlmonPS.Protocols.Generic;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Filtering;
@@ -15,13 +16,16 @@ namespace NlmonPS.Filtering;
 /// $_.Attributes.name... that $null cannot pass (the attribute must be there).
 /// </summary>
 /// <remarks>
-/// Judged only where that is exact: protocols whose type number alone picks the layout (rtnetlink) and that learn
-/// nothing from the stream (no observer: skipping a message changes nothing about the others). Everywhere else
-/// every message is decoded and judged.
+/// Judged only where skipping is exact, so that what passes, and how it reads, is what Where-Object sees: per type
+/// where the type alone picks the layout (rtnetlink, whose observer learns interface names from skipped link
+/// messages' bytes); per protocol for netfilter and sock_diag (none of its messages can pass); per family for
+/// generic netlink (nlctrl, which teaches the family ids, is always decoded). Never where an acknowledgement that
+/// may pass is named by requests that would be skipped.
 /// </remarks>
 internal sealed class FilterRequirements
 {
     private readonly List<Func<string, bool>> _typeNames = new();
+    private bool _openTypeTests;   // a TypeName test that a made-up name ("unknown(N)") may pass
     private readonly List<string> _attributes = new();
 
     public bool IsEmpty => _typeNames.Count == 0 && _attributes.Count == 0;
@@ -50,6 +54,7 @@ internal sealed class FilterRequirements
     {
         ExpressionAst path;
         Func<object?, bool>? test = null;   // for TypeName: the condition on a value (never true of $null)
+        bool openTest = false;               // a pattern (-like, -match), not a set of names
         switch (condition)
         {
             case MemberExpressionAst m:
@@ -62,12 +67,14 @@ internal sealed class FilterRequirements
                     case TokenKind.Ieq or TokenKind.Ceq:
                         var eq = PowerShellOperators.Comparison(ExpressionType.Equal, b.Operator == TokenKind.Ieq);
                         test = v => PowerShellOperators.IsTrue(eq(v, k));
+                        openTest = NamesUnnamed(k);
                         break;
                     case TokenKind.Ilike or TokenKind.Clike:
                         var pattern = new WildcardPattern(PowerShellOperators.ToStringParser(k),
                             b.Operator == TokenKind.Ilike ? WildcardOptions.IgnoreCase : WildcardOptions.None);
                         if (pattern.IsMatch("")) return;
                         test = v => PowerShellOperators.IsTrue(PowerShellOperators.Like(v, pattern, false));
+                        openTest = true;
                         break;
                     case TokenKind.Imatch or TokenKind.Cmatch:
                         Regex regex;
@@ -75,6 +82,7 @@ internal sealed class FilterRequirements
                         catch (ArgumentException) { return; }
                         if (regex.IsMatch("")) return;
                         test = v => PowerShellOperators.IsTrue(PowerShellOperators.Match(v, regex, false));
+                        openTest = true;
                         break;
                     default: return;
                 }
@@ -84,6 +92,7 @@ internal sealed class FilterRequirements
                 path = b.Left;
                 var scalar = PowerShellOperators.Comparison(ExpressionType.Equal, b.Operator == TokenKind.Iin, scalarCompare: true);
                 test = v => PowerShellOperators.Contains(items, v, scalar);
+                openTest = items.Any(NamesUnnamed);
                 break;
             default:
                 return;
@@ -91,7 +100,10 @@ internal sealed class FilterRequirements
         var steps = Steps(path);
         if (steps is null || steps.Count < 1) return;
         if (steps.Count == 1 && steps[0].Equals("TypeName", StringComparison.OrdinalIgnoreCase) && test is not null)
+        {
             _typeNames.Add(name => test(name));
+            _openTypeTests |= openTest;
+        }
         // $_.Attributes.key...: $null all the way down unless the key is there. Not so for a property of the set
         // itself (Count, Names, MalformedReason) or Count/Length later on (PowerShell answers them on $null too).
         else if (steps.Count >= 2 && steps[0].Equals("Attributes", StringComparison.OrdinalIgnoreCase)
@@ -100,6 +112,12 @@ internal sealed class FilterRequirements
                  && !steps[1].StartsWith("unknown_", StringComparison.OrdinalIgnoreCase))
             _attributes.Add(steps[1]);
     }
+
+    /// <summary>
+    /// Whether a constant may equal a name made up for a type no table names: "unknown(5)", "genl(30)",
+    /// "subsys(12) unknown(3)" all have a parenthesis (a constant that is no string is compared as its text).
+    /// </summary>
+    private static bool NamesUnnamed(object constant) => PowerShellOperators.ToStringParser(constant).Contains('(');
 
     /// <summary>The member names of a path from $_ ($_.Attributes.linkinfo.kind: Attributes, linkinfo, kind), or null.</summary>
     private static List<string>? Steps(ExpressionAst e)
@@ -149,9 +167,10 @@ internal sealed class FilterRequirements
             case TypeTableSchema { ResolvesByTypeAlone: true } schema:
                 if (MayPass(schema, type)) return true;
                 // Skipping must change nothing about the messages that pass: nothing an observer would learn from
-                // this type (rtnetlink learns interface names from link messages only), and no request an
-                // acknowledgement that may pass would be named by (the decoder remembers requests for ACKs).
-                if (Schemas.ObserverFor(protocol) is { } observer && observer.LearnsFrom(type)) return true;
+                // this type only by decoding it (rtnetlink learns interface names from link messages' bytes, which
+                // the decoder hands it undecoded), and no request an acknowledgement that may pass would be named by
+                // (the decoder remembers requests for ACKs).
+                if (Schemas.ObserverFor(protocol) is { } observer && observer.LearnsFrom(type) && !observer.LearnsUndecoded) return true;
                 return type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR);
             case { } other:
                 return type < Nl.NLMSG_MIN_TYPE || MayPassInProtocol(protocol, other);
@@ -164,22 +183,74 @@ internal sealed class FilterRequirements
     private readonly byte[] _protocolDecided = new byte[32];
 
     /// <summary>
-    /// For protocols whose layout the type alone does not always pick (netfilter's variants, sock_diag's families,
-    /// generic netlink's dynamic ids): whether any of its messages may pass. Only an attribute that none of its known
-    /// layouts names refutes a whole protocol: then skipping its data messages is exact, since what its observer
-    /// learns from them serves only messages of the same protocol, none of which can pass (its control messages are
-    /// still decoded). An unknown type has numbered attributes only, which a named condition cannot meet.
+    /// For protocols whose layout the type alone does not always pick (netfilter's variants, sock_diag's families):
+    /// whether any of its messages may pass. Decided for the whole protocol, never per type: then skipping its data
+    /// messages is exact, since what its observer learns from them serves only messages of the same protocol, none of
+    /// which can pass (its control messages are still decoded). Generic netlink is judged per family instead
+    /// (<see cref="MayMatchFamily"/>).
     /// </summary>
     private bool MayPassInProtocol(NetlinkProtocol protocol, IProtocolSchema schema)
     {
+        if (protocol == NetlinkProtocol.Generic) return true;
         ref byte decided = ref _protocolDecided[(int)protocol];
         if (decided == 0)
         {
-            bool mayPass = _attributes.Count == 0
-                || schema.KnownTypes.Any(t => schema.LayoutsOf(t.Type) is not { } layouts || layouts.Any(MayHoldAll));
-            decided = mayPass ? (byte)2 : (byte)1;
+            var layouts = schema.KnownTypes.SelectMany(t => schema.LayoutsOf(t.Type)?.Select(l => (l.Name, (MessageSpec?)l))
+                                                             ?? new[] { (t.Name, (MessageSpec?)null) });
+            decided = AcknowledgementMayPass || AnyMayPass(layouts, typesWithoutName: true) ? (byte)2 : (byte)1;
         }
         return decided == 2;
+    }
+
+    private readonly Dictionary<string, bool> _familyDecided = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// False when no message of this generic netlink family (named as the stream taught its id, or "genl(N)") can
+    /// pass. Its names are "family command" from the family's tables (or the family alone without tables), its
+    /// attributes those of its tables. Exact: generic netlink learns only from nlctrl, which is always decoded.
+    /// </summary>
+    public bool MayMatchFamily(string family)
+    {
+        if (IsEmpty) return true;
+        if (_familyDecided.TryGetValue(family, out var may)) return may;
+        return _familyDecided[family] = AcknowledgementMayPass || DecideFamily(family);
+    }
+
+    private bool DecideFamily(string name)
+    {
+        if (!GenericSchema.Instance.Families.TryGetValue(name, out var family))
+            return _attributes.Count == 0 && NameMayPass(name);   // named by the family alone, attributes numbered
+        // Whether some attribute set of the family may hold them all (a command decoded by code may).
+        bool holds = _attributes.Count == 0 || family.BodyByCommand.Count > 0
+            || new[] { family.Attributes, family.EventAttributes }.Concat(family.AttributesByCommand.Values)
+                .Concat(family.AttributesByCommandName.Values).Any(t => t is not null && TableMayHoldAll(t));
+        if (!holds) return false;
+        var commands = new[] { family.Commands, family.ReplyCommands, family.EventCommands }
+            .SelectMany(c => c?.Values ?? Enumerable.Empty<string>());
+        // An echo without genlmsghdr is named by the family alone; a command the tables lack is "family unknown(N)".
+        return NameMayPass(name) || commands.Any(c => NameMayPass($"{name} {c}")) || _openTypeTests;
+    }
+
+    /// <summary>
+    /// An NLMSG_ERROR that may pass is named by the request it answers: then every request must be decoded, and
+    /// nothing of the protocol is skipped.
+    /// </summary>
+    private bool AcknowledgementMayPass => _attributes.Count == 0 && NameMayPass(NetlinkDecoder.ControlTypeName(Nl.NLMSG_ERROR));
+
+    /// <summary>
+    /// Whether a message laid out as one of these (its name, and its layout: null for one the schema does not tell)
+    /// may pass; with <paramref name="typesWithoutName"/>, a type no table names may come too ("unknown(N)", its
+    /// attributes numbered).
+    /// </summary>
+    private bool AnyMayPass(IEnumerable<(string Name, MessageSpec? Layout)> layouts, bool typesWithoutName) =>
+        layouts.Any(l => NameMayPass(l.Name) && (l.Layout is null || MayHoldAll(l.Layout)))
+        || (typesWithoutName && _attributes.Count == 0 && _openTypeTests);
+
+    private bool NameMayPass(string name)
+    {
+        foreach (var test in _typeNames)
+            if (!test(name)) return false;
+        return true;
     }
 
     private bool MayPass(TypeTableSchema schema, ushort type)
@@ -187,9 +258,7 @@ internal sealed class FilterRequirements
         // As the decoder names and lays it out: control messages have no attribute set; unknown types neither.
         var spec = type < Nl.NLMSG_MIN_TYPE ? null : schema.SpecByTypeAlone(type);
         string name = type < Nl.NLMSG_MIN_TYPE ? NetlinkDecoder.ControlTypeName(type) : spec?.Name ?? $"unknown({type})";
-        foreach (var test in _typeNames)
-            if (!test(name)) return false;
-        return _attributes.Count == 0 || (spec is not null && MayHoldAll(spec));
+        return NameMayPass(name) && (_attributes.Count == 0 || (spec is not null && MayHoldAll(spec)));
     }
 
     /// <summary>
@@ -199,7 +268,11 @@ internal sealed class FilterRequirements
     private bool MayHoldAll(MessageSpec spec)
     {
         if (spec.Body is not null) return true;
-        if (spec.Attributes is not { } table) return false;
+        return spec.Attributes is { } table && TableMayHoldAll(table);
+    }
+
+    private bool TableMayHoldAll(AttributeTable table)
+    {
         foreach (var key in _attributes)
             if (table.TypesNamed(key).Length == 0 && !(table.Requests?.TypesNamed(key).Length > 0) && !(table.GetRequests?.TypesNamed(key).Length > 0))
                 return false;

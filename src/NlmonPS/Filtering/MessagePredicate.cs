@@ -42,6 +42,9 @@ internal sealed class MessagePredicate
     /// <summary>False when no message of this protocol and type can pass: the reader then does not decode it.</summary>
     public bool MayMatch(NetlinkProtocol protocol, ushort type) => _requirements.MayMatch(protocol, type);
 
+    /// <summary>False when no message of this generic netlink family can pass (<see cref="FilterRequirements.MayMatchFamily"/>).</summary>
+    public bool MayMatchFamily(string family) => _requirements.MayMatchFamily(family);
+
     public bool IsCompiled => _compiled is not null;
 
     /// <summary>Whether the message passes: `$_` is the message, and the block's result is true as Where-Object reads it.</summary>

@@ -65,6 +65,7 @@ public sealed class FilterTests : IDisposable
         "'Netfilter'", "'FromKernel'", "'inet'", "'inet6'", "'ack'", "'NLM_F_*'", "'dummy'", "'veth'", "'up'", "'main'",
         "0", "1", "2", "16", "20", "1500", "65536", "'1500'", "'0x10'", "-1", "2.5", "$null", "$true", "$false",
         "'lo','d0'", "@('RTM_NEWLINK','RTM_DELLINK')", "1,2,3", "'EEXIST'", "'ENOENT'",
+        "'wireguard WG_CMD_GET_DEVICE'", "'NFT_MSG_NEWRULE'", "'SOCK_DIAG_BY_FAMILY'", "'NLMSG_DONE'", "'*CMD*'",
     };
 
     private static readonly string[] Comparisons =
@@ -113,6 +114,11 @@ public sealed class FilterTests : IDisposable
     [InlineData("$_.Attributes.linkinfo.kind -in 'veth','dummy'")]
     [InlineData("$_.FlagNames -contains 'ACK' -or $_.Error.Errno -ne 0")]
     [InlineData("$_.Header.family -eq 'inet6' -and $_.Attributes.address -match ':'")]
+    [InlineData("$_.TypeName -eq 'wireguard WG_CMD_GET_DEVICE'")]
+    [InlineData("$_.TypeName -in 'NFT_MSG_NEWRULE','NLMSG_DONE'")]
+    [InlineData("$_.TypeName -like 'NET_DM*'")]
+    [InlineData("$_.TypeName -match 'ETHTOOL_MSG_STRSET' -and $_.Direction -eq 'FromKernel'")]
+    [InlineData("$_.TypeName -eq 'SOCK_DIAG_BY_FAMILY'")]
     public void CompiledFiltersMatchWhereObject(string filter)
     {
         var (pushed, where, verbose) = Both(filter);
@@ -150,6 +156,64 @@ public sealed class FilterTests : IDisposable
         Assert.True(name.MayMatch(NetlinkProtocol.Netfilter, CtNew));
         Assert.False(ifname.MayMatch(NetlinkProtocol.SockDiag, 20));  // SOCK_DIAG_BY_FAMILY: no socket family's table names it
         Assert.True(name.MayMatch(NetlinkProtocol.SockDiag, 20));     // unix_diag's UNIX_DIAG_NAME
+    }
+
+    [Fact]
+    public void AProtocolOrFamilyNoTypeNameOfWhichCanPassIsNotDecoded()
+    {
+        static NlmonPS.Filtering.FilterRequirements Of(string filter) => NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create(filter));
+        const ushort CtNew = 1 << 8, NftNewRule = 10 << 8 | 6, SockDiagByFamily = 20, Nlctrl = 0x10;
+        // No netfilter, sock_diag or generic netlink message is named RTM_NEWADDR.
+        var addr = Of("$_.TypeName -eq 'RTM_NEWADDR'");
+        Assert.False(addr.MayMatch(NetlinkProtocol.Netfilter, CtNew));
+        Assert.False(addr.MayMatch(NetlinkProtocol.SockDiag, SockDiagByFamily));
+        Assert.False(addr.MayMatchFamily("wireguard"));
+        Assert.False(addr.MayMatchFamily("genl(40)"));                  // a family the stream has not named
+        Assert.True(addr.MayMatch(NetlinkProtocol.Netfilter, 3));       // NLMSG_DONE: control messages always are
+        Assert.True(addr.MayMatch(NetlinkProtocol.Generic, Nlctrl));    // nlctrl teaches the family ids
+        // A family's names are "family command".
+        var wg = Of("$_.TypeName -eq 'wireguard WG_CMD_GET_DEVICE'");
+        Assert.True(wg.MayMatchFamily("wireguard"));
+        Assert.False(wg.MayMatchFamily("NET_DM"));
+        Assert.False(wg.MayMatch(NetlinkProtocol.Netfilter, NftNewRule));
+        // A family without tables is named by itself.
+        Assert.True(Of("$_.TypeName -eq 'myfamily'").MayMatchFamily("myfamily"));
+        // A name made up for an unnamed type ("unknown(N)", "genl(N)") may pass a pattern or a constant with a parenthesis.
+        Assert.True(Of("$_.TypeName -like '*unknown*'").MayMatch(NetlinkProtocol.Netfilter, CtNew));
+        Assert.True(Of("$_.TypeName -eq 'NFNL_SUBSYS_CTNETLINK unknown(9)'").MayMatch(NetlinkProtocol.Netfilter, CtNew));
+        Assert.True(Of("$_.TypeName -like 'wireguard *'").MayMatchFamily("wireguard"));
+        // An acknowledgement that may pass is named by its request: nothing is skipped.
+        var acks = Of("$_.TypeName -in 'NLMSG_ERROR','RTM_NEWADDR'");
+        Assert.True(acks.MayMatch(NetlinkProtocol.Netfilter, CtNew));
+        Assert.True(acks.MayMatchFamily("wireguard"));
+        // Attributes no table of a family names: none of its messages can pass.
+        var nosuch = Of("$_.Attributes.nosuchattribute -eq 1");
+        Assert.False(nosuch.MayMatchFamily("wireguard"));
+        Assert.False(nosuch.MayMatchFamily("genl(40)"));
+        Assert.True(Of("$_.Attributes.ifindex -gt 0").MayMatchFamily("wireguard"));
+    }
+
+    [Fact]
+    public void SkippedLinkMessagesStillNameTheInterfacesOfTheMessagesAfterThem()
+    {
+        // Routes, addresses and neighbours name their devices from the link messages before them; -MessageType and
+        // -Filter leave those undecoded, and the decoder learns the names from their bytes (it once did not:
+        // "dev 14" for "dev va").
+        var r = _host.Run("""
+            $types = 'RTM_NEWADDR', 'RTM_NEWROUTE', 'RTM_NEWNEIGH'
+            $all = @(Get-NetlinkMessage -Path $captures 2>$null | Where-Object TypeName -in $types | ForEach-Object Summary)
+            $byType = @(Get-NetlinkMessage -Path $captures -MessageType $types 2>$null | ForEach-Object Summary)
+            $filtered = @(Get-NetlinkMessage -Path $captures -Filter { $_.TypeName -in 'RTM_NEWADDR', 'RTM_NEWROUTE', 'RTM_NEWNEIGH' } 2>$null | ForEach-Object Summary)
+            [pscustomobject]@{ All = $all; ByType = $byType; Filtered = $filtered }
+            """, new Dictionary<string, object?> { ["captures"] = Captures });
+        Assert.Null(r.Terminating);
+        var o = Assert.Single(r.Output);
+        string[] Lines(string name) => ((System.Collections.IEnumerable)PSObject.AsPSObject(o.Properties[name].Value).BaseObject)
+            .Cast<object>().Select(k => k.ToString()!).ToArray();
+        var all = Lines("All");
+        Assert.Contains(all, s => s.Contains(" dev va", StringComparison.Ordinal));
+        Assert.Equal(all, Lines("ByType"));
+        Assert.Equal(all, Lines("Filtered"));
     }
 
     [Fact]

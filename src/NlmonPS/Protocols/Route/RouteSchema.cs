@@ -117,20 +117,30 @@ internal sealed class RouteSchema : TypeTableSchema, IMessageObserver
 
     // RTM_NEWLINK, its ifinfomsg's ifi_index, IFLA_IFNAME.
     private const ushort RtmNewLink = 16, IflaIfname = 3;
-    private const int IfiIndexOffset = Nl.HeaderLength + 4;
+    private const int IfiIndexOffset = Nl.HeaderLength + 4, LinkAttributesOffset = Nl.HeaderLength + 16;
 
     /// <summary>Only link messages teach (interface names, for the summaries of the messages after them).</summary>
     public bool LearnsFrom(ushort type) => type == RtmNewLink;
+
+    /// <summary>The names come from the bytes alone: a filter that skips link messages still teaches them.</summary>
+    public bool LearnsUndecoded => true;
 
     /// <summary>
     /// Learns interface names from the kernel's link messages as they stream past (replies to link dumps, notifications),
     /// read straight from the bytes: every link message passes here and its attributes may never be read.
     /// </summary>
-    public void Observe(DecodeContext context, NetlinkMessage message)
+    public void Observe(DecodeContext context, NetlinkMessage message) =>
+        Learn(context, message.Bytes, message.Type, message.Direction, message.ByteOrder);
+
+    public void ObserveUndecoded(DecodeContext context, in RawMessage raw, NetlinkDirection direction, ByteOrder order) =>
+        Learn(context, raw.Bytes.Span, raw.Header.Type, direction, order);
+
+    private static void Learn(DecodeContext context, ReadOnlySpan<byte> bytes, ushort type, NetlinkDirection direction, ByteOrder order)
     {
-        if (message.Type != RtmNewLink || message.Direction != NetlinkDirection.FromKernel || message.Bytes.Length < IfiIndexOffset + 4) return;
-        if (message.TryTopAttribute(IflaIfname, out var name))
-            context.Links.Learn((int)Endian.U32(message.Bytes.AsSpan(IfiIndexOffset), message.ByteOrder), name);
+        // The attributes follow ifinfomsg, as the decoder lays them out (none when nothing follows it).
+        if (type != RtmNewLink || direction != NetlinkDirection.FromKernel || bytes.Length <= LinkAttributesOffset) return;
+        if (AttributeWalker.TryFind(bytes[LinkAttributesOffset..], IflaIfname, order, out var name))
+            context.Links.Learn((int)Endian.U32(bytes[IfiIndexOffset..], order), name);
     }
 
     // Last: static fields initialise in textual order, and the constructor uses the ones above.
