@@ -62,7 +62,9 @@ internal sealed class MessageFilter
         string? name = type < Nl.NLMSG_MIN_TYPE ? NetlinkDecoder.ControlTypeName(type)
             : protocol == NetlinkProtocol.Generic ? null
             : Schemas.For(protocol)?.TypeName(type);
-        bool may = name is null || Matches(name);
+        // A type that teaches what only its decoding tells (nf_tables set types, sock_diag request protocols) is
+        // decoded for the messages after it, and then left out by Accept.
+        bool may = name is null || Matches(name) || Schemas.ObserverFor(protocol)?.LearnsFrom(type) == Learning.OnlyWhenDecoded;
         if (decided is not null) decided[type] = may ? (byte)2 : (byte)1;
         return may;
     }

@@ -49,16 +49,33 @@ internal sealed class NetlinkDecoder
                 message.IsLastInRecord = i == split.Length - 1;
                 into.Add(message);
             }
-            else if (Schemas.ObserverFor(record.Protocol) is { LearnsUndecoded: true } observer && observer.LearnsFrom(raw.Header.Type)
-                     && raw.Bytes.Length >= Nl.HeaderLength)
-            {
-                // What later messages are named by (interface names) is learned from the skipped one's bytes. Its
-                // direction is inferred as decoding would, so the requests remembered for that stay the same too.
-                var direction = record.Direction != NetlinkDirection.Unknown ? record.Direction : InferDirection(record.Protocol, raw.Header);
-                observer.ObserveUndecoded(Context, raw, direction, order);
-            }
+            else if (raw.Bytes.Length >= Nl.HeaderLength)
+                LearnFromSkipped(raw, record, order);
         }
         raws.Clear();
+    }
+
+    /// <summary>
+    /// A message the filter leaves undecoded still teaches what later messages are named by, as it would decoded:
+    /// the observer learns from its bytes (interface names, GETs awaiting their reply), and a request is remembered
+    /// by its layout for the ACK that names it. Its direction is inferred as decoding would, for the echoes after it.
+    /// </summary>
+    private void LearnFromSkipped(in RawMessage raw, NetlinkRecord record, ByteOrder order)
+    {
+        var observer = Schemas.ObserverFor(record.Protocol);
+        bool learns = observer?.LearnsFrom(raw.Header.Type) == Learning.FromBytes;
+        // Where the capture does not tell, only a message flagged as a request can be one (inference answers
+        // FromKernel for the rest, remembering nothing).
+        var direction = record.Direction;
+        bool mayBeRequest = direction == NetlinkDirection.ToKernel
+            || (direction == NetlinkDirection.Unknown && (raw.Header.Flags & Nl.NLM_F_REQUEST) != 0);
+        if (!learns && !mayBeRequest) return;
+        Context.Order = order;
+        if (direction == NetlinkDirection.Unknown) direction = InferDirection(record.Protocol, raw.Header);
+        if (learns) observer!.ObserveUndecoded(Context, raw, direction, order);
+        if (direction == NetlinkDirection.ToKernel && raw.Header.Type >= Nl.NLMSG_MIN_TYPE
+            && Schemas.For(record.Protocol)?.Resolve(Context, raw.Header, raw.Payload.Span, direction) is { } layout)
+            Context.RememberRequest(record.Protocol, raw.Header.Type, raw.Header.Sequence, layout);
     }
 
     /// <summary>
@@ -439,17 +456,22 @@ internal interface IMessageObserver
     void Observe(DecodeContext context, NetlinkMessage message);
 
     /// <summary>
-    /// Whether a message of this type can teach anything: a filter may leave a message undecoded only when
-    /// skipping it changes nothing about the others, or when the observer learns the same from its bytes.
+    /// What a message of this type teaches, and from what: a filter may leave a message undecoded only when that
+    /// changes nothing about the others (it teaches nothing, or its bytes teach all of it).
     /// </summary>
-    bool LearnsFrom(ushort type) => true;
+    Learning LearnsFrom(ushort type) => Learning.OnlyWhenDecoded;
 
-    /// <summary>
-    /// Whether <see cref="ObserveUndecoded"/> learns from the messages a filter leaves undecoded all that
-    /// <see cref="Observe"/> would learn from them decoded.
-    /// </summary>
-    bool LearnsUndecoded => false;
-
-    /// <summary>Learns from a message a filter leaves undecoded, from its bytes alone (a type it <see cref="LearnsFrom"/>).</summary>
+    /// <summary>Learns from a message a filter leaves undecoded, from its bytes alone (a type it learns from <see cref="Learning.FromBytes"/>).</summary>
     void ObserveUndecoded(DecodeContext context, in RawMessage raw, NetlinkDirection direction, ByteOrder order) { }
+}
+
+/// <summary>What an observer learns from a message of some type.</summary>
+internal enum Learning
+{
+    /// <summary>Nothing: skipping it changes nothing.</summary>
+    Nothing,
+    /// <summary>All it would learn from the decoded message, from the bytes (<see cref="IMessageObserver.ObserveUndecoded"/>).</summary>
+    FromBytes,
+    /// <summary>Something only the decoded message tells: a filter that must be exact decodes it.</summary>
+    OnlyWhenDecoded,
 }

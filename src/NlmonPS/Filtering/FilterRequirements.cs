@@ -170,7 +170,7 @@ internal sealed class FilterRequirements
                 // this type only by decoding it (rtnetlink learns interface names from link messages' bytes, which
                 // the decoder hands it undecoded), and no request an acknowledgement that may pass would be named by
                 // (the decoder remembers requests for ACKs).
-                if (Schemas.ObserverFor(protocol) is { } observer && observer.LearnsFrom(type) && !observer.LearnsUndecoded) return true;
+                if (Schemas.ObserverFor(protocol)?.LearnsFrom(type) == Learning.OnlyWhenDecoded) return true;
                 return type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR);
             case { } other:
                 return type < Nl.NLMSG_MIN_TYPE || MayPassInProtocol(protocol, other);

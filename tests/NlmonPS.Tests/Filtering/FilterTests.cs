@@ -216,6 +216,27 @@ public sealed class FilterTests : IDisposable
         Assert.Equal(all, Lines("Filtered"));
     }
 
+    [Theory]
+    [InlineData("Netfilter", "NFT_MSG_NEWSETELEM")]   // elements print as addresses: the set's key type comes from its NEWSET
+    [InlineData("Netfilter", "NFT_MSG_NEWTABLE")]     // a GET's reply, not an "add": the GET and its ACK are skipped
+    [InlineData("Generic", "NLMSG_ERROR")]            // a capped ACK names the command of the request it answers
+    [InlineData("Route", "RTM_NEWNEIGH")]
+    public void WhatSkippedMessagesTeachIsLearnedAsAFullReadLearnsIt(string protocol, string type)
+    {
+        // -MessageType leaves every other type undecoded; the summaries must still read as Where-Object's.
+        var r = _host.Run("""
+            $all = @(Get-NetlinkMessage -Path $captures 2>$null | Where-Object { $_.Protocol -eq $protocol -and $_.TypeName -eq $type } | ForEach-Object Summary)
+            $byType = @(Get-NetlinkMessage -Path $captures -Protocol $protocol -MessageType $type 2>$null | Where-Object TypeName -eq $type | ForEach-Object Summary)
+            [pscustomobject]@{ All = $all; ByType = $byType }
+            """, new Dictionary<string, object?> { ["captures"] = Captures, ["protocol"] = protocol, ["type"] = type });
+        Assert.Null(r.Terminating);
+        var o = Assert.Single(r.Output);
+        string[] Lines(string name) => ((System.Collections.IEnumerable)PSObject.AsPSObject(o.Properties[name].Value).BaseObject)
+            .Cast<object>().Select(k => k.ToString()!).ToArray();
+        Assert.NotEmpty(Lines("All"));
+        Assert.Equal(Lines("All"), Lines("ByType"));
+    }
+
     [Fact]
     public void MemberEnumerationAndIntrinsicsAreLeftToTheScriptBlock()
     {

@@ -85,6 +85,9 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
 
     public IEnumerable<(ushort Type, string Name)> KnownTypes => new[] { (NlctrlId, "nlctrl") };
 
+    /// <summary>Only nlctrl teaches (family ids); readers never leave it undecoded.</summary>
+    public Learning LearnsFrom(ushort type) => type == NlctrlId ? Learning.OnlyWhenDecoded : Learning.Nothing;
+
     /// <summary>Learns family ids from nlctrl NEWFAMILY/DELFAMILY messages as they stream past.</summary>
     public void Observe(DecodeContext context, NetlinkMessage message)
     {

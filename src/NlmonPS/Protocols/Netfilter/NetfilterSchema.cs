@@ -196,8 +196,19 @@ internal sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
         // Control messages (ACKs, errors, DONE) are seen too: they close a pending GET.
         var state = context.StateFor<NfState>(Protocol);
         state.Track(message);
-        if (message.Type == (NftSubsystem << 8 | 9)) state.LearnSet(message);
+        if (message.Type == NftNewSet) state.LearnSet(message);
     }
+
+    /// <summary>
+    /// Which GETs await their answer is read from any message's header (a filter may skip them); a NEWSET's set
+    /// types only from the decoded message.
+    /// </summary>
+    public Learning LearnsFrom(ushort type) => type == NftNewSet ? Learning.OnlyWhenDecoded : Learning.FromBytes;
+
+    public void ObserveUndecoded(DecodeContext context, in RawMessage raw, NetlinkDirection direction, ByteOrder order) =>
+        context.StateFor<NfState>(Protocol).Track(raw.Header.Type, TypeName(raw.Header.Type) ?? "", direction, raw.Header.Flags, raw.Header.Sequence);
+
+    private const ushort NftNewSet = NftSubsystem << 8 | 9;
 
     // Last: static fields initialise in textual order, and the constructor uses the ones above.
     public static readonly NetfilterSchema Instance = new();

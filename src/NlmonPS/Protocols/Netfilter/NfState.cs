@@ -31,28 +31,34 @@ internal sealed class NfState
     /// </summary>
     public void Track(NetlinkMessage m)
     {
-        if (m.Type < Nl.NLMSG_MIN_TYPE)
+        if (Track(m.Type, m.TypeName, m.Direction, m.Flags, m.Sequence)) m.AnswersRequest = true;
+    }
+
+    /// <summary>The same for a message seen only as bytes (a filter left it undecoded); true when it answers a GET.</summary>
+    public bool Track(ushort type, string typeName, NetlinkDirection direction, ushort flags, uint sequence)
+    {
+        if (type < Nl.NLMSG_MIN_TYPE)
         {
-            if (m.Direction != NetlinkDirection.ToKernel && _pendingGets.Count > 0) _pendingGets.Remove(m.Sequence);
-            return;
+            if (direction != NetlinkDirection.ToKernel && _pendingGets.Count > 0) _pendingGets.Remove(sequence);
+            return false;
         }
-        int subsystem = m.Type >> 8;
-        if (subsystem >= 64) return;
+        int subsystem = type >> 8;
+        if (subsystem >= 64) return false;
         ulong bit = 1UL << subsystem;
-        if (m.Direction == NetlinkDirection.ToKernel)
+        if (direction == NetlinkDirection.ToKernel)
         {
-            bool get = m.TypeName.Contains("_GET", StringComparison.Ordinal) && !m.TypeName.EndsWith("GEN", StringComparison.Ordinal);
-            if (!get || (m.Flags & Nl.NLM_F_DUMP) == Nl.NLM_F_DUMP) return;
+            bool get = typeName.Contains("_GET", StringComparison.Ordinal) && !typeName.EndsWith("GEN", StringComparison.Ordinal);
+            if (!get || (flags & Nl.NLM_F_DUMP) == Nl.NLM_F_DUMP) return false;
             // Bounded: a GET whose answer the capture missed must not pile up over a long capture.
             if (_pendingGets.Count >= 1024) _pendingGets.Clear();
-            _pendingGets[m.Sequence] = _pendingGets.GetValueOrDefault(m.Sequence) | bit;
-            return;
+            _pendingGets[sequence] = _pendingGets.GetValueOrDefault(sequence) | bit;
+            return false;
         }
         // A plain GET has one answer (without NLM_F_ACK, no ACK follows it to close the request).
-        if ((m.Flags & Nl.NLM_F_MULTI) != 0 || !_pendingGets.TryGetValue(m.Sequence, out var waiting) || (waiting & bit) == 0) return;
-        if ((waiting &= ~bit) == 0) _pendingGets.Remove(m.Sequence);
-        else _pendingGets[m.Sequence] = waiting;
-        m.AnswersRequest = true;
+        if ((flags & Nl.NLM_F_MULTI) != 0 || !_pendingGets.TryGetValue(sequence, out var waiting) || (waiting & bit) == 0) return false;
+        if ((waiting &= ~bit) == 0) _pendingGets.Remove(sequence);
+        else _pendingGets[sequence] = waiting;
+        return true;
     }
 
     /// <summary>Whether a kernel message answers a request rather than notifies: dump parts, and GET replies.</summary>

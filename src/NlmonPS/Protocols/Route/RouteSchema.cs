@@ -119,11 +119,11 @@ internal sealed class RouteSchema : TypeTableSchema, IMessageObserver
     private const ushort RtmNewLink = 16, IflaIfname = 3;
     private const int IfiIndexOffset = Nl.HeaderLength + 4, LinkAttributesOffset = Nl.HeaderLength + 16;
 
-    /// <summary>Only link messages teach (interface names, for the summaries of the messages after them).</summary>
-    public bool LearnsFrom(ushort type) => type == RtmNewLink;
-
-    /// <summary>The names come from the bytes alone: a filter that skips link messages still teaches them.</summary>
-    public bool LearnsUndecoded => true;
+    /// <summary>
+    /// Only link messages teach (interface names, for the summaries of the messages after them), from their bytes
+    /// alone: a filter that skips them still teaches the names.
+    /// </summary>
+    public Learning LearnsFrom(ushort type) => type == RtmNewLink ? Learning.FromBytes : Learning.Nothing;
 
     /// <summary>
     /// Learns interface names from the kernel's link messages as they stream past (replies to link dumps, notifications),

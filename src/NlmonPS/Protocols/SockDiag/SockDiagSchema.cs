@@ -99,6 +99,9 @@ internal sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
             : null;
 
     /// <summary>Remembers the IP protocol each inet request asked about, by sequence number (the last 256).</summary>
+    /// <summary>Requests by family (and destroys) tell the protocol their replies are about.</summary>
+    public Learning LearnsFrom(ushort type) => type is ByFamily or Destroy ? Learning.OnlyWhenDecoded : Learning.Nothing;
+
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         if (message.Direction != NetlinkDirection.ToKernel || message.Type is not (ByFamily or Destroy)) return;
