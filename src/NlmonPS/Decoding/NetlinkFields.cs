@@ -210,7 +210,11 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     // names of sets of dozens of attributes. Built on the first lookup; empty when a type is too big to index.
     private short[]? _firstOfType;
     private int _leadingStructFields;
-    private bool _typeRepeats;
+    // The types that occur more than once (one bit each), null when none does: only a name of those needs the scan
+    // for further fields.
+    private ulong[]? _repeatedTypes;
+
+    private static bool Repeats(ulong[] repeated, int type) => (uint)(type >> 6) < (uint)repeated.Length && (repeated[type >> 6] & 1UL << type) != 0;
 
     /// <summary>
     /// The first field a name matches: struct fields by name, attributes through the type index. <paramref name="only"/>
@@ -226,7 +230,8 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         if (first.Length == 0) return IndexOf(match, 0);
         for (int i = 0; i < _leadingStructFields; i++)
             if (string.Equals(entries[i].Spec!.Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
-        only = !_typeRepeats && match.Types.Length + (match.Unknown >= 0 ? 1 : 0) == 1;
+        only = match.Types.Length + (match.Unknown >= 0 ? 1 : 0) == 1
+            && (_repeatedTypes is not { } repeated || !Repeats(repeated, match.Types.Length == 1 ? match.Types[0] : match.Unknown));
         int found = -1;
         foreach (var type in match.Types)
             if ((uint)type < (uint)first.Length && first[type] >= 0 && entries[first[type]].Spec is not null && (found < 0 || first[type] < found))
@@ -250,15 +255,16 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         }
         var first = new short[max + 1];
         first.AsSpan().Fill(-1);
-        bool repeats = false;
+        ulong[]? repeated = null;
         for (int i = _count - 1; i >= structFields; i--)
         {
-            ref var slot = ref first[entries[i].Type];
-            repeats |= slot >= 0;
+            int type = entries[i].Type;
+            ref var slot = ref first[type];
+            if (slot >= 0) (repeated ??= new ulong[(max >> 6) + 1])[type >> 6] |= 1UL << type;
             slot = (short)i;
         }
         _leadingStructFields = structFields;
-        _typeRepeats = repeats;
+        _repeatedTypes = repeated;
         return first;
     }
 
