@@ -197,7 +197,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             ref readonly var e = ref entries[i];
             if (e.IsStructField)
             {
-                if (string.Equals(((FieldSpec)e.Spec!).Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
+                // Names of another length never match: most fields are passed over without a compare.
+                var name = e.Spec!.Name;
+                if (name.Length == match.Name.Length && string.Equals(name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
             }
             else if (e.Spec is null ? e.Type == match.Unknown : match.HasType(e.Type)) return i;
         }
@@ -222,14 +224,22 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     /// </summary>
     private int FirstIndexOf(in NameMatch match, out bool only)
     {
-        only = false;
         var entries = Entries;
-        if (!_lazy || _count < 8) return IndexOf(match, 0);
+        if (!_lazy || _count < 8)
+        {
+            only = IsOneStructOfUniqueNames;
+            return IndexOf(match, 0);
+        }
+        only = false;
         var first = Volatile.Read(ref _firstOfType);
         if (first is null) Volatile.Write(ref _firstOfType, first = IndexTypes(entries));   // after the two fields it sets
-        if (first.Length == 0) return IndexOf(match, 0);
+        if (first.Length == 0)
+        {
+            only = IsOneStructOfUniqueNames;
+            return IndexOf(match, 0);
+        }
         for (int i = 0; i < _leadingStructFields; i++)
-            if (string.Equals(entries[i].Spec!.Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
+            if (entries[i].Spec!.Name is var name && name.Length == match.Name.Length && string.Equals(name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
         only = match.Types.Length + (match.Unknown >= 0 ? 1 : 0) == 1
             && (_repeatedTypes is not { } repeated || !Repeats(repeated, match.Types.Length == 1 ? match.Types[0] : match.Unknown));
         int found = -1;
@@ -241,6 +251,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             found = u;
         return found;
     }
+
+    /// <summary>One struct whose names all differ (a family header): a name is found once at most.</summary>
+    private bool IsOneStructOfUniqueNames => _lazy && _level.Struct2 is null && !_level.HasAttributes && _level.Struct is { HasRepeatedNames: false };
 
     private short[] IndexTypes(FieldEntry[] entries)
     {

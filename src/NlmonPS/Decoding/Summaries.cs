@@ -130,6 +130,10 @@ internal readonly struct Line
         _ => sb.Append(NetlinkFields.Format(value)),
     };
 
+    /// <summary>A value as string interpolation writes it ($"state {value}"): the current culture, null as nothing.</summary>
+    public static StringBuilder Interpolated(StringBuilder sb, object? value) =>
+        value is IFormattable f ? sb.Append(f.ToString(null, null)) : sb.Append(value?.ToString());
+
     /// <summary>The line; the builder goes back for the next one.</summary>
     public string ToStringAndFree()
     {

@@ -33,10 +33,6 @@ internal static class RouteSummaries
         return line.ToStringAndFree();
     }
 
-    /// <summary>A value as string interpolation writes it ("state {state}").</summary>
-    private static StringBuilder Interpolated(StringBuilder sb, object? value) =>
-        value is IFormattable f ? sb.Append(f.ToString(null, null)) : sb.Append(value?.ToString());
-
     private static string? Family(NetlinkMessage m) => m.Header["family"] is string f && f != "unspec" ? f : null;
 
     /// <summary>"dump routes inet" for dump requests, else null.</summary>
@@ -112,7 +108,7 @@ internal static class RouteSummaries
         if (a["mtu"] is uint mtu) line.Part("mtu ").Append(mtu);
         if (a["qdisc"] is string q) line.Part("qdisc ").Append(q);
         if (a["master"] is uint master && master != 0) line.Part("master ").Append(LinkOf(m, master));
-        if (a["operstate"] is { } state) Interpolated(line.Part("state "), state);
+        if (a["operstate"] is { } state) Line.Interpolated(line.Part("state "), state);
         var info = a["linkinfo"] as NetlinkFields;
         if (info?["kind"] is string kind) line.Part("type ").Append(kind);
         if (info?["slave_kind"] is string slave) line.Part(slave).Append("_slave");
@@ -142,7 +138,7 @@ internal static class RouteSummaries
         {
             var sb = Line.Format(line.Part(), addr);
             if (peer is not null) Line.Format(sb.Append(" peer "), peer);
-            Interpolated(sb.Append('/'), h["prefixlen"]);
+            Line.Interpolated(sb.Append('/'), h["prefixlen"]);
         }
         line.Add("brd", a["broadcast"]);
         line.Add("scope", h["scope"]);
