@@ -159,34 +159,6 @@ switch (args.FirstOrDefault())
             Console.WriteLine($"{c.Ticks * 100.0 / totalTicks,6:F1}%  {c.Ticks * ns / c.Count,8:F0} ns  {c.Count / rounds,6}  {key}");
         return 0;
     }
-    case "scratch":
-    {
-        var records = PcapFile.ReadMix(PcapFile.AllFixtures()).Where(r => new NetlinkDecoder().Decode(r).Any(m => m.TypeName == "RTM_NEWLINK")).ToList();
-        string[] names = { "ifname", "link", "mtu", "qdisc", "master", "operstate", "linkinfo", "address", "link_netnsid", "ifalias" };
-        for (int stage = 0; stage < 5; stage++)
-        {
-            double best = double.MaxValue; long count = 0;
-            for (int rep = 0; rep < 8; rep++)
-            {
-                var t = Process.GetCurrentProcess().TotalProcessorTime; count = 0;
-                for (int round = 0; round < 30; round++)
-                {
-                    var decoder = new NetlinkDecoder();
-                    foreach (var r in records) foreach (var m in decoder.Decode(r))
-                    {
-                        count++;
-                        if (stage >= 1) _ = m.Attributes.Count;
-                        if (stage == 2) foreach (var n in names) _ = m.Attributes[n];
-                        if (stage == 3) { var h = m.Header; _ = h["index"]; _ = h["flags"]; _ = h["change"]; _ = h["type"]; }
-                        if (stage == 4) _ = m.Summary;
-                    }
-                }
-                best = Math.Min(best, (Process.GetCurrentProcess().TotalProcessorTime - t).TotalSeconds);
-            }
-            Console.WriteLine($"stage {stage}: {best * 1e9 / count:F0} ns/message ({count / 30} messages)");
-        }
-        return 0;
-    }
     case "read":
     {
         // Reading alone, through NetlinkCaptureReader (libpcap), as Get-NetlinkMessage reads.
