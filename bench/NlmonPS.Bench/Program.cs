@@ -20,6 +20,7 @@ using NlmonPS.Decoding;
 // NlmonPS.Bench phases [rounds] [phase...]                CPU per message of split / decode / summary / read-all
 // NlmonPS.Bench stats [file]                              what the workload is made of
 // NlmonPS.Bench allocations [--all] [--no-summary]      which types the decode allocates
+// NlmonPS.Bench summary-costs [--walked] [rounds]        where Summary time goes: ns per line by protocol and type
 
 switch (args.FirstOrDefault())
 {
@@ -124,6 +125,38 @@ switch (args.FirstOrDefault())
         long total = listener.Bytes.Values.Sum();
         foreach (var (type, bytes) in listener.Bytes.OrderByDescending(x => x.Value).Take(30))
             Console.WriteLine($"{bytes * 100.0 / total,6:F1}%  {type}");
+        return 0;
+    }
+    case "summary-costs":
+    {
+        // The Summary line of every message of the fixture mix, timed one by one and grouped by protocol and type
+        // (each decoded fresh, so the line is built, not cached; the first read of the attributes is in it).
+        bool walked = args.Contains("--walked");   // the top-level attributes listed first, outside the timing
+        int rounds = args.Length > 1 && int.TryParse(args[^1], out var n) ? n : 20;
+        var records = PcapFile.ReadMix(PcapFile.AllFixtures());
+        var costs = new Dictionary<string, (long Ticks, long Count)>();
+        long totalTicks = 0, totalCount = 0;
+        for (int round = -3; round < rounds; round++)
+        {
+            var decoder = new NetlinkDecoder();
+            foreach (var r in records)
+                foreach (var m in decoder.Decode(r))
+                {
+                    if (walked) _ = m.Attributes.Count;
+                    long start = Stopwatch.GetTimestamp();
+                    _ = m.Summary;
+                    long ticks = Stopwatch.GetTimestamp() - start;
+                    if (round < 0) continue;
+                    var key = $"{m.Protocol} {m.TypeName}";
+                    costs[key] = costs.TryGetValue(key, out var c) ? (c.Ticks + ticks, c.Count + 1) : (ticks, 1);
+                    totalTicks += ticks;
+                    totalCount++;
+                }
+        }
+        double ns = 1e9 / Stopwatch.Frequency;
+        Console.WriteLine($"{totalTicks * ns / totalCount,8:F0} ns a line on average, {totalCount / rounds} lines a round");
+        foreach (var (key, c) in costs.OrderByDescending(x => x.Value.Ticks).Take(40))
+            Console.WriteLine($"{c.Ticks * 100.0 / totalTicks,6:F1}%  {c.Ticks * ns / c.Count,8:F0} ns  {c.Count / rounds,6}  {key}");
         return 0;
     }
     case "read":

@@ -197,7 +197,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             ref readonly var e = ref entries[i];
             if (e.IsStructField)
             {
-                if (string.Equals(((FieldSpec)e.Spec!).Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
+                // Names of another length never match: most fields are passed over without a compare.
+                var name = e.Spec!.Name;
+                if (name.Length == match.Name.Length && string.Equals(name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
             }
             else if (e.Spec is null ? e.Type == match.Unknown : match.HasType(e.Type)) return i;
         }
@@ -210,7 +212,11 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     // names of sets of dozens of attributes. Built on the first lookup; empty when a type is too big to index.
     private short[]? _firstOfType;
     private int _leadingStructFields;
-    private bool _typeRepeats;
+    // The types that occur more than once (one bit each), null when none does: only a name of those needs the scan
+    // for further fields.
+    private ulong[]? _repeatedTypes;
+
+    private static bool Repeats(ulong[] repeated, int type) => (uint)(type >> 6) < (uint)repeated.Length && (repeated[type >> 6] & 1UL << type) != 0;
 
     /// <summary>
     /// The first field a name matches: struct fields by name, attributes through the type index. <paramref name="only"/>
@@ -218,15 +224,24 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     /// </summary>
     private int FirstIndexOf(in NameMatch match, out bool only)
     {
-        only = false;
         var entries = Entries;
-        if (!_lazy || _count < 8) return IndexOf(match, 0);
+        if (!_lazy || _count < 8)
+        {
+            only = IsOneStructOfUniqueNames;
+            return IndexOf(match, 0);
+        }
+        only = false;
         var first = Volatile.Read(ref _firstOfType);
         if (first is null) Volatile.Write(ref _firstOfType, first = IndexTypes(entries));   // after the two fields it sets
-        if (first.Length == 0) return IndexOf(match, 0);
+        if (first.Length == 0)
+        {
+            only = IsOneStructOfUniqueNames;
+            return IndexOf(match, 0);
+        }
         for (int i = 0; i < _leadingStructFields; i++)
-            if (string.Equals(entries[i].Spec!.Name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
-        only = !_typeRepeats && match.Types.Length + (match.Unknown >= 0 ? 1 : 0) == 1;
+            if (entries[i].Spec!.Name is var name && name.Length == match.Name.Length && string.Equals(name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
+        only = match.Types.Length + (match.Unknown >= 0 ? 1 : 0) == 1
+            && (_repeatedTypes is not { } repeated || !Repeats(repeated, match.Types.Length == 1 ? match.Types[0] : match.Unknown));
         int found = -1;
         foreach (var type in match.Types)
             if ((uint)type < (uint)first.Length && first[type] >= 0 && entries[first[type]].Spec is not null && (found < 0 || first[type] < found))
@@ -236,6 +251,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             found = u;
         return found;
     }
+
+    /// <summary>One struct whose names all differ (a family header): a name is found once at most.</summary>
+    private bool IsOneStructOfUniqueNames => _lazy && _level.Struct2 is null && !_level.HasAttributes && _level.Struct is { HasRepeatedNames: false };
 
     private short[] IndexTypes(FieldEntry[] entries)
     {
@@ -250,15 +268,16 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         }
         var first = new short[max + 1];
         first.AsSpan().Fill(-1);
-        bool repeats = false;
+        ulong[]? repeated = null;
         for (int i = _count - 1; i >= structFields; i--)
         {
-            ref var slot = ref first[entries[i].Type];
-            repeats |= slot >= 0;
+            int type = entries[i].Type;
+            ref var slot = ref first[type];
+            if (slot >= 0) (repeated ??= new ulong[(max >> 6) + 1])[type >> 6] |= 1UL << type;
             slot = (short)i;
         }
         _leadingStructFields = structFields;
-        _typeRepeats = repeats;
+        _repeatedTypes = repeated;
         return first;
     }
 

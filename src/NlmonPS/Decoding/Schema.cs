@@ -272,10 +272,13 @@ internal sealed class AttributeTable
     {
         // Code looks names up with literals, the same string objects each time: a small cache by identity saves the
         // case-insensitive hash (summaries make about ten lookups a message).
-        var recent = _recentNames ??= new NameHit?[64];
-        int slot = RuntimeHelpers.GetHashCode(name) & 63;
+        // Two ways a slot: a summary's dozen names in one table, one way each, evicted each other on every message.
+        var recent = _recentNames ??= new NameHit?[128];
+        int slot = (RuntimeHelpers.GetHashCode(name) & 63) * 2;
         if (recent[slot] is { } hit && ReferenceEquals(hit.Name, name)) return hit.Types;
+        if (recent[slot + 1] is { } other && ReferenceEquals(other.Name, name)) return other.Types;
         var types = Names.TypesByName.TryGetValue(name, out var found) ? found : Array.Empty<int>();
+        recent[slot + 1] = recent[slot];
         recent[slot] = new NameHit(name, types);
         return types;
     }

@@ -68,14 +68,77 @@ internal static class Summaries
     /// <summary>Joins non-empty parts with spaces.</summary>
     public static string Join(params object?[] parts)
     {
-        var sb = new StringBuilder();
-        foreach (var p in parts)
-        {
-            var s = NetlinkFields.Format(p);
-            if (s.Length == 0) continue;
-            if (sb.Length > 0) sb.Append(' ');
-            sb.Append(s);
-        }
-        return sb.ToString();
+        var line = new Line();
+        foreach (var p in parts) line.Add(NetlinkFields.Format(p));
+        return line.ToStringAndFree();
+    }
+}
+
+/// <summary>
+/// One summary line built in place, as <see cref="Summaries.Join"/> joins: parts separated by one space, empty parts
+/// left out, but no string made per part. Every message's line goes through one of these, so the builder is kept per
+/// thread (a line built while another is open gets its own).
+/// </summary>
+internal readonly struct Line
+{
+    [ThreadStatic] private static StringBuilder? t_free;
+
+    public readonly StringBuilder Builder;
+
+    public Line()
+    {
+        Builder = t_free ?? new StringBuilder(256);
+        t_free = null;
+    }
+
+    /// <summary>Starts a part: the space after the parts before it. The caller appends a non-empty part.</summary>
+    public StringBuilder Part() => Builder.Length > 0 ? Builder.Append(' ') : Builder;
+
+    /// <summary>"label" as a part.</summary>
+    public StringBuilder Part(string label) => Part().Append(label);
+
+    /// <summary>A part when not empty.</summary>
+    public void Add(string? text)
+    {
+        if (!string.IsNullOrEmpty(text)) Part().Append(text);
+    }
+
+    /// <summary>"label value" when there is a value (written as <see cref="NetlinkFields.Format"/> writes it).</summary>
+    public void Add(string label, object? value)
+    {
+        if (value is not null) Format(Part(label).Append(' '), value);
+    }
+
+    /// <summary>Drops trailing white space, as string.TrimEnd.</summary>
+    public void TrimEnd()
+    {
+        int n = Builder.Length;
+        while (n > 0 && char.IsWhiteSpace(Builder[n - 1])) n--;
+        Builder.Length = n;
+    }
+
+    /// <summary>A value as <see cref="NetlinkFields.Format"/> writes it, numbers without a string of their own.</summary>
+    public static StringBuilder Format(StringBuilder sb, object? value) => value switch
+    {
+        null => sb,
+        string s => sb.Append(s),
+        uint u => sb.Append(u),
+        int i when i >= 0 => sb.Append(i),
+        ushort u => sb.Append(u),
+        byte b => sb.Append(b),
+        ulong u => sb.Append(u),
+        _ => sb.Append(NetlinkFields.Format(value)),
+    };
+
+    /// <summary>A value as string interpolation writes it ($"state {value}"): the current culture, null as nothing.</summary>
+    public static StringBuilder Interpolated(StringBuilder sb, object? value) =>
+        value is IFormattable f ? sb.Append(f.ToString(null, null)) : sb.Append(value?.ToString());
+
+    /// <summary>The line; the builder goes back for the next one.</summary>
+    public string ToStringAndFree()
+    {
+        var text = Builder.ToString();
+        if (Builder.Capacity <= 1024) { Builder.Clear(); t_free = Builder; }
+        return text;
     }
 }

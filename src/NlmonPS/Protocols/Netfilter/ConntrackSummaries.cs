@@ -59,71 +59,84 @@ internal static class ConntrackSummaries
     /// <summary>One conntrack entry in libnetfilter_conntrack's default format.</summary>
     internal static string Entry(NetlinkFields a, string? family)
     {
-        var sb = new StringBuilder();
-        void Add(string? text)
-        {
-            if (string.IsNullOrEmpty(text)) return;
-            if (sb.Length > 0) sb.Append(' ');
-            sb.Append(text);
-        }
-
+        var line = new Line();
         var orig = a["tuple_orig"] as NetlinkFields;
         var reply = a["tuple_reply"] as NetlinkFields;
         var proto = (orig ?? reply)?["proto"] as NetlinkFields;
         var protoNum = proto?.Field("num");
         if (protoNum is not null)
-        {
-            var raw = protoNum.Value is byte b ? b : NfEnums.IpProto.FirstOrDefault(p => p.Value == protoNum.Value as string).Key;
-            Add($"{(protoNum.Value is string name ? name : "unknown")} {raw}");
-        }
-        if (a["timeout"] is uint timeout) Add(timeout.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            line.Part(protoNum.Value is string name ? name : "unknown").Append(' ').Append(ProtocolNumber(protoNum.Value));
+        if (a["timeout"] is uint timeout) line.Part().Append(timeout);
         if (a["protoinfo"] is NetlinkFields info)
-            Add(NetlinkFields.Format((info["tcp"] as NetlinkFields ?? info["sctp"] as NetlinkFields ?? info["dccp"] as NetlinkFields)?["state"]));
+            line.Add(NetlinkFields.Format((info["tcp"] as NetlinkFields ?? info["sctp"] as NetlinkFields ?? info["dccp"] as NetlinkFields)?["state"]));
         var status = a["status"] as string[];
-        Add(Tuple(orig));
-        Add(Counters(a["counters_orig"] as NetlinkFields));
-        if (orig?["zone"] is ushort zoneOrig) Add($"zone-orig={zoneOrig}");
-        if (status is not null && !status.Contains("SEEN_REPLY")) Add("[UNREPLIED]");
-        Add(Tuple(reply));
-        Add(Counters(a["counters_reply"] as NetlinkFields));
-        if (reply?["zone"] is ushort zoneReply) Add($"zone-reply={zoneReply}");
-        if (status?.Contains("ASSURED") == true) Add("[ASSURED]");
-        if (status?.Contains("OFFLOAD") == true) Add("[OFFLOAD]");
-        if (status?.Contains("HW_OFFLOAD") == true) Add("[HW_OFFLOAD]");
-        if (a["mark"] is uint mark) Add($"mark={mark}");
-        if (a["secmark"] is uint secmark && secmark != 0) Add($"secmark={secmark}");
-        if (a["secctx"] is NetlinkFields secctx) Add($"secctx={secctx["name"]}");
-        if (a["zone"] is ushort zone) Add($"zone={zone}");
-        if (a["help"] is NetlinkFields help && help["name"] is string helper) Add($"helper={helper}");
-        if (a["use"] is uint use) Add($"use={use}");
-        return sb.ToString();
+        TupleWords(line, orig);
+        Counters(line, a["counters_orig"] as NetlinkFields);
+        if (orig?["zone"] is ushort zoneOrig) line.Part("zone-orig=").Append(zoneOrig);
+        if (status is not null && Array.IndexOf(status, "SEEN_REPLY") < 0) line.Add("[UNREPLIED]");
+        TupleWords(line, reply);
+        Counters(line, a["counters_reply"] as NetlinkFields);
+        if (reply?["zone"] is ushort zoneReply) line.Part("zone-reply=").Append(zoneReply);
+        if (status is not null && Array.IndexOf(status, "ASSURED") >= 0) line.Add("[ASSURED]");
+        if (status is not null && Array.IndexOf(status, "OFFLOAD") >= 0) line.Add("[OFFLOAD]");
+        if (status is not null && Array.IndexOf(status, "HW_OFFLOAD") >= 0) line.Add("[HW_OFFLOAD]");
+        if (a["mark"] is uint mark) line.Part("mark=").Append(mark);
+        if (a["secmark"] is uint secmark && secmark != 0) line.Part("secmark=").Append(secmark);
+        if (a["secctx"] is NetlinkFields secctx) Line.Interpolated(line.Part("secctx="), secctx["name"]);
+        if (a["zone"] is ushort zone) line.Part("zone=").Append(zone);
+        if (a["help"] is NetlinkFields help && help["name"] is string helper) line.Part("helper=").Append(helper);
+        if (a["use"] is uint use) line.Part("use=").Append(use);
+        return line.ToStringAndFree();
     }
+
+    // The protocol's number when the entry shows its name ("tcp 6"): the first number of that name, 0 for none.
+    private static readonly Dictionary<string, ulong> ProtocolNumbers = NumbersByName(NfEnums.IpProto);
+
+    private static Dictionary<string, ulong> NumbersByName(EnumTable table)
+    {
+        var numbers = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var (number, name) in table) numbers.TryAdd(name, number);
+        return numbers;
+    }
+
+    private static ulong ProtocolNumber(object? value) =>
+        value is byte b ? b : value is string name ? ProtocolNumbers.GetValueOrDefault(name) : 0;
 
     /// <summary>"src=.. dst=.. sport=.. dport=.." (icmp: type, code, id).</summary>
     internal static string? Tuple(NetlinkFields? tuple)
     {
         if (tuple is null) return null;
+        var line = new Line();
+        TupleWords(line, tuple);
+        return line.ToStringAndFree();
+    }
+
+    /// <summary>The words of <see cref="Tuple"/>, each a part of the line.</summary>
+    private static void TupleWords(Line line, NetlinkFields? tuple)
+    {
+        if (tuple is null) return;
         var ip = tuple["ip"] as NetlinkFields;
         var p = tuple["proto"] as NetlinkFields;
-        var parts = new List<string>();
         if (ip is not null)
         {
-            if ((ip["v4_src"] ?? ip["v6_src"]) is { } src) parts.Add($"src={NetlinkFields.Format(src)}");
-            if ((ip["v4_dst"] ?? ip["v6_dst"]) is { } dst) parts.Add($"dst={NetlinkFields.Format(dst)}");
+            if ((ip["v4_src"] ?? ip["v6_src"]) is { } src) Line.Format(line.Part("src="), src);
+            if ((ip["v4_dst"] ?? ip["v6_dst"]) is { } dst) Line.Format(line.Part("dst="), dst);
         }
         if (p is not null)
         {
-            if (p["src_port"] is ushort sport) parts.Add($"sport={sport}");
-            if (p["dst_port"] is ushort dport) parts.Add($"dport={dport}");
-            if ((p["icmp_type"] ?? p["icmpv6_type"]) is byte type) parts.Add($"type={type}");
-            if ((p["icmp_code"] ?? p["icmpv6_code"]) is byte code) parts.Add($"code={code}");
-            if ((p["icmp_id"] ?? p["icmpv6_id"]) is ushort id) parts.Add($"id={id}");
+            if (p["src_port"] is ushort sport) line.Part("sport=").Append(sport);
+            if (p["dst_port"] is ushort dport) line.Part("dport=").Append(dport);
+            if ((p["icmp_type"] ?? p["icmpv6_type"]) is byte type) line.Part("type=").Append(type);
+            if ((p["icmp_code"] ?? p["icmpv6_code"]) is byte code) line.Part("code=").Append(code);
+            if ((p["icmp_id"] ?? p["icmpv6_id"]) is ushort id) line.Part("id=").Append(id);
         }
-        return string.Join(" ", parts);
     }
 
-    private static string? Counters(NetlinkFields? c) =>
-        c is null ? null : $"packets={c["packets"] ?? 0} bytes={c["bytes"] ?? 0}";
+    private static void Counters(Line line, NetlinkFields? c)
+    {
+        if (c is null) return;
+        Line.Interpolated(Line.Interpolated(line.Part("packets="), c["packets"] ?? 0).Append(" bytes="), c["bytes"] ?? 0);
+    }
 
     /// <summary>The counters conntrack -S shows, in its order and words (the kernel's unused ones are left out).</summary>
     private static readonly (string Attribute, string Word)[] ConntrackStatNames =
@@ -164,7 +177,7 @@ internal static class ConntrackSummaries
         var parts = new List<string?>();
         if (a["timeout"] is uint timeout) parts.Add(timeout.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var tuple = a["tuple"] as NetlinkFields;
-        if ((tuple?["proto"] as NetlinkFields)?.Field("num") is { } num) parts.Add($"proto={(num.Value is byte b ? b : NfEnums.IpProto.FirstOrDefault(p => p.Value == num.Value as string).Key)}");
+        if ((tuple?["proto"] as NetlinkFields)?.Field("num") is { } num) parts.Add($"proto={ProtocolNumber(num.Value)}");
         parts.Add(Tuple(tuple));
         if (a["mask"] is NetlinkFields mask) parts.Add(Prefixed("mask-", Tuple(mask)));
         if (a["master"] is NetlinkFields master) parts.Add(Prefixed("master-", Tuple(master)));

@@ -20,6 +20,19 @@ internal static class RouteSummaries
         return m.TypeName.Contains("_DEL", StringComparison.Ordinal) ? $"Deleted {text}" : text;
     }
 
+    /// <summary><see cref="Lead(NetlinkMessage, string)"/> on a line being built.</summary>
+    private static string Lead(NetlinkMessage m, Line line)
+    {
+        var verb = RequestVerb(m);
+        if (verb is not null)
+        {
+            line.Builder.Insert(0, ' ').Insert(0, verb);
+            line.TrimEnd();
+        }
+        else if (m.TypeName.Contains("_DEL", StringComparison.Ordinal)) line.Builder.Insert(0, "Deleted ");
+        return line.ToStringAndFree();
+    }
+
     private static string? Family(NetlinkMessage m) => m.Header["family"] is string f && f != "unspec" ? f : null;
 
     /// <summary>"dump routes inet" for dump requests, else null.</summary>
@@ -55,7 +68,9 @@ internal static class RouteSummaries
         if (Dump(m, "links") is { } dump) return dump;
         var a = m.Attributes;
         var h = m.Header;
-        var sb = new StringBuilder();
+        // Built in one buffer (the hottest line: link dumps are a sixth of typical traffic); the words as before.
+        var line = new Line();
+        var sb = line.Builder;
         if (h["index"] is int index && index != 0) sb.Append(index).Append(": ");
         else index = 0;
         if ((a["ifname"] as string ?? m.LinkName(index)) is { } name)
@@ -70,24 +85,41 @@ internal static class RouteSummaries
         bool upDown = h["change"] is uint change && change != uint.MaxValue && (change & 1) != 0;
         if (h["flags"] is string[] flags)
         {
-            bool up = flags.Contains("UP");
-            var shown = upDown && !fromKernel ? flags.Where(f => f != "UP").ToArray() : flags;
-            if (shown.Length > 0 || fromKernel) sb.Append('<').Append(string.Join(",", shown)).Append("> ");
+            bool up = Array.IndexOf(flags, "UP") >= 0;
+            bool hideUp = upDown && !fromKernel;
+            int shown = 0;
+            foreach (var f in flags) if (!(hideUp && f == "UP")) shown++;
+            if (shown > 0 || fromKernel)
+            {
+                sb.Append('<');
+                bool first = true;
+                foreach (var f in flags)
+                {
+                    if (hideUp && f == "UP") continue;
+                    if (!first) sb.Append(',');
+                    sb.Append(f);
+                    first = false;
+                }
+                sb.Append("> ");
+            }
             if (upDown) sb.Append(up ? "up " : "down ");
         }
+        line.TrimEnd();
+        if (a["mtu"] is uint mtu) line.Part("mtu ").Append(mtu);
+        if (a["qdisc"] is string q) line.Part("qdisc ").Append(q);
+        if (a["master"] is uint master && master != 0) line.Part("master ").Append(LinkOf(m, master));
+        if (a["operstate"] is { } state) Line.Interpolated(line.Part("state "), state);
         var info = a["linkinfo"] as NetlinkFields;
-        var text = Join(
-            sb.ToString().TrimEnd(),
-            a["mtu"] is uint mtu ? $"mtu {mtu}" : null,
-            a["qdisc"] is string q ? $"qdisc {q}" : null,
-            a["master"] is uint master && master != 0 ? $"master {LinkOf(m, master)}" : null,
-            a["operstate"] is { } state ? $"state {state}" : null,
-            info?["kind"] is string kind ? $"type {kind}" : null,
-            info?["slave_kind"] is string slave ? $"{slave}_slave" : null,
-            a["address"] is string mac ? (fromKernel && h["type"] is string t ? $"link/{t} {mac}" : $"address {mac}") : null,
-            a["link_netnsid"] is int nsid ? $"link-netnsid {nsid}" : null,
-            a["ifalias"] is string alias ? $"alias {alias}" : null);
-        return Lead(m, text);
+        if (info?["kind"] is string kind) line.Part("type ").Append(kind);
+        if (info?["slave_kind"] is string slave) line.Part(slave).Append("_slave");
+        if (a["address"] is string mac)
+        {
+            if (fromKernel && h["type"] is string t) line.Part("link/").Append(t).Append(' ').Append(mac);
+            else line.Part("address ").Append(mac);
+        }
+        if (a["link_netnsid"] is int nsid) line.Part("link-netnsid ").Append(nsid);
+        if (a["ifalias"] is string alias) line.Part("alias ").Append(alias);
+        return Lead(m, line);
     }
 
     public static string? Address(NetlinkMessage m)
@@ -95,17 +127,23 @@ internal static class RouteSummaries
         if (Dump(m, "addresses") is { } dump) return dump;
         var a = m.Attributes;
         var h = m.Header;
-        var addr = a["local"] ?? a["address"];
-        var peer = a["local"] is not null && a["address"] is { } p && !Equals(p, a["local"]) ? p : null;
-        var text = Join(
-            h["index"] is uint index && index != 0 ? $"{index}:" : null,
-            a["label"],
-            Family(m),
-            addr is null ? null : $"{Num(addr)}{(peer is null ? "" : $" peer {Num(peer)}")}/{h["prefixlen"]}",
-            a["broadcast"] is { } brd ? $"brd {Num(brd)}" : null,
-            h["scope"] is { } scope ? $"scope {Num(scope)}" : null,
-            a["flags"] is string[] f ? string.Join(" ", f) : null);
-        return Lead(m, text);
+        var local = a["local"];
+        var addr = local ?? a["address"];
+        var peer = local is not null && a["address"] is { } p && !Equals(p, local) ? p : null;
+        var line = new Line();
+        if (h["index"] is uint index && index != 0) line.Part().Append(index).Append(':');
+        line.Add(Num(a["label"]));
+        line.Add(Family(m));
+        if (addr is not null)
+        {
+            var sb = Line.Format(line.Part(), addr);
+            if (peer is not null) Line.Format(sb.Append(" peer "), peer);
+            Line.Interpolated(sb.Append('/'), h["prefixlen"]);
+        }
+        line.Add("brd", a["broadcast"]);
+        line.Add("scope", h["scope"]);
+        if (a["flags"] is string[] f) AddWords(line, f);
+        return Lead(m, line);
     }
 
     // ---- routes
@@ -118,49 +156,64 @@ internal static class RouteSummaries
         var table = a["table"] ?? h["table"];
         bool request = m.Direction == NetlinkDirection.ToKernel;
         var type = h["type"] as string;
-        var parts = new List<object?>
-        {
-            type is not null && type != "unicast" && type != "unspec" ? type : null,
-            Prefix(a["dst"], h["dst_len"]),
-            Int(h["src_len"]) > 0 || a["src"] is not null ? $"from {Prefix(a["src"], h["src_len"], "all")}" : null,
-            a["nh_id"] is { } nhid ? $"nhid {Num(nhid)}" : null,
-        };
-        parts.AddRange(Hop(a));
-        parts.Add(Dev(m, a["oif"]));
-        parts.Add(a["iif"] is { } iif ? $"iif {LinkOf(m, iif)}" : null);
-        parts.Add(table is { } t && Num(t) is not ("main" or "unspec") ? $"table {Num(t)}" : null);
-        parts.Add(h["protocol"] is { } proto && Num(proto) is not ("boot" or "unspec") ? $"proto {Num(proto)}" : null);
-        parts.Add(h["scope"] is { } scope && Num(scope) != "global" && !(request && Num(scope) == "nowhere") ? $"scope {Num(scope)}" : null);
-        parts.Add(a["prefsrc"] is { } src ? $"src {Num(src)}" : null);
-        parts.Add(a["priority"] is { } metric ? $"metric {Num(metric)}" : null);
-        parts.Add(h["flags"] is string[] { Length: > 0 } flags ? string.Join(" ", flags) : null);
-        parts.Add(a["pref"] is { } pref ? $"pref {Num(pref)}" : null);
-        parts.Add(a["expires"] is { } exp ? $"expires {Num(exp)}" : null);
-        parts.Add(a["ip_proto"] is { } ipp ? $"ipproto {Num(ipp)}" : null);
-        parts.Add(a["sport"] is { } sp ? $"sport {Num(sp)}" : null);
-        parts.Add(a["dport"] is { } dp ? $"dport {Num(dp)}" : null);
-        parts.Add(a["uid"] is { } uid && !request ? $"uid {Num(uid)}" : null);
-        parts.Add(Metrics(a["metrics"] as NetlinkFields));
+        var line = new Line();
+        line.Add(type is not null && type != "unicast" && type != "unspec" ? type : null);
+        line.Add(Prefix(a["dst"], h["dst_len"]));
+        if (Int(h["src_len"]) > 0 || a["src"] is not null) line.Part("from ").Append(Prefix(a["src"], h["src_len"], "all"));
+        line.Add("nhid", a["nh_id"]);
+        Hop(line, a);
+        line.Add(Dev(m, a["oif"]));
+        if (a["iif"] is { } iif) line.Part("iif ").Append(LinkOf(m, iif));
+        if (table is { } t && Num(t) is var tableName and not ("main" or "unspec")) line.Part("table ").Append(tableName);
+        if (h["protocol"] is { } proto && Num(proto) is var protoName and not ("boot" or "unspec")) line.Part("proto ").Append(protoName);
+        if (h["scope"] is { } scope && Num(scope) is var scopeName && scopeName != "global" && !(request && scopeName == "nowhere"))
+            line.Part("scope ").Append(scopeName);
+        line.Add("src", a["prefsrc"]);
+        line.Add("metric", a["priority"]);
+        if (h["flags"] is string[] { Length: > 0 } flags) AddWords(line, flags);
+        line.Add("pref", a["pref"]);
+        line.Add("expires", a["expires"]);
+        line.Add("ipproto", a["ip_proto"]);
+        line.Add("sport", a["sport"]);
+        line.Add("dport", a["dport"]);
+        if (!request) line.Add("uid", a["uid"]);
+        line.Add(Metrics(a["metrics"] as NetlinkFields));
         if (a["multipath"] is NetlinkFields[] hops)
             foreach (var hop in hops)
             {
-                var next = new List<object?> { "nexthop" };
-                next.AddRange(Hop(hop));
+                // One part per hop, its words joined as any part's.
+                var next = new Line();
+                next.Add("nexthop");
+                Hop(next, hop);
                 next.Add(Dev(m, hop["ifindex"]));
-                next.Add($"weight {(Int(hop["hops"]) ?? 0) + 1}");
-                next.Add(hop["flags"] is string[] { Length: > 0 } hf ? string.Join(" ", hf) : null);
-                parts.Add(Join(next.ToArray()));
+                next.Part("weight ").Append((Int(hop["hops"]) ?? 0) + 1);
+                if (hop["flags"] is string[] { Length: > 0 } hf) AddWords(next, hf);
+                line.Add(next.ToStringAndFree());
             }
-        return Lead(m, Join(parts.ToArray()));
+        return Lead(m, line);
+    }
+
+    /// <summary>Words joined by spaces as one part (string.Join(" ", words)), when that is not empty.</summary>
+    private static void AddWords(Line line, string[] words)
+    {
+        int length = line.Builder.Length;
+        var sb = line.Part();
+        int start = sb.Length;
+        for (int i = 0; i < words.Length; i++)
+        {
+            if (i > 0) sb.Append(' ');
+            sb.Append(words[i]);
+        }
+        if (sb.Length == start) sb.Length = length;   // an empty part is left out, its space too
     }
 
     /// <summary>The gateway part of a route or a multipath hop: via, newdst, encapsulation.</summary>
-    private static IEnumerable<string?> Hop(NetlinkFields a)
+    private static void Hop(Line line, NetlinkFields a)
     {
-        yield return a["newdst"] is uint[] labels ? $"as to {Labels(labels)}" : null;
-        yield return Encap(a["encap_type"], a["encap"] as NetlinkFields);
-        yield return a["gateway"] is { } gw ? $"via {Num(gw)}" : null;
-        yield return a["via"] is NetlinkFields via ? $"via {Num(via["family"])} {Num(via["addr"])}" : null;
+        if (a["newdst"] is uint[] labels) line.Part("as to ").Append(Labels(labels));
+        line.Add(Encap(a["encap_type"], a["encap"] as NetlinkFields));
+        line.Add("via", a["gateway"]);
+        if (a["via"] is NetlinkFields via) Line.Format(Line.Format(line.Part("via "), via["family"]).Append(' '), via["addr"]);
     }
 
     /// <summary>"mtu lock 1300 advmss 1200 congctl cubic features ecn", as `ip route` prints metrics.</summary>
@@ -220,22 +273,24 @@ internal static class RouteSummaries
         bool bridge = Family(m) == "bridge";
         var flags = h["flags"] as string[] ?? Array.Empty<string>();
         var states = h["state"] as string[] ?? Array.Empty<string>();
-        var text = Join(
-            flags.Contains("proxy") && !bridge ? "proxy" : null,
-            bridge ? a["lladdr"] : a["dst"],
-            Dev(m, h["ifindex"]),
-            !bridge && a["lladdr"] is { } ll ? $"lladdr {Num(ll)}" : null,
-            a["master"] is { } master ? $"master {LinkOf(m, master)}" : null,
-            bridge && a["dst"] is { } dst ? $"dst {Num(dst)}" : null,
-            a["vlan"] is { } vlan ? $"vlan {Num(vlan)}" : null,
-            a["port"] is { } port ? $"port {Num(port)}" : null,
-            a["vni"] is { } vni ? $"vni {Num(vni)}" : null,
-            a["src_vni"] is { } svni ? $"src_vni {Num(svni)}" : null,
-            a["nh_id"] is { } nh ? $"nhid {Num(nh)}" : null,
-            bridge ? string.Join(" ", flags.Where(f => f is "self" or "master" or "extern_learn" or "sticky" or "router")) : flags.Contains("router") ? "router" : null,
-            bridge ? BridgeState(states) : string.Join(" ", states),
-            a["protocol"] is { } proto ? $"proto {Num(proto)}" : null);
-        return Lead(m, text);
+        var line = new Line();
+        if (Array.IndexOf(flags, "proxy") >= 0 && !bridge) line.Add("proxy");
+        line.Add(Num(bridge ? a["lladdr"] : a["dst"]));
+        line.Add(Dev(m, h["ifindex"]));
+        if (!bridge) line.Add("lladdr", a["lladdr"]);
+        if (a["master"] is { } master) line.Part("master ").Append(LinkOf(m, master));
+        if (bridge) line.Add("dst", a["dst"]);
+        line.Add("vlan", a["vlan"]);
+        line.Add("port", a["port"]);
+        line.Add("vni", a["vni"]);
+        line.Add("src_vni", a["src_vni"]);
+        line.Add("nhid", a["nh_id"]);
+        if (bridge) AddWords(line, Array.FindAll(flags, f => f is "self" or "master" or "extern_learn" or "sticky" or "router"));
+        else if (Array.IndexOf(flags, "router") >= 0) line.Add("router");
+        if (bridge) line.Add(BridgeState(states));
+        else AddWords(line, states);
+        line.Add("proto", a["protocol"]);
+        return Lead(m, line);
     }
 
     /// <summary>`bridge fdb` words: permanent, static (NUD_NOARP), or nothing for learned entries.</summary>
