@@ -13,6 +13,7 @@ internal sealed class MessageFilter
     private readonly WildcardPattern[]? _types;
     private readonly string[]? _typePatterns;
     private readonly int _limit;
+    private readonly FilterRequirements? _typeRequirements;
 
     public MessageFilter(NetlinkProtocol[]? protocols, string[]? messageTypes, int count)
     {
@@ -21,6 +22,7 @@ internal sealed class MessageFilter
         {
             _types = messageTypes.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToArray();
             _typePatterns = messageTypes;
+            _typeRequirements = FilterRequirements.OfMessageTypes(_types, messageTypes);
         }
         _limit = count;
     }
@@ -55,6 +57,8 @@ internal sealed class MessageFilter
         if (!WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return false;
         if (Where is not null && !Where.MayMatch(protocol, type)) return false;
         if (_types is null) return true;
+        // A protocol none of whose names can match is skipped whole (what it teaches serves only itself).
+        if (!_typeRequirements!.MayMatch(protocol, type)) return false;
         // Decided once per protocol and type (a table of 0 unknown, 1 no, 2 yes per protocol): wildcard matching
         // costs more than decoding a small message.
         var decided = (uint)protocol < (uint)_mayMatch.Length ? _mayMatch[(int)protocol] ??= new byte[ushort.MaxValue + 1] : null;

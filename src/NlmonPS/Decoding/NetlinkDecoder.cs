@@ -50,7 +50,7 @@ internal sealed class NetlinkDecoder
                 into.Add(message);
             }
             else if (raw.Bytes.Length >= Nl.HeaderLength)
-                LearnFromSkipped(raw, record, order);
+                LearnFromSkipped(raw, record, order, wanted);
         }
         raws.Clear();
     }
@@ -58,9 +58,10 @@ internal sealed class NetlinkDecoder
     /// <summary>
     /// A message the filter leaves undecoded still teaches what later messages are named by, as it would decoded:
     /// the observer learns from its bytes (interface names, GETs awaiting their reply), and a request is remembered
-    /// by its layout for the ACK that names it. Its direction is inferred as decoding would, for the echoes after it.
+    /// by its layout for the ACK that names it (when an ACK may be decoded). Its direction is inferred as decoding
+    /// would, for the echoes after it.
     /// </summary>
-    private void LearnFromSkipped(in RawMessage raw, NetlinkRecord record, ByteOrder order)
+    private void LearnFromSkipped(in RawMessage raw, NetlinkRecord record, ByteOrder order, Func<NetlinkProtocol, ushort, bool> wanted)
     {
         var observer = Schemas.ObserverFor(record.Protocol);
         bool learns = observer?.LearnsFrom(raw.Header.Type) == Learning.FromBytes;
@@ -73,7 +74,7 @@ internal sealed class NetlinkDecoder
         Context.Order = order;
         if (direction == NetlinkDirection.Unknown) direction = InferDirection(record.Protocol, raw.Header);
         if (learns) observer!.ObserveUndecoded(Context, raw, direction, order);
-        if (direction == NetlinkDirection.ToKernel && raw.Header.Type >= Nl.NLMSG_MIN_TYPE
+        if (direction == NetlinkDirection.ToKernel && raw.Header.Type >= Nl.NLMSG_MIN_TYPE && wanted(record.Protocol, Nl.NLMSG_ERROR)
             && Schemas.For(record.Protocol)?.Resolve(Context, raw.Header, raw.Payload.Span, direction) is { } layout)
             Context.RememberRequest(record.Protocol, raw.Header.Type, raw.Header.Sequence, layout);
     }

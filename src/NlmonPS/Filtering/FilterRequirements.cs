@@ -38,6 +38,18 @@ internal sealed class FilterRequirements
         return r;
     }
 
+    /// <summary>
+    /// -MessageType's patterns as one TypeName test (a message of another protocol than generic netlink passes when
+    /// its name matches one), so that protocols none of whose names match are skipped whole, learning nothing.
+    /// </summary>
+    public static FilterRequirements OfMessageTypes(IReadOnlyList<WildcardPattern> patterns, IEnumerable<string> texts)
+    {
+        var r = new FilterRequirements();
+        r._typeNames.Add(name => patterns.Any(p => p.IsMatch(name)));
+        r._openTypeTests = texts.Any(t => WildcardPattern.ContainsWildcardCharacters(t) || NamesUnnamed(t));
+        return r;
+    }
+
     private static ExpressionAst? Expression(StatementAst s) =>
         s is PipelineAst { PipelineElements.Count: 1 } p && p.PipelineElements[0] is CommandExpressionAst { Redirections.Count: 0 } c ? c.Expression : null;
 
@@ -104,14 +116,29 @@ internal sealed class FilterRequirements
             _typeNames.Add(name => test(name));
             _openTypeTests |= openTest;
         }
-        // $_.Attributes.key...: $null all the way down unless the key is there. Not so for a property of the set
-        // itself (Count, Names, MalformedReason) or Count/Length later on (PowerShell answers them on $null too).
+        // $_.Attributes.key...: $null all the way down unless the key is there. Not so for a member of the set
+        // itself (Count, Names, ToString, PSObject) or Count/Length later on (PowerShell answers them on $null too).
         else if (steps.Count >= 2 && steps[0].Equals("Attributes", StringComparison.OrdinalIgnoreCase)
-                 && typeof(NetlinkFields).GetProperty(steps[1], System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase) is null
+                 && !TheSetAnswers(steps[1])
                  && !steps.Skip(1).Any(s => s.Equals("Count", StringComparison.OrdinalIgnoreCase) || s.Equals("Length", StringComparison.OrdinalIgnoreCase))
                  && !steps[1].StartsWith("unknown_", StringComparison.OrdinalIgnoreCase))
             _attributes.Add(steps[1]);
     }
+
+    /// <summary>
+    /// Whether $_.Attributes.name answers without an attribute of that name: a member of the set (a property, a
+    /// method, an interface's member) or one PowerShell gives every object.
+    /// </summary>
+    private static bool TheSetAnswers(string name)
+    {
+        const System.Reflection.BindingFlags Members = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase;
+        return typeof(NetlinkFields).GetMember(name, Members).Length > 0
+            || typeof(NetlinkFields).GetInterfaces().Any(i => i.GetMember(name, Members).Length > 0)
+            || PowerShellIntrinsics.Contains(name);
+    }
+
+    private static readonly HashSet<string> PowerShellIntrinsics = new(StringComparer.OrdinalIgnoreCase)
+        { "PSObject", "PSTypeNames", "psbase", "psadapted", "psextended", "ForEach", "Where" };
 
     /// <summary>
     /// Whether a constant may equal a name made up for a type no table names: "unknown(5)", "genl(30)",

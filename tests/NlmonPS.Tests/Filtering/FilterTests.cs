@@ -119,6 +119,7 @@ public sealed class FilterTests : IDisposable
     [InlineData("$_.TypeName -like 'NET_DM*'")]
     [InlineData("$_.TypeName -match 'ETHTOOL_MSG_STRSET' -and $_.Direction -eq 'FromKernel'")]
     [InlineData("$_.TypeName -eq 'SOCK_DIAG_BY_FAMILY'")]
+    [InlineData("$_.Attributes.PSObject -and $_.Sequence -gt 0")]
     public void CompiledFiltersMatchWhereObject(string filter)
     {
         var (pushed, where, verbose) = Both(filter);
@@ -190,7 +191,10 @@ public sealed class FilterTests : IDisposable
         var nosuch = Of("$_.Attributes.nosuchattribute -eq 1");
         Assert.False(nosuch.MayMatchFamily("wireguard"));
         Assert.False(nosuch.MayMatchFamily("genl(40)"));
-        Assert.True(Of("$_.Attributes.ifindex -gt 0").MayMatchFamily("wireguard"));
+        Assert.True(Of("$_.Attributes.ifindex -eq 1").MayMatchFamily("wireguard"));
+        // A member every set answers (a method, PowerShell's own) requires no attribute.
+        foreach (var member in new[] { "ToString", "PSObject", "psbase", "Where", "Keys", "Names" })
+            Assert.True(Of($"$_.Attributes.{member}").MayMatch(NetlinkProtocol.Route, 20), member);
     }
 
     [Fact]

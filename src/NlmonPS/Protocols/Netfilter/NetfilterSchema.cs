@@ -201,9 +201,9 @@ internal sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
 
     /// <summary>
     /// Which GETs await their answer is read from any message's header (a filter may skip them); a NEWSET's set
-    /// types only from the decoded message.
+    /// types only from the decoded message, and so what an NLMSG_ERROR's echoed request teaches.
     /// </summary>
-    public Learning LearnsFrom(ushort type) => type == NftNewSet ? Learning.OnlyWhenDecoded : Learning.FromBytes;
+    public Learning LearnsFrom(ushort type) => type is NftNewSet or Nl.NLMSG_ERROR ? Learning.OnlyWhenDecoded : Learning.FromBytes;
 
     public void ObserveUndecoded(DecodeContext context, in RawMessage raw, NetlinkDirection direction, ByteOrder order) =>
         context.StateFor<NfState>(Protocol).Track(raw.Header.Type, TypeName(raw.Header.Type) ?? "", direction, raw.Header.Flags, raw.Header.Sequence);

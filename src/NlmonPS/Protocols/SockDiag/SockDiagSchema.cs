@@ -98,10 +98,13 @@ internal sealed class SockDiagSchema : IProtocolSchema, IMessageObserver
               select Build(type, t, request, family, null).Spec
             : null;
 
-    /// <summary>Remembers the IP protocol each inet request asked about, by sequence number (the last 256).</summary>
-    /// <summary>Requests by family (and destroys) tell the protocol their replies are about.</summary>
-    public Learning LearnsFrom(ushort type) => type is ByFamily or Destroy ? Learning.OnlyWhenDecoded : Learning.Nothing;
+    /// <summary>
+    /// Requests by family (and destroys) tell the protocol their replies are about (judged by type: replies share it);
+    /// an NLMSG_ERROR echoes its request, which is observed too.
+    /// </summary>
+    public Learning LearnsFrom(ushort type) => type is ByFamily or Destroy or Nl.NLMSG_ERROR ? Learning.OnlyWhenDecoded : Learning.Nothing;
 
+    /// <summary>Remembers the IP protocol each inet request asked about, by sequence number (the last 256).</summary>
     public void Observe(DecodeContext context, NetlinkMessage message)
     {
         if (message.Direction != NetlinkDirection.ToKernel || message.Type is not (ByFamily or Destroy)) return;
