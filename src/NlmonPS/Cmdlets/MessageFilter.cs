@@ -89,10 +89,9 @@ internal sealed class MessageFilter
     private bool MayMatchGeneric(ushort type)
     {
         if (!WantsProtocol(NetlinkProtocol.Generic)) return false;
-        // The family as the decoder will name it: by the ids the stream has taught, else "genl(N)" (control messages
-        // have no family).
+        // The family as the decoder will name it (control messages have no family).
         if (Where is not null && type >= Nl.NLMSG_MIN_TYPE && GenericFamilies is { } families
-            && !Where.MayMatchFamily(families.NameOf(type) ?? $"genl({type})"))
+            && !Where.MayMatchFamily(GenericSchema.FamilyName(families, type)))
             return false;
         if (_types is null) return true;
         var name = GenericFamilies?.NameOf(type);

@@ -59,7 +59,7 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
 
     private ResolvedMessage Resolve(DecodeContext context, ushort type, int cmd, int shape)
     {
-        var name = context.GenericFamilies.NameOf(type) ?? $"genl({type})";
+        var name = FamilyName(context.GenericFamilies, type);
         _families.Value.TryGetValue(name, out var family);
         int numbering = family?.EventCommands is not null && shape == 2 ? 2
             : family?.ReplyCommands is not null && shape != 0 ? 1 : 0;
@@ -80,6 +80,9 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
         var resolved = new ResolvedMessage(spec, 0) { Family = name, Command = cmdName, PreHeader = GenlMsgHdr };
         return _resolved[(name, cmd, numbering)] = resolved;
     }
+
+    /// <summary>A family id's name: as the stream (or -GenericFamily) taught it, else "genl(N)".</summary>
+    public static string FamilyName(GenericFamilyRegistry families, ushort id) => families.NameOf(id) ?? $"genl({id})";
 
     public string? TypeName(ushort type) => type == NlctrlId ? "nlctrl" : null;
 
