@@ -186,7 +186,9 @@ internal sealed class NlmonLiveCapture : IDisposable
         }
         else
         {
-            device = _devices.List().FirstOrDefault(d => d.State == NlmonDeviceState.Up) ?? CreateTemporary();
+            // Another capture's temporary device goes away when that capture ends: never borrow one.
+            device = _devices.List().FirstOrDefault(d => d.State == NlmonDeviceState.Up && !NlmonDevices.IsTemporaryName(d.Name))
+                ?? CreateTemporary();
         }
         InterfaceName = device.Name;
         InterfaceIndex = device.Index;
@@ -228,9 +230,8 @@ internal sealed class NlmonLiveCapture : IDisposable
 
     private NlmonDevice CreateTemporary()
     {
-        var name = _devices!.FreeTemporaryName();
-        _notes.Enqueue($"No nlmon device is up in network namespace {NetNamespace}: creating the temporary device {name} for this capture.");
-        _temporary = _devices.Create(name, null, _notes.Enqueue);
+        _notes.Enqueue($"No nlmon device of its own is up in network namespace {NetNamespace} (other captures' temporary devices are not shared).");
+        _temporary = _devices!.CreateTemporary(_notes.Enqueue);
         return _temporary;
     }
 

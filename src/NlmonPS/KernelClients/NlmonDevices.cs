@@ -155,14 +155,37 @@ internal sealed class NlmonDevices : IDisposable
         }
     }
 
-    /// <summary>A name for a temporary device that no device of this namespace has.</summary>
-    public string FreeTemporaryName()
+    /// <summary>Temporary capture devices are named nlmonps followed by digits (<see cref="CreateTemporary"/>).</summary>
+    public const string TemporaryPrefix = "nlmonps";
+
+    /// <summary>
+    /// Whether a device is the temporary device of some capture (this process's or another's): that capture removes
+    /// it when it ends, so no other capture may borrow it.
+    /// </summary>
+    public static bool IsTemporaryName(string name) =>
+        name.Length > TemporaryPrefix.Length && name.StartsWith(TemporaryPrefix, StringComparison.Ordinal) &&
+        name.AsSpan(TemporaryPrefix.Length).IndexOfAnyExceptInRange('0', '9') < 0;
+
+    /// <summary>
+    /// Creates a temporary device under a name no device of this namespace has. Two captures starting at once (two
+    /// sessions, two hosts of one kernel) may pick the same free name: the one the kernel refuses (EEXIST) tries the next.
+    /// </summary>
+    public NlmonDevice CreateTemporary(Action<string>? verbose = null)
     {
         var taken = _links.List().Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
-        for (int i = 0; ; i++)
+        for (int i = 0, refused = 0; ; i++)
         {
-            var name = $"nlmonps{(Environment.ProcessId + i) % 100000}";
-            if (!taken.Contains(name)) return name;
+            var name = $"{TemporaryPrefix}{(Environment.ProcessId + i) % 100000}";
+            if (taken.Contains(name)) continue;
+            try
+            {
+                verbose?.Invoke($"Creating the temporary nlmon device {name} for this capture.");
+                return Create(name, null, verbose);
+            }
+            catch (NetlinkKernelException ex) when (ex.Errno == Libc.EEXIST && ++refused < 100)
+            {
+                taken.Add(name);
+            }
         }
     }
 

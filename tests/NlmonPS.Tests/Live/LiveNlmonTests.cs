@@ -223,6 +223,34 @@ public sealed class LiveNlmonTests : IClassFixture<LiveRig>
     }
 
     [Fact]
+    public void TwoCapturesAtOnceEachHaveTheirOwnTemporaryDevice()
+    {
+        // Two sessions (or two remoting "hosts" of one kernel) capturing at once: the second must not borrow the
+        // first's temporary device, which goes away when the first ends (the second then failed: ENODEV, ENETDOWN).
+        LiveRig.RemoveAllNlmon();
+        using var first = Capture.NlmonLiveCapture.Start(new Capture.LiveCaptureOptions { ResolveProcesses = false });
+        using var second = Capture.NlmonLiveCapture.Start(new Capture.LiveCaptureOptions { ResolveProcesses = false });
+        Assert.True(first.IsTemporaryDevice && second.IsTemporaryDevice);
+        Assert.NotEqual(first.InterfaceName, second.InterfaceName);
+        Assert.Equal(2, LiveRig.NlmonNames().Count);
+
+        first.Stop();
+        Assert.Null(first.RemoveFailure);
+        Assert.Equal([second.InterfaceName], LiveRig.NlmonNames());
+        var deadline = DateTime.UtcNow + Wait;
+        bool seen = false;
+        while (!seen && DateTime.UtcNow < deadline)
+        {
+            LiveRig.Sh("ip link show lo >/dev/null");
+            while (second.TryTake(out var record, 500)) seen |= record.Device == second.InterfaceName;
+            Assert.Null(second.Fault);
+        }
+        Assert.True(seen, "the second capture read nothing after the first ended");
+        second.Stop();
+        Assert.Empty(LiveRig.NlmonNames());
+    }
+
+    [Fact]
     public void TheProtocolFilterRunsInTheKernelAndFamiliesComeFromTheKernel()
     {
         LiveRig.RemoveAllNlmon();

@@ -40,6 +40,16 @@ public sealed class NlmonCmdletTests : IDisposable
     };
 
     [Fact]
+    public void TemporaryDeviceNamesAreNlmonpsAndDigits()
+    {
+        Assert.True(NlmonDevices.IsTemporaryName("nlmonps0"));
+        Assert.True(NlmonDevices.IsTemporaryName("nlmonps31337"));
+        Assert.False(NlmonDevices.IsTemporaryName("nlmonps"));
+        Assert.False(NlmonDevices.IsTemporaryName("nlmonps-a"));
+        Assert.False(NlmonDevices.IsTemporaryName("nlmon0"));
+    }
+
+    [Fact]
     public void NewNlmonDeviceSaysWhyThisKernelHasNoNlmon()
     {
         if (WhyNoNlmon() is not { } why) { Assert.Skip("this kernel can have nlmon: the Live suite covers it"); return; }
