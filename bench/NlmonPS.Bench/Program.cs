@@ -17,7 +17,7 @@ using NlmonPS.Decoding;
 //                                                         --no-summary leaves the Summary line unbuilt; --passes N
 //                                                         decodes the file N-1 times first (warm-up, timed to stderr)
 // NlmonPS.Bench read <file>                               reading alone, through NetlinkCaptureReader
-// NlmonPS.Bench phases [rounds] [phase...]                CPU per message of split / decode / summary / read-all
+// NlmonPS.Bench phases [rounds] [phase...]                CPU per message of split / decode / summary / read-all (each phase, its name quoted)
 // NlmonPS.Bench stats [file]                              what the workload is made of
 // NlmonPS.Bench allocations [--all] [--no-summary]      which types the decode allocates
 // NlmonPS.Bench summary-costs [--walked] [rounds]        where Summary time goes: ns per line by protocol and type
@@ -88,6 +88,7 @@ switch (args.FirstOrDefault())
             ("split", () => { foreach (var r in records) { raws.Clear(); NlmonPS.Wire.NetlinkMessageSplitter.Split(r.Data, NlmonPS.Wire.ByteOrder.LittleEndian, raws); } }),
             ("decode", () => { var d = new NetlinkDecoder(); foreach (var r in records) Workload.Decode(d, r); }),
             ("decode+summary", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in Workload.Decode(d, r)) _ = m.Summary; }),
+            ("decode+read all", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in Workload.Decode(d, r)) Workload.Touch(m); }),
             ("decode+summary+read all", () => { var d = new NetlinkDecoder(); foreach (var r in records) foreach (var m in Workload.Decode(d, r)) { _ = m.Summary; Workload.Touch(m); } }),
         };
         var self = Process.GetCurrentProcess();
