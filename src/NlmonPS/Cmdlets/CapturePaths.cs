@@ -41,58 +41,113 @@ internal static class CapturePaths
     }
 
     /// <summary>
-    /// The messages of every file, decoded in order by one decoder (a capture rotated into several files is one
-    /// stream). A file that cannot be read is written as an error and the next one is read; a bad record is an error
-    /// and reading goes on; what a whole file lost is a warning (<see cref="ReportLoss"/>), as Get-NetlinkMessage
-    /// gives. <paramref name="fileRead"/> hears how many messages each file read to its end gave.
+    /// The messages of every file, merged by time and decoded by one decoder: a capture rotated into several files
+    /// (tcpdump -C, whose names do not sort: capture1, capture10, capture2) is one stream whatever order the names came
+    /// in, and captures made side by side interleave as they happened. Each file keeps its own record order; records of
+    /// the same instant come in the order the files were named. A file that cannot be read is written as an error and
+    /// the others are read; a bad record is an error and reading goes on; what a whole file lost is a warning
+    /// (<see cref="ReportLoss"/>), as Get-NetlinkMessage gives. <paramref name="fileRead"/> hears how many messages
+    /// each file read to its end gave.
     /// </summary>
     public static IEnumerable<NetlinkMessage> Messages(PSCmdlet cmdlet, string[] paths, bool literal, NetlinkDecoder decoder,
         Action<string, long>? fileRead = null)
     {
-        var decoded = new List<NetlinkMessage>();
-        foreach (var file in Resolve(cmdlet, paths, literal))
+        // Each file's first record says when it joins the merge. Until then a regular file is closed again, so a
+        // capture rotated into hundreds of files holds one or two open; a FIFO, which cannot be read twice, stays open.
+        var files = new List<MergedFile>();
+        var next = new PriorityQueue<MergedFile, (DateTimeOffset, int)>();
+        try
         {
-            NetlinkCaptureReader reader;
+            foreach (var path in Resolve(cmdlet, paths, literal))
+            {
+                var file = new MergedFile(path, files.Count);
+                if (!file.Open(cmdlet) || !file.Advance(cmdlet, fileRead)) { file.Close(); continue; }
+                file.First = (file.Head!.Timestamp, file.Order);
+                if (file.Reader!.FileSize > 0) file.Close();
+                files.Add(file);
+            }
+            files.Sort((a, b) => a.First.CompareTo(b.First));
+            int joined = 0;
+            var decoded = new List<NetlinkMessage>();
+            while (true)
+            {
+                while (joined < files.Count && (!next.TryPeek(out _, out var at) || files[joined].First.CompareTo(at) <= 0))
+                {
+                    var file = files[joined++];
+                    if (file.Reader is null && !(file.Open(cmdlet) && file.Advance(cmdlet, fileRead))) { file.Close(); continue; }
+                    next.Enqueue(file, (file.Head!.Timestamp, file.Order));
+                }
+                if (!next.TryDequeue(out var f, out _)) break;
+                var record = f.Head!;
+                if (f.HeadProblem is { } problem) cmdlet.WriteError(ErrorRecords.BadRecord(problem, record));
+                decoded.Clear();
+                long doubts = decoder.Context.ByteOrderDoubts;
+                decoder.Decode(record, null, decoded);
+                f.ByteOrderDoubts += decoder.Context.ByteOrderDoubts - doubts;
+                foreach (var message in decoded)
+                {
+                    f.Messages++;
+                    yield return message;
+                }
+                if (f.Advance(cmdlet, fileRead)) next.Enqueue(f, (f.Head!.Timestamp, f.Order));
+                else f.Close();
+            }
+        }
+        finally
+        {
+            foreach (var f in files) f.Close();
+        }
+    }
+
+    /// <summary>One file of a merged read: its reader while open, the record read ahead (its place in the merge), its counts.</summary>
+    private sealed class MergedFile(string path, int order)
+    {
+        public string Path { get; } = path;
+        public int Order { get; } = order;
+        /// <summary>When the file joins the merge: its first record's time, then its place among the files named.</summary>
+        public (DateTimeOffset, int) First;
+        public NetlinkCaptureReader? Reader { get; private set; }
+        public NetlinkRecord? Head { get; private set; }
+        public string? HeadProblem { get; private set; }
+        public long Messages, ByteOrderDoubts;
+
+        public bool Open(PSCmdlet cmdlet)
+        {
             try
             {
-                reader = NetlinkCaptureReader.Open(file);
+                Reader = NetlinkCaptureReader.Open(Path);
+                return true;
             }
             catch (CaptureFileException e)
             {
                 cmdlet.WriteError(ErrorRecords.From(e));
-                continue;
+                return false;
             }
-            using (reader)
+        }
+
+        /// <summary>Reads the next record; at the end (or a read error) reports the file and returns false.</summary>
+        public bool Advance(PSCmdlet cmdlet, Action<string, long>? fileRead)
+        {
+            try
             {
-                long count = 0, doubts = decoder.Context.ByteOrderDoubts;
-                while (true)
-                {
-                    NetlinkRecord? record;
-                    try
-                    {
-                        record = reader.ReadNext();
-                    }
-                    catch (CaptureFileException e)
-                    {
-                        cmdlet.WriteError(ErrorRecords.From(e));
-                        break;
-                    }
-                    if (record is null)
-                    {
-                        ReportLoss(cmdlet, reader, decoder.Context.ByteOrderDoubts - doubts);
-                        fileRead?.Invoke(file, count);
-                        break;
-                    }
-                    if (reader.RecordProblem is { } problem) cmdlet.WriteError(ErrorRecords.BadRecord(problem, record));
-                    decoded.Clear();
-                    decoder.Decode(record, null, decoded);
-                    foreach (var message in decoded)
-                    {
-                        count++;
-                        yield return message;
-                    }
-                }
+                Head = Reader!.ReadNext();
+                HeadProblem = Reader.RecordProblem;
             }
+            catch (CaptureFileException e)
+            {
+                cmdlet.WriteError(ErrorRecords.From(e));
+                return false;
+            }
+            if (Head is not null) return true;
+            ReportLoss(cmdlet, Reader, ByteOrderDoubts);
+            fileRead?.Invoke(Path, Messages);
+            return false;
+        }
+
+        public void Close()
+        {
+            Reader?.Dispose();
+            Reader = null;
         }
     }
 

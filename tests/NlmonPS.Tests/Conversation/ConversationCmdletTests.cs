@@ -29,6 +29,42 @@ public sealed class ConversationCmdletTests : IDisposable
     }
 
     [Fact]
+    public void FilesAreReadAsOneStreamInTimeOrderWhateverOrderTheyAreNamed()
+    {
+        // A capture rotated into three files (tcpdump -C names: capture, capture1, capture2), the cuts inside dumps,
+        // named last first; and the same capture dealt out record by record into two files read side by side.
+        var records = Fixtures.ReadNetlinkPcap(TransactionTests.Traced).Select(r => (r.Timestamp, r.Protocol, r.Data.ToArray())).ToList();
+        var dir = Directory.CreateTempSubdirectory("nlmonps-rotated-").FullName;
+        try
+        {
+            int third = records.Count / 3;
+            Fixtures.WriteNetlinkPcap(Path.Combine(dir, "capture"), records.Take(third));
+            Fixtures.WriteNetlinkPcap(Path.Combine(dir, "capture1"), records.Skip(third).Take(third));
+            Fixtures.WriteNetlinkPcap(Path.Combine(dir, "capture2"), records.Skip(2 * third));
+            Fixtures.WriteNetlinkPcap(Path.Combine(dir, "even"), records.Where((_, i) => i % 2 == 0));
+            Fixtures.WriteNetlinkPcap(Path.Combine(dir, "odd"), records.Where((_, i) => i % 2 == 1));
+            var files = new Dictionary<string, object?>
+            {
+                ["traced"] = TransactionTests.Traced,
+                ["rotated"] = new[] { "capture2", "capture1", "capture" }.Select(n => Path.Combine(dir, n)).ToArray(),
+                ["dealt"] = new[] { Path.Combine(dir, "odd"), Path.Combine(dir, "even") },
+            };
+            static string Lines(PowerShellHost.Result r) =>
+                string.Join("\n", r.Output.Select(o => (NetlinkTransaction)o.BaseObject).Select(t => $"{t.Status} {t.Replies.Count} {t.Summary}"));
+            var whole = _host.Run("Get-NetlinkTransaction -Path $traced", files);
+            Assert.NotEmpty(whole.Output);
+            foreach (var parts in new[] { "$rotated", "$dealt" })
+            {
+                var read = _host.Run($"Get-NetlinkTransaction -LiteralPath {parts}", files);
+                Assert.Empty(read.Errors);
+                Assert.Equal(Lines(whole), Lines(read));
+                Assert.Equal(whole.Warnings, read.Warnings);
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void RequestsWithoutAnswersAreWrittenAndCountedInAWarning()
     {
         var r = Run("Get-NetlinkMessage -Path $traced | Where-Object Direction -eq ToKernel | Get-NetlinkTransaction -Timeout 0.001");
