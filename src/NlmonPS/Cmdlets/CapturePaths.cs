@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using NlmonPS.Capture;
 using NlmonPS.Decoding;
+using NlmonPS.Wire;
 
 namespace NlmonPS.Cmdlets;
 
@@ -41,113 +42,21 @@ internal static class CapturePaths
     }
 
     /// <summary>
-    /// The messages of every file, merged by time and decoded by one decoder: a capture rotated into several files
-    /// (tcpdump -C, whose names do not sort: capture1, capture10, capture2) is one stream whatever order the names came
-    /// in, and captures made side by side interleave as they happened. Each file keeps its own record order; records of
-    /// the same instant come in the order the files were named. A file that cannot be read is written as an error and
-    /// the others are read; a bad record is an error and reading goes on; what a whole file lost is a warning
-    /// (<see cref="ReportLoss"/>), as Get-NetlinkMessage gives. <paramref name="fileRead"/> hears how many messages
-    /// each file read to its end gave.
+    /// The messages of every file as one stream merged by time (<see cref="MergedCapture"/>), decoded by one decoder.
+    /// A file that cannot be read is written as an error and the others are read; a bad record is an error and reading
+    /// goes on; what a whole file lost is a warning (<see cref="ReportLoss"/>), as Get-NetlinkMessage gives.
+    /// <paramref name="fileRead"/> hears how many messages each file read to its end gave.
     /// </summary>
     public static IEnumerable<NetlinkMessage> Messages(PSCmdlet cmdlet, string[] paths, bool literal, NetlinkDecoder decoder,
         Action<string, long>? fileRead = null)
     {
-        // Each file's first record says when it joins the merge. Until then a regular file is closed again, so a
-        // capture rotated into hundreds of files holds one or two open; a FIFO, which cannot be read twice, stays open.
-        var files = new List<MergedFile>();
-        var next = new PriorityQueue<MergedFile, (DateTimeOffset, int)>();
-        try
+        using var capture = new MergedCapture(cmdlet, Resolve(cmdlet, paths, literal), fileRead);
+        var decoded = new List<NetlinkMessage>();
+        foreach (var (record, file) in capture.Records())
         {
-            foreach (var path in Resolve(cmdlet, paths, literal))
-            {
-                var file = new MergedFile(path, files.Count);
-                if (!file.Open(cmdlet) || !file.Advance(cmdlet, fileRead)) { file.Close(); continue; }
-                file.First = (file.Head!.Timestamp, file.Order);
-                if (file.Reader!.FileSize > 0) file.Close();
-                files.Add(file);
-            }
-            files.Sort((a, b) => a.First.CompareTo(b.First));
-            int joined = 0;
-            var decoded = new List<NetlinkMessage>();
-            while (true)
-            {
-                while (joined < files.Count && (!next.TryPeek(out _, out var at) || files[joined].First.CompareTo(at) <= 0))
-                {
-                    var file = files[joined++];
-                    if (file.Reader is null && !(file.Open(cmdlet) && file.Advance(cmdlet, fileRead))) { file.Close(); continue; }
-                    next.Enqueue(file, (file.Head!.Timestamp, file.Order));
-                }
-                if (!next.TryDequeue(out var f, out _)) break;
-                var record = f.Head!;
-                if (f.HeadProblem is { } problem) cmdlet.WriteError(ErrorRecords.BadRecord(problem, record));
-                decoded.Clear();
-                long doubts = decoder.Context.ByteOrderDoubts;
-                decoder.Decode(record, null, decoded);
-                f.ByteOrderDoubts += decoder.Context.ByteOrderDoubts - doubts;
-                foreach (var message in decoded)
-                {
-                    f.Messages++;
-                    yield return message;
-                }
-                if (f.Advance(cmdlet, fileRead)) next.Enqueue(f, (f.Head!.Timestamp, f.Order));
-                else f.Close();
-            }
-        }
-        finally
-        {
-            foreach (var f in files) f.Close();
-        }
-    }
-
-    /// <summary>One file of a merged read: its reader while open, the record read ahead (its place in the merge), its counts.</summary>
-    private sealed class MergedFile(string path, int order)
-    {
-        public string Path { get; } = path;
-        public int Order { get; } = order;
-        /// <summary>When the file joins the merge: its first record's time, then its place among the files named.</summary>
-        public (DateTimeOffset, int) First;
-        public NetlinkCaptureReader? Reader { get; private set; }
-        public NetlinkRecord? Head { get; private set; }
-        public string? HeadProblem { get; private set; }
-        public long Messages, ByteOrderDoubts;
-
-        public bool Open(PSCmdlet cmdlet)
-        {
-            try
-            {
-                Reader = NetlinkCaptureReader.Open(Path);
-                return true;
-            }
-            catch (CaptureFileException e)
-            {
-                cmdlet.WriteError(ErrorRecords.From(e));
-                return false;
-            }
-        }
-
-        /// <summary>Reads the next record; at the end (or a read error) reports the file and returns false.</summary>
-        public bool Advance(PSCmdlet cmdlet, Action<string, long>? fileRead)
-        {
-            try
-            {
-                Head = Reader!.ReadNext();
-                HeadProblem = Reader.RecordProblem;
-            }
-            catch (CaptureFileException e)
-            {
-                cmdlet.WriteError(ErrorRecords.From(e));
-                return false;
-            }
-            if (Head is not null) return true;
-            ReportLoss(cmdlet, Reader, ByteOrderDoubts);
-            fileRead?.Invoke(Path, Messages);
-            return false;
-        }
-
-        public void Close()
-        {
-            Reader?.Dispose();
-            Reader = null;
+            decoded.Clear();
+            capture.Decode(decoder, record, file, null, decoded);
+            foreach (var message in decoded) yield return message;
         }
     }
 
@@ -170,5 +79,146 @@ internal static class CapturePaths
             cmdlet.WriteWarning($"{reader.Path}: none of its {reader.RecordsRead} frames is netlink: all were skipped ({LinkTypes.Describe(reader.LinkType)} frames of other devices or protocols).");
         else if (reader.SkippedFrames > 0)
             cmdlet.WriteVerbose($"{reader.Path}: skipped {reader.SkippedFrames} frames that are not netlink (other devices in the capture).");
+    }
+}
+
+/// <summary>
+/// Several capture files read as one stream merged by time: a capture rotated into several files (tcpdump -C, whose
+/// names do not sort: capture1, capture10, capture2) is one stream whatever order the names came in, and captures
+/// made side by side interleave as they happened. Each file keeps its own record order; records of the same instant
+/// come in the order the files were named. Each file's first record says when it joins the merge; until then a
+/// regular file is closed again, so a rotation of hundreds of files holds one or two open (a FIFO, which cannot be
+/// read twice, stays open). Errors are written per file and per record; each file's losses are warned at its end.
+/// </summary>
+internal sealed class MergedCapture : IDisposable
+{
+    private readonly PSCmdlet _cmdlet;
+    private readonly IEnumerable<string> _paths;
+    private readonly Action<string, long>? _fileRead;
+    private readonly List<MergedFile> _files = new();
+    private volatile bool _stopping;
+
+    public MergedCapture(PSCmdlet cmdlet, IEnumerable<string> paths, Action<string, long>? fileRead = null)
+    {
+        _cmdlet = cmdlet;
+        _paths = paths;
+        _fileRead = fileRead;
+    }
+
+    /// <summary>The files' sizes, and how much of them was read (files done count whole): for progress.</summary>
+    public long FileSize => _files.Sum(f => f.Size);
+    public long BytesRead => _files.Sum(f => f.Done ? f.Size : f.Reader?.BytesRead ?? 0);
+
+    /// <summary>Stops every open reader at its next record (StopProcessing); nothing more is warned.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        foreach (var f in _files.ToArray()) f.Reader?.Stop();
+    }
+
+    /// <summary>The records of every file in time order, each with its file (for <see cref="Decode"/>).</summary>
+    public IEnumerable<(NetlinkRecord Record, MergedFile File)> Records()
+    {
+        foreach (var path in _paths)
+        {
+            if (_stopping) yield break;
+            var file = new MergedFile(path, _files.Count);
+            if (!file.Open(_cmdlet)) continue;
+            _files.Add(file);
+            file.Size = file.Reader!.FileSize;
+            if (!Advance(file)) { file.Close(); continue; }
+            file.First = (file.Head!.Timestamp, file.Order);
+            if (file.Size > 0) file.Close();
+        }
+        var waiting = _files.Where(f => !f.Done && f.Head is not null).OrderBy(f => f.First).ToList();
+        var next = new PriorityQueue<MergedFile, (DateTimeOffset, int)>();
+        int joined = 0;
+        while (!_stopping)
+        {
+            while (joined < waiting.Count && (!next.TryPeek(out _, out var at) || waiting[joined].First.CompareTo(at) <= 0))
+            {
+                var file = waiting[joined++];
+                if (file.Reader is null && !(file.Open(_cmdlet) && Advance(file))) { file.Close(); continue; }
+                next.Enqueue(file, (file.Head!.Timestamp, file.Order));
+            }
+            if (!next.TryDequeue(out var f, out _)) break;
+            var record = f.Head!;
+            if (f.HeadProblem is { } problem) _cmdlet.WriteError(ErrorRecords.BadRecord(problem, record));
+            yield return (record, f);
+            if (Advance(f)) next.Enqueue(f, (f.Head!.Timestamp, f.Order));
+            else f.Close();
+        }
+    }
+
+    /// <summary>Decodes a record of a file, counting what the file gave (its messages, headers of doubtful byte order).</summary>
+    public void Decode(NetlinkDecoder decoder, NetlinkRecord record, MergedFile file, Func<NetlinkProtocol, ushort, bool>? mayMatch, List<NetlinkMessage> into)
+    {
+        long doubts = decoder.Context.ByteOrderDoubts;
+        int before = into.Count;
+        decoder.Decode(record, mayMatch, into);
+        file.ByteOrderDoubts += decoder.Context.ByteOrderDoubts - doubts;
+        file.Messages += into.Count - before;
+    }
+
+    /// <summary>Reads a file's next record; at its end (or a read error) reports the file and returns false.</summary>
+    private bool Advance(MergedFile file)
+    {
+        try
+        {
+            file.Head = file.Reader!.ReadNext();
+            file.HeadProblem = file.Reader.RecordProblem;
+        }
+        catch (CaptureFileException e)
+        {
+            _cmdlet.WriteError(ErrorRecords.From(e));
+            file.Head = null;
+            file.Done = true;
+            return false;
+        }
+        if (file.Head is not null) return true;
+        file.Done = true;
+        if (_stopping) return false;
+        CapturePaths.ReportLoss(_cmdlet, file.Reader, file.ByteOrderDoubts);
+        _fileRead?.Invoke(file.Path, file.Messages);
+        return false;
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in _files) f.Close();
+    }
+}
+
+/// <summary>One file of a merged read: its reader while open, the record read ahead (its place in the merge), its counts.</summary>
+internal sealed class MergedFile(string path, int order)
+{
+    public string Path { get; } = path;
+    public int Order { get; } = order;
+    /// <summary>When the file joins the merge: its first record's time, then its place among the files named.</summary>
+    public (DateTimeOffset, int) First;
+    public NetlinkCaptureReader? Reader { get; private set; }
+    public NetlinkRecord? Head;
+    public string? HeadProblem;
+    public long Size, Messages, ByteOrderDoubts;
+    public bool Done;
+
+    public bool Open(PSCmdlet cmdlet)
+    {
+        try
+        {
+            Reader = NetlinkCaptureReader.Open(Path);
+            return true;
+        }
+        catch (CaptureFileException e)
+        {
+            cmdlet.WriteError(ErrorRecords.From(e));
+            return false;
+        }
+    }
+
+    public void Close()
+    {
+        Reader?.Dispose();
+        Reader = null;
     }
 }

@@ -41,7 +41,7 @@ public sealed partial class GetNetlinkMessageCommand
     protected override void StopProcessing()
     {
         _stopping = true;
-        _reader?.Stop();   // a file read skipping frames stops at the next record
+        _capture?.Stop();   // a file read skipping frames stops at the next record
     }
 
     private void CaptureLive()

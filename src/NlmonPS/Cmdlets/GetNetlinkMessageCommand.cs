@@ -62,7 +62,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
 
     private MessageFilter _filter = null!;
     private DecodeOptions _options = null!;
-    private NetlinkCaptureReader? _reader;
+    private MergedCapture? _capture;
 
     protected override void BeginProcessing()
     {
@@ -83,11 +83,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         if (ParameterSetName == LiveSet) { CaptureLive(); return; }
-        foreach (var file in ResolvePaths())
-        {
-            if (_filter.IsComplete) return;
-            ReadFile(file);
-        }
+        if (!_filter.IsComplete) ReadFiles();
     }
 
     protected override void EndProcessing()
@@ -95,53 +91,55 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         if (_filter.Where is { } where) WriteVerbose(where.Describe());
     }
 
-    private void ReadFile(string file)
+    /// <summary>
+    /// The files of this call (one -Path, or one path from the pipeline) as one stream merged by time, with one decoder:
+    /// a rotated capture reads as the capture it was (what its first file taught, such as generic family ids, names
+    /// what the later ones hold).
+    /// </summary>
+    private void ReadFiles()
     {
+        using var capture = _capture = new MergedCapture(this, ResolvePaths());
         try
         {
-            using var reader = _reader = NetlinkCaptureReader.Open(file);
             var decoder = new NetlinkDecoder(_options);
             _filter.GenericFamilies = decoder.Context.GenericFamilies;
-            var progress = new ProgressRecord(1, "Get-NetlinkMessage", $"Reading {file}");
+            var progress = new ProgressRecord(1, "Get-NetlinkMessage", "Reading capture files");
             var clock = Stopwatch.StartNew();
             long nextProgress = 500;
             var decoded = new List<NetlinkMessage>();   // one list for every record: its messages are handed on at once
-            while (!_filter.IsComplete && reader.ReadNext() is { } record)
+            foreach (var (record, file) in capture.Records())
             {
-                if (reader.RecordProblem is { } problem) WriteError(ErrorRecords.BadRecord(problem, record));
                 // Generic netlink records are always looked at: their nlctrl messages teach family ids for later records.
-                if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
-                decoded.Clear();
-                decoder.Decode(record, _filter.MayMatch, decoded);
-                foreach (var message in decoded)
+                if (_filter.WantsProtocol(record.Protocol) || record.Protocol == NetlinkProtocol.Generic)
                 {
-                    if (!_filter.Accept(message)) continue;
-                    WriteObject(message);
-                    if (message.IsMalformed) WriteError(ErrorRecords.Malformed(message));
+                    decoded.Clear();
+                    capture.Decode(decoder, record, file, _filter.MayMatch, decoded);
+                    foreach (var message in decoded)
+                    {
+                        if (!_filter.Accept(message)) continue;
+                        WriteObject(message);
+                        if (message.IsMalformed) WriteError(ErrorRecords.Malformed(message));
+                        if (_filter.IsComplete) break;
+                    }
                     if (_filter.IsComplete) break;
                 }
-                if (clock.ElapsedMilliseconds >= nextProgress && reader.FileSize > 0)
+                if (clock.ElapsedMilliseconds >= nextProgress && capture.FileSize > 0)
                 {
-                    progress.PercentComplete = (int)Math.Min(100, reader.BytesRead * 100 / reader.FileSize);
-                    progress.StatusDescription = $"Record {record.RecordNumber}, {_filter.Emitted} messages";
+                    progress.PercentComplete = (int)Math.Min(100, capture.BytesRead * 100 / capture.FileSize);
+                    progress.StatusDescription = $"{file.Path}: record {record.RecordNumber}, {_filter.Emitted} messages";
                     WriteProgress(progress);
                     nextProgress = clock.ElapsedMilliseconds + 500;
                 }
             }
-            if (!_filter.IsComplete && !_stopping) CapturePaths.ReportLoss(this, reader, decoder.Context.ByteOrderDoubts);
             if (clock.ElapsedMilliseconds >= 500)
             {
                 progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
             }
         }
-        catch (CaptureFileException ex)
-        {
-            WriteError(ErrorRecords.From(ex));
-        }
         finally
         {
-            _reader = null;
+            _capture = null;
         }
     }
 
@@ -164,7 +162,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
 
     public void Dispose()
     {
-        _reader?.Dispose();
+        _capture?.Dispose();
         DisposeLive();
     }
 }

@@ -43,12 +43,13 @@ public sealed class CaptureReaderTests : IDisposable
         Assert.Null(r.Terminating);
         Assert.Empty(r.Errors);
         var times = Messages(r).Select(m => m.Timestamp).ToList();
+        // The two files merge by time: good's 2023 record before late's first (2038); late keeps its own order.
         Assert.Equal(new[]
         {
+            DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).AddTicks(50),
             new DateTimeOffset(2038, 1, 19, 3, 14, 8, TimeSpan.Zero),
             DateTimeOffset.FromUnixTimeSeconds(0xFFFFFFFF).AddTicks(9_999_990),
             DateTimeOffset.UnixEpoch.AddTicks(0x80000000L * 10),
-            DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).AddTicks(50),
         }, times);
     }
 
@@ -65,8 +66,10 @@ public sealed class CaptureReaderTests : IDisposable
         var ngMicro = Write("us.pcapng", Pcapng(new[] { (1_700_000_000_123_456UL, frame) }));
         var r = Read(nano, big, ngNano, ngBinary, ngMicro);
         Assert.Empty(r.Errors);
-        Assert.Equal(new[] { expected, expected, expected, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).AddMilliseconds(500), expected.AddTicks(-7) },
+        // Merged by time (records of one instant in the order the files were named): the microsecond file first.
+        Assert.Equal(new[] { expected.AddTicks(-7), expected, expected, expected, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).AddMilliseconds(500) },
             Messages(r).Select(m => m.Timestamp));
+        Assert.Equal(new[] { ngMicro, nano, big, ngNano, ngBinary }, Messages(r).Select(m => m.Source));
     }
 
     [Fact]

@@ -60,6 +60,13 @@ public sealed class ConversationCmdletTests : IDisposable
                 Assert.Equal(Lines(whole), Lines(read));
                 Assert.Equal(whole.Warnings, read.Warnings);
             }
+            // Get-NetlinkMessage reads them as the one capture too: the same messages in the same order, named alike
+            // (the later files' generic netlink messages by the family ids the first file's lookups taught).
+            static string Summaries(PowerShellHost.Result r) =>
+                string.Join("\n", r.Output.Select(o => (NlmonPS.Decoding.NetlinkMessage)o.BaseObject).Select(m => $"{m.Timestamp:O} {m.Family} {m.Summary}"));
+            var messages = _host.Run("Get-NetlinkMessage -Path $traced", files);
+            Assert.Contains(messages.Output, o => ((NlmonPS.Decoding.NetlinkMessage)o.BaseObject).Family is { } f && !f.StartsWith("genl(", StringComparison.Ordinal));
+            Assert.Equal(Summaries(messages), Summaries(_host.Run("Get-NetlinkMessage -LiteralPath $rotated", files)));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
