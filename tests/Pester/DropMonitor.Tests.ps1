@@ -112,17 +112,25 @@ Describe 'Drop monitor' -Tag Live -Skip:$Skip {
             $set = Set-DropMonitorConfiguration -AlertMode Packet -TruncateLength 77 -QueueLength 123 -PassThru -Confirm:$false
             $set.TruncateLength | Should -Be 77
             $set.QueueLength | Should -Be 123
+            # The job monitors until it is stopped (-Duration is only a bound): with a short -Duration, a slow start (the
+            # rig's guest) or a slow poll could let it end between "monitoring" being seen and the change being asked.
             $running = Start-ThreadJob -ArgumentList (Get-NlmonPSManifest) -ScriptBlock {
-                param($Manifest) Import-Module $Manifest; Get-PacketDrop -Duration 8 | Out-Null
+                param($Manifest) Import-Module $Manifest; Get-PacketDrop -Duration 900 | Out-Null
             }
             try {
-                $deadline = (Get-Date).AddSeconds(30)
-                while (-not (Get-DropMonitorConfiguration).Monitoring -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+                $deadline = (Get-Date).AddSeconds(300)
+                while (-not (Get-DropMonitorConfiguration).Monitoring -and (Get-Date) -lt $deadline) {
+                    if ($running.State -ne 'Running') { throw "the monitoring job ended: $($running.State) $($running | Receive-Job 2>&1)" }
+                    Start-Sleep -Milliseconds 200
+                }
+                (Get-DropMonitorConfiguration).Monitoring | Should -BeTrue -Because 'the job monitors until it is stopped'
                 $err = $null
                 try { Set-DropMonitorConfiguration -QueueLength 5 -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
                 $err.FullyQualifiedErrorId | Should -BeLike 'DropMonitorBusy,*'
                 $err.Exception.Message | Should -Match 'EBUSY'
-            } finally { $running | Wait-Job | Remove-Job }
+            } finally {
+                $running | Stop-Job -PassThru | Remove-Job   # waits for Get-PacketDrop to stop monitoring and restore
+            }
             $Saved | Set-DropMonitorConfiguration -Confirm:$false
             (Get-DropMonitorConfiguration).QueueLength | Should -Be $Saved.QueueLength
         }

@@ -204,12 +204,17 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
         $remote = Invoke-Command -Session $Sessions {
             # Traffic to see; the child's output goes to files (Start-Process wants two), never onto this session's channel.
             $out = [IO.Path]::GetTempFileName(); $err = [IO.Path]::GetTempFileName()
-            # (Start-Process joins its arguments with spaces: the script is quoted inside one string.)
-            $traffic = Start-Process sh -ArgumentList '-c "for i in 1 2 3 4 5 6 7 8; do ip link show lo; sleep 0.5; done"' -PassThru `
+            # (Start-Process joins its arguments with spaces: the script is quoted inside one string.) It runs until the
+            # capture ends: a fixed number of rounds could be over before the first capture of a session has started
+            # in the rig's guest. -Count 1 ends the capture; -Duration only bounds a failing run.
+            $traffic = Start-Process sh -ArgumentList '-c "while :; do ip link show lo; sleep 0.5; done"' -PassThru `
                 -RedirectStandardOutput $out -RedirectStandardError $err
-            Get-NetlinkMessage -Protocol Route -MessageType RTM_GETLINK -Count 1 -Duration 10
-            $traffic | Wait-Process
-            Remove-Item $out, $err
+            try { Get-NetlinkMessage -Protocol Route -MessageType RTM_GETLINK -Count 1 -Duration 120 }
+            finally {
+                $traffic | Stop-Process
+                $traffic | Wait-Process
+                Remove-Item $out, $err
+            }
         }
         $Sessions.State | Should -Be 'Opened', 'Opened'
         ($remote.PSComputerName | Sort-Object -Unique) | Should -Be $Hosts

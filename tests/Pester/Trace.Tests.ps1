@@ -113,7 +113,9 @@ Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
     }
 
     It 'refuses a process this session started itself' {
-        $p = Start-Process -FilePath sleep -ArgumentList 30 -PassThru
+        # Far longer than the test (the finally ends it): in the rig's guest a cold cmdlet call can take many seconds,
+        # and a sleep that ended on its own would fail the HasExited check.
+        $p = Start-Process -FilePath sleep -ArgumentList 3600 -PassThru
         try {
             Trace-NetlinkCommand -ProcessId $p.Id -Duration 1 -ErrorVariable e -ErrorAction SilentlyContinue
             $e[0].FullyQualifiedErrorId | Should -BeLike 'TraceProcessIsChildOfHost*'

@@ -221,7 +221,8 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
         PrivateNetns.Sh($"ip netns add {a} && ip netns add {b} && ip -n {a} link add dmv0 type veth peer name dmv1 netns {b} && " +
                         $"ip -n {a} addr add 10.99.0.1/24 dev dmv0 && ip -n {b} addr add 10.99.0.2/24 dev dmv1 && " +
                         $"ip -n {a} link set dmv0 up && ip -n {b} link set dmv1 up && ip -n {a} link set lo up");
-        var loop = Process.Start("ip", new[] { "netns", "exec", b, "bash", "-c", "for i in $(seq 1 600); do echo nlmonps-drop-ns-$i > /dev/udp/10.99.0.1/9; sleep 0.1; done" })!;
+        // Until killed: a fixed number of rounds could be over before a slow start of Get-PacketDrop in the rig.
+        var loop = Process.Start("ip", new[] { "netns", "exec", b, "bash", "-c", "i=0; while :; do i=$((i + 1)); echo nlmonps-drop-ns-$i > /dev/udp/10.99.0.1/9; sleep 0.1; done" })!;
         try
         {
             var r = _f.Run($"Get-PacketDrop -NetNamespace {a} -InterfaceName dmv0 -Protocol UDP -Count 2 -Duration 120");
@@ -240,7 +241,8 @@ public sealed class DropMonitorLiveTests : IClassFixture<DropMonitorLiveFixture>
         }
         finally
         {
-            try { loop.Kill(); } catch (InvalidOperationException) { }
+            try { loop.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            loop.WaitForExit();
             loop.Dispose();
             PrivateNetns.Sh($"ip netns del {a}; ip netns del {b}");
         }

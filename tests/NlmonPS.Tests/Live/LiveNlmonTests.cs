@@ -341,7 +341,9 @@ public sealed class LiveNlmonTests : IClassFixture<LiveRig>
     {
         LiveRig.RemoveAllNlmon();
         Assert.Empty(_rig.Run("New-NlmonDevice").Errors);
-        var storms = Enumerable.Range(0, 2).Select(_ => Process.Start("/bin/sh", new[] { "-c", "for i in $(seq 400); do ip link show; ip addr show; done >/dev/null 2>&1" })).ToList();
+        // The storms go on until the capture has ended: a fixed number of rounds could be over before the capture has
+        // started (in the rig its start can take minutes), leaving nothing to drop.
+        var storms = Enumerable.Range(0, 2).Select(_ => Process.Start("/bin/sh", new[] { "-c", "while :; do ip link show; ip addr show; done >/dev/null 2>&1" })).ToList();
         try
         {
             var r = _rig.Run("Get-NetlinkMessage -BufferSize 1 -Duration 8 -Verbose");
@@ -355,7 +357,7 @@ public sealed class LiveNlmonTests : IClassFixture<LiveRig>
         }
         finally
         {
-            foreach (var p in storms) { try { p.Kill(); } catch (InvalidOperationException) { } p.WaitForExit(); p.Dispose(); }
+            foreach (var p in storms) { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } p.WaitForExit(); p.Dispose(); }
             LiveRig.RemoveAllNlmon();
         }
     }
