@@ -213,6 +213,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     }
 
     private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan DetachTimeout = TimeSpan.FromSeconds(60);
     private static readonly string[] StdoutTags = { "NlmonPS.CommandOutput", "stdout" };
     private static readonly string[] StderrTags = { "NlmonPS.CommandOutput", "stderr" };
     private string? _outputSource;
@@ -273,6 +274,13 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         if (_filter.Where is { } where) WriteVerbose(where.Describe());
         if (tracer.IsAttached)
         {
+            // Stop waited 10 s for the detach; a very slow machine (an emulated guest) may need longer. Say
+            // "detached" only once it is done, so a script that goes on finds the process untraced.
+            if (!tracer.WaitForCompletion(DetachTimeout))
+            {
+                WriteWarning($"Process {tracer.ProcessId} is still being detached after {DetachTimeout.TotalSeconds:0} s more; it may stay traced (TracerPid in /proc/{tracer.ProcessId}/status) until that ends. {summary}.");
+                return;
+            }
             if (ending == Ending.Completed && tracer.HasExited)
                 WriteVerbose($"Process {tracer.ProcessId} exited ({Describe(tracer.ExitCode, tracer.TerminatingSignal)}); {summary}.");
             else
