@@ -120,7 +120,7 @@ Describe 'Drop monitor' -Tag Live -Skip:$Skip {
             try {
                 $deadline = (Get-Date).AddSeconds(300)
                 while (-not (Get-DropMonitorConfiguration).Monitoring -and (Get-Date) -lt $deadline) {
-                    if ($running.State -ne 'Running') { throw "the monitoring job ended: $($running.State) $($running | Receive-Job 2>&1)" }
+                    if ($running.State -notin 'NotStarted', 'Running') { throw "the monitoring job ended: $($running.State) $($running | Receive-Job 2>&1)" }
                     Start-Sleep -Milliseconds 200
                 }
                 (Get-DropMonitorConfiguration).Monitoring | Should -BeTrue -Because 'the job monitors until it is stopped'
