@@ -113,7 +113,9 @@ internal sealed class MergedCapture : IDisposable
     public void Stop()
     {
         _stopping = true;
-        foreach (var f in _files.ToArray()) f.Reader?.Stop();
+        MergedFile[] files;
+        lock (_files) files = _files.ToArray();   // StopProcessing runs on another thread
+        foreach (var f in files) f.Reader?.Stop();
     }
 
     /// <summary>The records of every file in time order, each with its file (for <see cref="Decode"/>).</summary>
@@ -124,7 +126,7 @@ internal sealed class MergedCapture : IDisposable
             if (_stopping) yield break;
             var file = new MergedFile(path, _files.Count);
             if (!file.Open(_cmdlet)) continue;
-            _files.Add(file);
+            lock (_files) _files.Add(file);
             file.Size = file.Reader!.FileSize;
             if (!Advance(file)) { file.Close(); continue; }
             file.First = (file.Head!.Timestamp, file.Order);
