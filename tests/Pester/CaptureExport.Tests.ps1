@@ -82,3 +82,21 @@ Describe 'Get-NetlinkMessage -Path warnings' {
         "$warnings" | Should -Match 'cut 1 of its 1 netlink records short \(snaplen 16\)'
     }
 }
+
+Describe 'Get-NetlinkMessage -Path with several files' {
+    It 'reads a capture rotated into files named out of time order as the capture it was' {
+        # Cut a real capture into three files by record, as tcpdump -C would, and name them so the wildcard sorts
+        # them last-first: they read back as the whole file, in its order, its transactions paired across the cuts.
+        $source = "$Fixtures/native/conversation.pcap"
+        $all = @(Get-NetlinkMessage -Path $source)
+        $records = @($all.RecordNumber | Sort-Object -Unique)
+        $cuts = @($records[[int]($records.Count / 3)], $records[[int](2 * $records.Count / 3)])
+        $all | Where-Object RecordNumber -LT $cuts[0] | Export-NetlinkPcap -Path "$Dir/rot-c"
+        $all | Where-Object { $_.RecordNumber -ge $cuts[0] -and $_.RecordNumber -lt $cuts[1] } | Export-NetlinkPcap -Path "$Dir/rot-b"
+        $all | Where-Object RecordNumber -GE $cuts[1] | Export-NetlinkPcap -Path "$Dir/rot-a"
+        $read = @(Get-NetlinkMessage -Path "$Dir/rot-*")
+        $read.Count | Should -Be $all.Count
+        ($read | ForEach-Object { "$($_.Timestamp.ToString('O')) $($_.Summary)" }) | Should -Be ($all | ForEach-Object { "$($_.Timestamp.ToString('O')) $($_.Summary)" })
+        (Get-NetlinkTransaction -Path "$Dir/rot-*").Summary | Should -Be (Get-NetlinkTransaction -Path $source).Summary
+    }
+}
