@@ -132,7 +132,7 @@ internal sealed class MergedCapture : IDisposable
             file.First = (file.Head!.Timestamp, file.Order);
             if (file.Size > 0) file.Close();
         }
-        var waiting = _files.Where(f => !f.Done && f.Head is not null).OrderBy(f => f.First).ToList();
+        var waiting = _files.Where(f => f.Head is not null).OrderBy(f => f.First).ToList();   // those with a record
         var next = new PriorityQueue<MergedFile, (DateTimeOffset, int)>();
         int joined = 0;
         while (!_stopping)

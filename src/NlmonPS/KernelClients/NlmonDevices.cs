@@ -184,7 +184,7 @@ internal sealed class NlmonDevices : IDisposable
             }
             catch (NetlinkKernelException ex) when (ex.Errno == Libc.EEXIST && ++refused < 100)
             {
-                taken.Add(name);
+                // Taken since the list was made: the loop goes on with the next name.
             }
         }
     }
