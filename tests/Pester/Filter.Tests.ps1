@@ -67,3 +67,105 @@ Describe 'Get-NetlinkMessage -Filter' {
         @($interpreted | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] } | Key) | Should -Be @($All | Where-Object $block | Key)
     }
 }
+
+# `Get-NetlinkMessage | Where-Object { … }`: the condition is judged in the reader first, so a message it rejects is
+# never written; Where-Object still judges every message written. The pipeline must give what it gave without that:
+# the same messages, and the same errors (the malformed messages' own, and Where-Object's for blocks that fail).
+Describe 'Get-NetlinkMessage | Where-Object (the condition judged in the reader)' {
+    BeforeAll {
+        function script:Compare-Pushdown([scriptblock] $Block) {
+            # Where-Object's error for a message it cannot judge stops the pipeline under Pester's 'Stop' preference
+            # (the block runs with it): then both pipelines must stop at the same message, with the same error.
+            $ErrorActionPreference = 'Continue'
+            $pushed = [System.Collections.Generic.List[string]]::new(); $held = [System.Collections.Generic.List[string]]::new()
+            $pushedErrors = $heldErrors = $null
+            try {
+                Get-NetlinkMessage -Path $Captures -ErrorVariable +pushedErrors 2>$null |
+                    Where-Object $Block -ErrorVariable +pushedErrors 2>$null | Key | ForEach-Object { $pushed.Add($_) }
+            } catch { $pushedStop = "stopped: $($_ | Get-ErrorText)" }
+            # ForEach-Object between them: Where-Object is no longer next, so nothing is pushed down.
+            try {
+                Get-NetlinkMessage -Path $Captures -ErrorVariable +heldErrors 2>$null | ForEach-Object { $_ } |
+                    Where-Object $Block -ErrorVariable +heldErrors 2>$null | Key | ForEach-Object { $held.Add($_) }
+            } catch { $heldStop = "stopped: $($_ | Get-ErrorText)" }
+            [pscustomobject]@{
+                Pushed = @($pushed) + @($pushedStop); Held = @($held) + @($heldStop)
+                PushedErrors = @($pushedErrors | Get-ErrorText | Sort-Object)
+                HeldErrors = @($heldErrors | Get-ErrorText | Sort-Object)
+            }
+        }
+        # An error's id and the first line of its message (a conversion's message goes on with a .NET stack trace,
+        # which shows where the engine's call site was in learning its rules, not what failed).
+        function script:Get-ErrorText {
+            process { '{0}: {1}' -f $_.FullyQualifiedErrorId, ("$($_.Exception.Message)" -split "`n")[0] }
+        }
+        function script:Get-VerboseText([scriptblock] $Pipeline) {
+            @(& $Pipeline 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        }
+    }
+
+    It 'passes what Where-Object passes alone, with the same errors: { <Text> }' -ForEach @(
+        @{ Text = '$_.Attributes.ifname -like ''d*'' -and -not $_.Error' }
+        @{ Text = '$_.TypeName -eq ''RTM_NEWADDR''' }
+        @{ Text = '$_.Error.Errno -ne 0 -and $_.Error.Request.TypeName -match ''^RTM_NEW''' }
+        @{ Text = '$_.IsMalformed -or $_.Attributes.linkinfo.kind -in ''veth'', ''dummy''' }
+        @{ Text = '$_.Sequence -gt ''not a number''' }   # fails for every message: Where-Object's errors, all of them
+    ) {
+        $result = Compare-Pushdown ([scriptblock]::Create($Text))
+        $result.Pushed | Should -Be $result.Held
+        $result.PushedErrors | Should -Be $result.HeldErrors
+        $result.PushedErrors.Count + $result.Held.Count | Should -BeGreaterThan 0
+    }
+
+    It 'passes what Where-Object passes alone for generated filters (seed <Seed>)' -ForEach (101..110 | ForEach-Object { @{ Seed = $_ } }) {
+        $random = [System.Random]::new($Seed)
+        $paths = '$_.TypeName', '$_.Protocol', '$_.FlagNames', '$_.Direction', '$_.Header.family', '$_.Attributes.ifname',
+            '$_.Attributes.linkinfo.kind', '$_.Attributes.nosuch', '$_.Error.ErrorName', '$_.Command', '$_.Sequence',
+            '$_.Header.index', '$_.Attributes.mtu', '$_.Error.Errno', '$_.Length', '$_.IsMalformed', '$_.Error'
+        # Mixed freely: a string that is no number fails the conversion, and Where-Object's error must come out the same.
+        $operators = '-eq', '-ne', '-gt', '-le', '-like', '-notlike', '-ceq', '-contains', '-in', '-notin', '-match'
+        $constants = "'lo'", "'d*'", "'RTM_NEWLINK'", "'inet'", "'ack'", "''", '$null', '0', '1', '16', '1500', "'20'"
+        $pick = { param($list) $list[$random.Next($list.Count)] }
+        $condition = { '{0} {1} {2}' -f (& $pick $paths), (& $pick $operators), (& $pick $constants) }
+        $text = switch ($random.Next(3)) {
+            0 { & $condition }
+            1 { '{0} -and {1}' -f (& $condition), (& $condition) }
+            2 { '{0} -or -not ({1})' -f (& $condition), (& $condition) }
+        }
+        $result = Compare-Pushdown ([scriptblock]::Create($text))
+        $result.Pushed | Should -Be $result.Held -Because "{ $text }"
+        $result.PushedErrors | Should -Be $result.HeldErrors -Because "{ $text }"
+    }
+
+    It 'says with -Verbose that it judged the condition in the reader' {
+        $text = Get-VerboseText { Get-NetlinkMessage -Path $Captures -Verbose -ErrorAction SilentlyContinue | Where-Object { $_.TypeName -eq 'RTM_NEWADDR' } }
+        $text | Should -Contain 'The Where-Object condition is judged in the reader first: messages it rejects are not written to the pipeline.'
+        $text -match '^The Where-Object condition was judged in the reader first: \d+ messages judged' | Should -Not -BeNullOrEmpty
+    }
+
+    It 'leaves the condition to Where-Object where it cannot be judged in the reader the same way: <Case>' -ForEach @(
+        @{ Case = 'strict mode'; Why = 'strict mode is on*'
+           Run = { & { Set-StrictMode -Version Latest; Get-NetlinkMessage -Path $Captures -Verbose -ErrorAction SilentlyContinue | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' } } } }
+        @{ Case = '-OutVariable'; Why = '-OutVariable sees every message*'
+           Run = { Get-NetlinkMessage -Path $Captures -OutVariable every -Verbose -ErrorAction SilentlyContinue | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' } } }
+        @{ Case = 'a block it cannot compile'; Why = 'it cannot be compiled*'
+           Run = { Get-NetlinkMessage -Path $Captures -Verbose -ErrorAction SilentlyContinue | Where-Object { "$($_.TypeName)".ToUpper() -eq 'RTM_NEWLINK' } } }
+    ) {
+        $output = @(& $Run 4>&1)
+        $verbose = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $verbose | Where-Object { $_ -like "The Where-Object condition is not judged in the reader: $Why" } | Should -Not -BeNullOrEmpty
+        @($output | Where-Object { $_ -is [NlmonPS.Decoding.NetlinkMessage] } | Key) |
+            Should -Be @($All | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' } | Key)
+    }
+
+    It 'counts with -Count before Where-Object, as without it' {
+        @(Get-NetlinkMessage -Path $Captures -Count 40 -ErrorAction SilentlyContinue | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' } | Key) |
+            Should -Be @($All | Select-Object -First 40 | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' } | Key)
+    }
+
+    It 'reads the caller''s variables when it judges a message' {
+        $wanted = 'RTM_NEWADDR'
+        $first = @(Get-NetlinkMessage -Path $Captures -ErrorAction SilentlyContinue | Where-Object { $_.TypeName -eq $wanted } | Key)
+        $first | Should -Be @($All | Where-Object TypeName -EQ 'RTM_NEWADDR' | Key)
+    }
+}

@@ -52,6 +52,16 @@ Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
         $biggest.Count | Should -BeGreaterThan 1
     }
 
+    It 'judges the condition of a Where-Object right after it in the tracer, with the same messages out' -Skip:$NotRoot {
+        # The verbose stream is redirected around the pipeline, so it does not pass through Where-Object.
+        $output = @(& { Trace-NetlinkCommand { unshare -n ip link show } -Verbose | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' } } 4>&1)
+        $output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message |
+            Should -Contain 'The Where-Object condition is judged in the reader first: messages it rejects are not written to the pipeline.'
+        $messages = @($output | Where-Object { $_ -is [NlmonPS.Decoding.NetlinkMessage] })
+        $messages.TypeName | Select-Object -Unique | Should -Be 'RTM_NEWLINK'
+        $messages.Attributes.ifname | Should -Contain 'lo'
+    }
+
     It 'shows a failing command''s kernel error, and reports the exit code' -Skip:$NotRoot {
         $m = Trace-NetlinkCommand { unshare -n ip link add bad0 type ipvlan mode l3 } -ErrorVariable failed -ErrorAction SilentlyContinue
         $ok = $?

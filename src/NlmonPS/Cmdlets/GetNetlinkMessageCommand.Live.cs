@@ -110,9 +110,7 @@ public sealed partial class GetNetlinkMessageCommand
                 if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
                 foreach (var message in decoder.Decode(record))
                 {
-                    if (!_filter.Accept(message)) continue;
-                    WriteObject(message);
-                    if (message.IsMalformed) WriteError(ErrorRecords.Malformed(message));
+                    _filter.Write(message, this);
                     if (_filter.IsComplete) break;
                 }
             }

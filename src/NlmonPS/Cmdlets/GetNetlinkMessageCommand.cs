@@ -72,6 +72,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(unknown);
         _filter = new MessageFilter(_protocols, MessageType, Count);
         _filter.UseFilter(Filter, this);
+        _filter.PushDownWhereObject(this);
         _options = new DecodeOptions
         {
             RevealSecrets = RevealSecrets,
@@ -89,6 +90,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
     protected override void EndProcessing()
     {
         if (_filter.Where is { } where) WriteVerbose(where.Describe());
+        if (_filter.Downstream is { } downstream) WriteVerbose(downstream.Describe());
     }
 
     /// <summary>
@@ -116,9 +118,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
                     capture.Decode(decoder, record, file, _filter.MayMatch, decoded);
                     foreach (var message in decoded)
                     {
-                        if (!_filter.Accept(message)) continue;
-                        WriteObject(message);
-                        if (message.IsMalformed) WriteError(ErrorRecords.Malformed(message));
+                        _filter.Write(message, this);
                         if (_filter.IsComplete) break;
                     }
                     if (_filter.IsComplete) break;

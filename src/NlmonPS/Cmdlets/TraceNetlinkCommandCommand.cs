@@ -96,6 +96,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(unknown);
         _filter = new MessageFilter(Protocol, MessageType, Count);
         _filter.UseFilter(Filter, this);
+        _filter.PushDownWhereObject(this);
         _decoder = new NetlinkDecoder(new DecodeOptions
         {
             RevealSecrets = RevealSecrets,
@@ -257,9 +258,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         {
             if (message.Type == Nl.NLMSG_ERROR && message.Error is { IsAck: false } && message.Direction == NetlinkDirection.FromKernel)
                 _lastKernelError = message;
-            if (!_filter.Accept(message)) continue;
-            WriteObject(message);
-            if (message.IsMalformed) WriteError(ErrorRecords.Malformed(message));
+            _filter.Write(message, this);
             if (_filter.IsComplete) return;
         }
     }
@@ -272,6 +271,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
 
         string summary = $"{_records} netlink buffers, {_filter.Emitted} messages written";
         if (_filter.Where is { } where) WriteVerbose(where.Describe());
+        if (_filter.Downstream is { } downstream) WriteVerbose(downstream.Describe());
         if (tracer.IsAttached)
         {
             // Stop waited 10 s for the detach; a very slow machine (an emulated guest) may need longer. Say

@@ -8,6 +8,9 @@ namespace NlmonPS.Filtering;
 /// A -Filter script block, ready to judge messages inside the reader: compiled once when its syntax allows
 /// (<see cref="FilterCompiler"/>), else run as the script block with $_ set, as Where-Object runs it. A compiled
 /// filter that meets a value it does not model judges that one message with the script block too.
+/// A condition pushed down from the Where-Object next in the pipeline (<see cref="DownstreamWhereObject"/>) is only a
+/// pre-filter: that Where-Object still judges what passes, so a message the compiled filter cannot decide, or that
+/// makes it fail, simply passes (and Where-Object says what PowerShell says about it).
 /// </summary>
 internal sealed class MessagePredicate
 {
@@ -21,11 +24,16 @@ internal sealed class MessagePredicate
     public long Interpreted { get; private set; }
     public long Judged { get; private set; }
 
+    /// <summary>A pre-filter for the Where-Object next in the pipeline: it passes what it cannot decide.</summary>
+    public bool IsPushedDown { get; }
+
     /// <param name="variable">Reads a variable of the caller's scope (the cmdlet's SessionState), for each message.</param>
-    public MessagePredicate(ScriptBlock block, Func<string, object?> variable, Action<ErrorRecord> writeError)
+    /// <param name="pushedDown">The block is the downstream Where-Object's: undecided messages pass, to be judged there.</param>
+    public MessagePredicate(ScriptBlock block, Func<string, object?> variable, Action<ErrorRecord> writeError, bool pushedDown = false)
     {
         _block = block;
         _writeError = writeError;
+        IsPushedDown = pushedDown;
         try
         {
             _compiled = FilterCompiler.Compile(block, variable);
@@ -34,7 +42,7 @@ internal sealed class MessagePredicate
         {
             NotCompiledReason = e.Message;
         }
-        _requirements = PowerShellOperators.Available ? FilterRequirements.Of(block) : new FilterRequirements();
+        _requirements = PowerShellOperators.Available && !pushedDown ? FilterRequirements.Of(block) : new FilterRequirements();
     }
 
     private readonly FilterRequirements _requirements;
@@ -65,7 +73,7 @@ internal sealed class MessagePredicate
             if (result != FilterCompiler.Undecided) return PowerShellOperators.IsTrue(result);
         }
         Interpreted++;
-        return RunBlock(message);
+        return IsPushedDown || RunBlock(message);
     }
 
     private bool RunBlock(NetlinkMessage message)
@@ -89,7 +97,9 @@ internal sealed class MessagePredicate
     }
 
     /// <summary>The -Verbose line saying how the filter ran.</summary>
-    public string Describe() => IsCompiled
+    public string Describe() => IsPushedDown
+        ? $"The Where-Object condition was judged in the reader first: {Judged} messages judged, {Interpreted} of them left to Where-Object undecided."
+        : IsCompiled
         ? $"-Filter compiled; {Judged} messages judged in the reader, {Interpreted} of them by the script block (values it does not model)."
         : $"-Filter not compiled ({NotCompiledReason}): {Judged} messages judged by running the script block, as Where-Object would.";
 }
