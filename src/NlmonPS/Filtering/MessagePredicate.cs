@@ -8,7 +8,7 @@ namespace NlmonPS.Filtering;
 /// A -Filter script block, ready to judge messages inside the reader: compiled once when its syntax allows
 /// (<see cref="FilterCompiler"/>), else run as the script block with $_ set, as Where-Object runs it. A compiled
 /// filter that meets a value it does not model judges that one message with the script block too.
-/// A condition pushed down from the Where-Object next in the pipeline (<see cref="DownstreamWhereObject"/>) is only a
+/// A condition pushed down from the Where-Object next in the pipeline (found by Cmdlets.DownstreamWhereObject) is only a
 /// pre-filter: that Where-Object still judges what passes, so a message the compiled filter cannot decide, or that
 /// makes it fail, simply passes (and Where-Object says what PowerShell says about it).
 /// </summary>

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using System.Reflection;
 
-namespace NlmonPS.Filtering;
+namespace NlmonPS.Cmdlets;
 
 /// <summary>
 /// Finds the `Where-Object { … }` a cmdlet writes straight into (`Get-NetlinkMessage | Where-Object { … }`), so its
