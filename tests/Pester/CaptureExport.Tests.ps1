@@ -63,6 +63,38 @@ Describe 'Export-NetlinkPcap' {
     }
 }
 
+# Get-NetlinkMessage | Export-NetlinkPcap: the messages are handed to the export directly, not bound one by one
+# through the pipeline. The file must be the one the pipeline writes (ForEach-Object between them keeps it there).
+Describe 'Get-NetlinkMessage | Export-NetlinkPcap (messages handed straight over)' {
+    It 'writes the same <Format> file as through the pipeline, and says so with -Verbose' -ForEach @(
+        @{ Format = 'Pcap'; Extension = 'pcap' }
+        @{ Format = 'Pcapng'; Extension = 'pcapng' }
+    ) {
+        $captures = @(Get-ChildItem "$Fixtures/*.pcap", "$Fixtures/native/*.pcap" | ForEach-Object FullName)
+        $verbose = @(& { Get-NetlinkMessage -Path $captures -ErrorAction SilentlyContinue -Verbose |
+            Export-NetlinkPcap -Path "$Dir/direct.$Extension" -Force } 4>&1 | ForEach-Object Message)
+        $verbose | Should -Contain 'Messages are handed straight to Export-NetlinkPcap, not bound one by one through the pipeline.'
+        Get-NetlinkMessage -Path $captures -ErrorAction SilentlyContinue | ForEach-Object { $_ } |
+            Export-NetlinkPcap -Path "$Dir/piped.$Extension" -Force
+        (Get-FileHash "$Dir/direct.$Extension").Hash | Should -Be (Get-FileHash "$Dir/piped.$Extension").Hash
+        (Get-Item "$Dir/direct.$Extension").Length | Should -BeGreaterThan 100000
+    }
+
+    It 'keeps -MessageType, -Filter and -Count, and passes messages through the pipeline with -PassThru' {
+        $source = "$Fixtures/route-link-addr.pcap"
+        Get-NetlinkMessage -Path $source -MessageType RTM_NEWLINK -Filter { $_.Attributes.ifname -ne 'lo' } -Count 5 |
+            Export-NetlinkPcap -Path "$Dir/some.pcap" -Force
+        $expected = @(Get-NetlinkMessage -Path $source -MessageType RTM_NEWLINK | Where-Object { $_.Attributes.ifname -ne 'lo' } |
+            Select-Object -First 5)
+        $back = @(Get-NetlinkMessage -Path "$Dir/some.pcap")
+        $back.Count | Should -Be 5
+        $back.Bytes | Should -Be $expected.Bytes
+        $verbose = @(& { $passed = @(Get-NetlinkMessage -Path $source -Verbose | Export-NetlinkPcap -Path "$Dir/all.pcap" -Force -PassThru)
+            $passed.Count | Should -Be (Get-NetlinkMessage -Path $source).Count } 4>&1 | ForEach-Object Message)
+        $verbose | Should -Contain 'Messages go to Export-NetlinkPcap through the pipeline: Export-NetlinkPcap passes them on (-PassThru).'
+    }
+}
+
 Describe 'Get-NetlinkMessage -Path warnings' {
     It 'warns by default when the snaplen left no netlink bytes' {
         # A pcap of snaplen 16: one record that kept only the nlmon header of a 32-byte message.

@@ -1,27 +1,15 @@
 using System.Management.Automation;
-using System.Reflection;
 
 namespace NlmonPS.Cmdlets;
 
 /// <summary>
-/// Finds the `Where-Object { … }` a cmdlet writes straight into (`Get-NetlinkMessage | Where-Object { … }`), so its
-/// condition can be pushed down into the reader: a message the condition surely rejects is not written to the
-/// pipeline at all, and what is written is still judged by Where-Object itself, so the pipeline's output is
-/// Where-Object's. PowerShell has no public way to see the next command of a pipeline; the three steps to it
-/// (the command runtime's output pipe, the pipe's downstream command processor, its command) are internal, read
-/// by reflection, and when any of them is missing (another PowerShell) nothing is pushed down.
+/// Finds the `Where-Object { … }` a cmdlet writes straight into (`Get-NetlinkMessage | Where-Object { … }`, see
+/// <see cref="NextCommand"/>), so its condition can be pushed down into the reader: a message the condition surely
+/// rejects is not written to the pipeline at all, and what is written is still judged by Where-Object itself, so the
+/// pipeline's output is Where-Object's.
 /// </summary>
 internal static class DownstreamWhereObject
 {
-    private const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
-    private static readonly Assembly Engine = typeof(PSObject).Assembly;
-    private static readonly PropertyInfo? OutputPipe = Engine.GetType("System.Management.Automation.MshCommandRuntime")?.GetProperty("OutputPipe", Internal);
-    private static readonly PropertyInfo? Downstream = Engine.GetType("System.Management.Automation.Internal.Pipe")?.GetProperty("DownstreamCmdlet", Internal);
-    private static readonly PropertyInfo? Command = Engine.GetType("System.Management.Automation.CommandProcessorBase")?.GetProperty("Command", Internal);
-
-    // Common parameters of the writing cmdlet that see every object it writes, not only what Where-Object passes.
-    private static readonly string[] SeesEveryObject = { "OutVariable", "PipelineVariable", "OutBuffer" };
-
     /// <summary>
     /// The script block of the Where-Object that reads this cmdlet's output, when its condition may be pushed down;
     /// else null, with the reason (for -Verbose; null when there is no Where-Object next).
@@ -29,23 +17,12 @@ internal static class DownstreamWhereObject
     public static ScriptBlock? Find(PSCmdlet cmdlet, out string? whyNot)
     {
         whyNot = null;
-        if (OutputPipe is null || Downstream is null || Command is null)
+        if (!NextCommand.IsVisible)
         {
             whyNot = "this PowerShell does not show a pipeline's next command";
             return null;
         }
-        object? next;
-        try
-        {
-            var pipe = cmdlet.CommandRuntime is { } runtime && OutputPipe.DeclaringType!.IsInstanceOfType(runtime) ? OutputPipe.GetValue(runtime) : null;
-            var processor = pipe is null ? null : Downstream.GetValue(pipe);
-            next = processor is null ? null : Command.GetValue(processor);
-        }
-        catch (TargetInvocationException)
-        {
-            return null;
-        }
-        if (next is not PSCmdlet where || where.GetType().FullName != "Microsoft.PowerShell.Commands.WhereObjectCommand") return null;
+        if (NextCommand.Of(cmdlet) is not PSCmdlet where || where.GetType().FullName != "Microsoft.PowerShell.Commands.WhereObjectCommand") return null;
 
         var bound = where.MyInvocation.BoundParameters;
         if (!bound.TryGetValue("FilterScript", out var value) || value is not ScriptBlock block || bound.ContainsKey("InputObject"))
@@ -53,7 +30,7 @@ internal static class DownstreamWhereObject
             whyNot = "the Where-Object next is not given a script block";   // its -Property … -EQ … form, or -InputObject
             return null;
         }
-        if (SeesEveryObject.FirstOrDefault(cmdlet.MyInvocation.BoundParameters.ContainsKey) is { } common)
+        if (NextCommand.SeesEveryObject(cmdlet) is { } common)
         {
             whyNot = $"-{common} sees every message written, not only those Where-Object passes";
             return null;

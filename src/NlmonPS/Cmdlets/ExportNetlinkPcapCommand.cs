@@ -86,10 +86,25 @@ public sealed class ExportNetlinkPcapCommand : PSCmdlet, IDisposable
                 $"'{InputObject.BaseObject.GetType().Name}' is not one."), "NetlinkPcapInputNotAMessage", ErrorCategory.InvalidArgument, InputObject));
             return;
         }
+        Write(message, InputObject);
+    }
+
+    /// <summary>
+    /// Whether the cmdlet before it (Get-NetlinkMessage, Trace-NetlinkCommand) may hand it messages directly instead of
+    /// writing them to the pipeline: it then does with each message what it does with one from the pipeline, and it
+    /// writes nothing per message (no -PassThru), so only PowerShell's binding of each message is spared.
+    /// </summary>
+    internal bool TakesMessagesDirectly => !PassThru && !MyInvocation.BoundParameters.ContainsKey(nameof(InputObject));
+
+    /// <summary>A message handed over by the cmdlet before it (see <see cref="TakesMessagesDirectly"/>).</summary>
+    internal void Take(NetlinkMessage message) => Write(message, null);
+
+    private void Write(NetlinkMessage message, PSObject? input)
+    {
         if (_writer is null) return;
         if (message.Bytes.Length == 0) { _withoutBytes++; return; }
 
-        var source = Format == CaptureFormat.Pcapng ? SourceOf(message, InputObject) : default;
+        var source = Format == CaptureFormat.Pcapng ? SourceOf(message, input) : default;
         // Keep messages that share a record together; anything else starts a new record.
         if (_pendingFirst is not null && !(SameRecord(_pendingFirst, message) && message.Index > _pendingLast!.Index && source == _pendingSource))
             Flush();
@@ -106,9 +121,9 @@ public sealed class ExportNetlinkPcapCommand : PSCmdlet, IDisposable
     }
 
     /// <summary>The pcapng interface a message goes on: its host (PSComputerName after remoting), namespace and device (or file).</summary>
-    private static CaptureSource SourceOf(NetlinkMessage m, PSObject input)
+    private static CaptureSource SourceOf(NetlinkMessage m, PSObject? input)
     {
-        var host = m.ComputerName ?? input.Properties["PSComputerName"]?.Value as string;
+        var host = m.ComputerName ?? input?.Properties["PSComputerName"]?.Value as string;
         var device = m.Device ?? (m.Source is { } s && s.StartsWith('/') ? System.IO.Path.GetFileName(s) : m.Source);
         return new CaptureSource(host, m.NetNamespace, device);
     }

@@ -73,6 +73,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         _filter = new MessageFilter(_protocols, MessageType, Count);
         _filter.UseFilter(Filter, this);
         _filter.PushDownWhereObject(this);
+        _filter.HandToExport(this);
         _options = new DecodeOptions
         {
             RevealSecrets = RevealSecrets,

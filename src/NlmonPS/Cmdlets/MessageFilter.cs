@@ -71,6 +71,27 @@ internal sealed class MessageFilter
         cmdlet.WriteVerbose("The Where-Object condition is judged in the reader first: messages it rejects are not written to the pipeline.");
     }
 
+    private ExportNetlinkPcapCommand? _export;
+
+    /// <summary>
+    /// When the cmdlet writes straight into Export-NetlinkPcap (`Get-NetlinkMessage … | Export-NetlinkPcap out.pcap`),
+    /// messages are handed to it directly rather than through the pipeline: the file written is the same, without
+    /// PowerShell binding each message to -InputObject. Says with -Verbose what it did.
+    /// </summary>
+    public void HandToExport(PSCmdlet cmdlet)
+    {
+        if (Downstream is not null || NextCommand.Of(cmdlet) is not ExportNetlinkPcapCommand export) return;
+        string? whyNot = !export.TakesMessagesDirectly ? "Export-NetlinkPcap passes them on (-PassThru)"
+            : NextCommand.SeesEveryObject(cmdlet) is { } common ? $"-{common} sees every message written" : null;
+        if (whyNot is not null)
+        {
+            cmdlet.WriteVerbose($"Messages go to Export-NetlinkPcap through the pipeline: {whyNot}.");
+            return;
+        }
+        _export = export;
+        cmdlet.WriteVerbose("Messages are handed straight to Export-NetlinkPcap, not bound one by one through the pipeline.");
+    }
+
     /// <summary>
     /// Writes the message if it is wanted, with its error when it is malformed. A message only the pushed-down
     /// Where-Object condition rejects still has its error written: without the push-down the pipeline showed it too.
@@ -81,7 +102,8 @@ internal sealed class MessageFilter
         if (Downstream is null || Downstream.Test(message))
         {
             Emitted++;
-            cmdlet.WriteObject(message);
+            if (_export is not null) _export.Take(message);
+            else cmdlet.WriteObject(message);
         }
         if (message.IsMalformed) cmdlet.WriteError(ErrorRecords.Malformed(message));
     }

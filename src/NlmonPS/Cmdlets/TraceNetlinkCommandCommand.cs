@@ -97,6 +97,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         _filter = new MessageFilter(Protocol, MessageType, Count);
         _filter.UseFilter(Filter, this);
         _filter.PushDownWhereObject(this);
+        _filter.HandToExport(this);
         _decoder = new NetlinkDecoder(new DecodeOptions
         {
             RevealSecrets = RevealSecrets,
