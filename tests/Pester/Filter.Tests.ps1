@@ -110,6 +110,9 @@ Describe 'Get-NetlinkMessage | Where-Object (the condition judged in the reader)
         @{ Text = '$_.Error.Errno -ne 0 -and $_.Error.Request.TypeName -match ''^RTM_NEW''' }
         @{ Text = '$_.IsMalformed -or $_.Attributes.linkinfo.kind -in ''veth'', ''dummy''' }
         @{ Text = '$_.Sequence -gt ''not a number''' }   # fails for every message: Where-Object's errors, all of them
+        @{ Text = '$_.Protocol -ge $_.Sequence' }   # an enum against a number: PowerShell's own error for every message
+        @{ Text = '$local:_.Index -eq 1 -and $local:PSItem.Protocol -eq ''Route''' }
+        @{ Text = '$null -eq $MyInvocation.MyCommand' }   # the block's own invocation, not the caller's: left to Where-Object
     ) {
         $result = Compare-Pushdown ([scriptblock]::Create($Text))
         $result.Pushed | Should -Be $result.Held
@@ -156,6 +159,17 @@ Describe 'Get-NetlinkMessage | Where-Object (the condition judged in the reader)
         $verbose | Where-Object { $_ -like "The Where-Object condition is not judged in the reader: $Why" } | Should -Not -BeNullOrEmpty
         @($output | Where-Object { $_ -is [NlmonPS.Decoding.NetlinkMessage] } | Key) |
             Should -Be @($All | Where-Object { $_.TypeName -eq 'RTM_NEWLINK' } | Key)
+    }
+
+    It 'leaves what the block sets or reads of its own to Where-Object: $Matches and $?' {
+        $Matches = $null
+        $null = Get-NetlinkMessage -Path $Captures -ErrorAction SilentlyContinue |
+            Where-Object { $_.TypeName -match '^RTM_(NEW)' -and $_.Index -gt 99999 }
+        $Matches[0] | Should -Be 'RTM_NEW'   # set by messages Where-Object rejected
+        $null = Get-Item -Path '/nonexistent' -ErrorAction SilentlyContinue
+        $failed = @(Get-NetlinkMessage -Path "$Root/tests/fixtures/tc.pcap" | Where-Object { -not $? }).Count
+        $null = Get-Item -Path '/nonexistent' -ErrorAction SilentlyContinue
+        $failed | Should -Be @(Get-NetlinkMessage -Path "$Root/tests/fixtures/tc.pcap" | ForEach-Object { $_ } | Where-Object { -not $? }).Count
     }
 
     It 'counts with -Count before Where-Object, as without it' {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Management.Automation.Language;
 
 namespace NlmonPS.Cmdlets;
 
@@ -12,11 +13,13 @@ internal static class DownstreamWhereObject
 {
     /// <summary>
     /// The script block of the Where-Object that reads this cmdlet's output, when its condition may be pushed down;
-    /// else null, with the reason (for -Verbose; null when there is no Where-Object next).
+    /// else null, with the reason (for -Verbose; null when there is no Where-Object next). <paramref name="strictMode"/>
+    /// tells, for each message, whether strict mode has been turned on since (by a later command of the pipeline).
     /// </summary>
-    public static ScriptBlock? Find(PSCmdlet cmdlet, out string? whyNot)
+    public static ScriptBlock? Find(PSCmdlet cmdlet, out string? whyNot, out Func<bool>? strictMode)
     {
         whyNot = null;
+        strictMode = null;
         if (!NextCommand.IsVisible)
         {
             whyNot = "this PowerShell does not show a pipeline's next command";
@@ -42,19 +45,21 @@ internal static class DownstreamWhereObject
             whyNot = "the Where-Object block belongs to another module's scope than this command";
             return null;
         }
-        if (InStrictMode(cmdlet))
+        if (UsesMatch(block))
         {
-            whyNot = "strict mode is on (Set-StrictMode): the block fails on a missing property where the reader reads $null";
+            whyNot = "the block uses -match, which sets $Matches for every message it judges";
+            return null;
+        }
+        strictMode = StrictMode.Reader(cmdlet.SessionState);
+        if (strictMode is null || strictMode())
+        {
+            whyNot = strictMode is null ? "this PowerShell does not show whether strict mode is on"
+                : "strict mode is on (Set-StrictMode): the block fails on a missing property where the reader reads $null";
             return null;
         }
         return block;
     }
 
-    /// <summary>Whether Set-StrictMode is on in the caller's scope (any version: an unset variable fails from 1.0 on).</summary>
-    private static bool InStrictMode(PSCmdlet cmdlet)
-    {
-        var probe = cmdlet.SessionState.InvokeCommand.InvokeScript(cmdlet.SessionState,
-            ScriptBlock.Create("try { $null = $__NlmonPSStrictModeProbe; $false } catch { $true }"));
-        return probe.Count == 1 && probe[0]?.BaseObject is true;
-    }
+    private static bool UsesMatch(ScriptBlock block) =>
+        block.Ast.Find(a => a is BinaryExpressionAst { Operator: TokenKind.Imatch or TokenKind.Cmatch or TokenKind.Inotmatch or TokenKind.Cnotmatch }, true) is not null;
 }

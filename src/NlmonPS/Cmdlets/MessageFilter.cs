@@ -55,7 +55,7 @@ internal sealed class MessageFilter
     public void PushDownWhereObject(PSCmdlet cmdlet)
     {
         if (_limit > 0) return;
-        var block = DownstreamWhereObject.Find(cmdlet, out var whyNot);
+        var block = DownstreamWhereObject.Find(cmdlet, out var whyNot, out var strictMode);
         if (block is null)
         {
             if (whyNot is not null) cmdlet.WriteVerbose($"The Where-Object condition is not judged in the reader: {whyNot}.");
@@ -68,9 +68,11 @@ internal sealed class MessageFilter
             return;
         }
         Downstream = predicate;
+        _strictMode = strictMode;
         cmdlet.WriteVerbose("The Where-Object condition is judged in the reader first: messages it rejects are not written to the pipeline.");
     }
 
+    private Func<bool>? _strictMode;
     private ExportNetlinkPcapCommand? _export;
 
     /// <summary>
@@ -99,7 +101,8 @@ internal sealed class MessageFilter
     public void Write(NetlinkMessage message, Cmdlet cmdlet)
     {
         if (!Wanted(message)) return;
-        if (Downstream is null || Downstream.Test(message))
+        // Under strict mode (turned on by a later command) the block fails where the reader reads $null: left to it.
+        if (Downstream is null || _strictMode!() || Downstream.Test(message))
         {
             Emitted++;
             if (_export is not null) _export.Take(message);

@@ -85,17 +85,25 @@ internal static class FilterCompiler
 
         private Node Variable(VariableExpressionAst v)
         {
-            var name = v.VariablePath.UserPath;
-            if (IsNamed(name, "_") || IsNamed(name, "PSItem")) return new Root();
-            if (IsNamed(name, "true")) return new Constant(true);
-            if (IsNamed(name, "false")) return new Constant(false);
-            if (IsNamed(name, "null")) return new Constant(null);
-            if (v.Splatted || !(v.VariablePath.IsUnqualified || v.VariablePath.IsScript || v.VariablePath.IsGlobal || v.VariablePath.IsLocal))
+            var path = v.VariablePath;
+            if (v.Splatted || !(path.IsUnqualified || path.IsScript || path.IsGlobal || path.IsLocal))
                 throw new NotCompilable($"'{v.Extent.Text}' is not a plain variable");
-            if (name.StartsWith("args", StringComparison.OrdinalIgnoreCase) || IsNamed(name, "this") || IsNamed(name, "input") || IsNamed(name, "Matches"))
+            var name = path.IsUnqualified ? path.UserPath : path.UserPath[(path.UserPath.IndexOf(':') + 1)..];
+            bool current = path.IsUnqualified || path.IsLocal;   // $_ and $local:_ are the block's own; $script:_ is not
+            if (IsNamed(name, "_") || IsNamed(name, "PSItem"))
+                return current ? new Root() : throw new NotCompilable($"'{v.Extent.Text}' is not the message");
+            if (current && IsNamed(name, "true")) return new Constant(true);
+            if (current && IsNamed(name, "false")) return new Constant(false);
+            if (current && IsNamed(name, "null")) return new Constant(null);
+            if (SetByTheBlock.Any(n => IsNamed(name, n)) || name.StartsWith("args", StringComparison.OrdinalIgnoreCase))
                 throw new NotCompilable($"'{v.Extent.Text}' is set by the script block itself");
-            return new VariableNode(name, variable);
+            return new VariableNode(path.UserPath, variable);
         }
+
+        // Automatic variables a script block has its own value of (its invocation, its file, its last status), which
+        // the reader would read from the caller instead.
+        private static readonly string[] SetByTheBlock =
+            { "this", "input", "Matches", "MyInvocation", "PSCommandPath", "PSScriptRoot", "?", "^", "$", "PSDebugContext", "foreach", "switch" };
 
         private static bool IsNamed(string name, string wanted) => string.Equals(name, wanted, StringComparison.OrdinalIgnoreCase);
 
@@ -317,6 +325,7 @@ internal static class FilterCompiler
                     return member switch
                     {
                         null => _intrinsic ? Undecided : null,
+                        PSScriptProperty or PSCodeProperty => Undecided,   // code of its own: run once, by the block
                         PSPropertyInfo p => p.Value is PSObject wrapped && wrapped.BaseObject is not PSCustomObject ? wrapped.BaseObject : p.Value,
                         _ => Undecided,
                     };

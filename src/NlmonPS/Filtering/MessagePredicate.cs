@@ -66,8 +66,10 @@ internal sealed class MessagePredicate
             {
                 result = _compiled.Eval(message);
             }
-            catch (Exception e) when (e is RuntimeException or InvalidCastException or ArgumentException)
+            catch (Exception e) when (e is not (OutOfMemoryException or PipelineStoppedException))
             {
+                // A comparison PowerShell cannot make (an enum against a number: InvalidOperationException) fails in
+                // the block too, with PowerShell's own error for this message.
                 result = FilterCompiler.Undecided;   // the script block says what PowerShell says about it
             }
             if (result != FilterCompiler.Undecided) return PowerShellOperators.IsTrue(result);
