@@ -40,6 +40,10 @@ internal sealed class NetlinkCaptureReader : IDisposable
         FileSize = fileSize;
     }
 
+    // A regular file is read as far as it reached when it was first opened (0: a pipe or FIFO, read to its end).
+    private long _readLimit;
+    private long _pulled;
+
     public string Path { get; }
     /// <summary>The link type of the file (pcap) or of its first interface (pcapng).</summary>
     public int LinkType { get; private set; }
@@ -65,7 +69,13 @@ internal sealed class NetlinkCaptureReader : IDisposable
     /// <summary>Asks a read in progress to stop (Ctrl+C): <see cref="ReadNext"/> returns null at the next record.</summary>
     public void Stop() => _stopping = true;
 
-    public static NetlinkCaptureReader Open(string path)
+    /// <summary>
+    /// Opens a capture file. A regular file is read as it was when it was opened (or up to <paramref name="readUpTo"/>
+    /// bytes, its size when a merged read first opened it): what is appended while it is read, by a capture still
+    /// writing it or by `Export-NetlinkPcap -Append` to the very file being read, is not read, so such a pipeline ends.
+    /// A FIFO or pipe is read to its end.
+    /// </summary>
+    public static NetlinkCaptureReader Open(string path, long readUpTo = 0)
     {
         if (Directory.Exists(path))
             throw new CaptureFileException(CaptureFileProblem.IsDirectory, path, $"'{path}' is a directory, not a capture file. Give the path of a .pcap or .pcapng file.");
@@ -91,7 +101,7 @@ internal sealed class NetlinkCaptureReader : IDisposable
 
         long size = 0;
         try { if (stream.CanSeek) size = stream.Length; } catch (IOException) { }
-        var reader = new NetlinkCaptureReader(path, stream, size);
+        var reader = new NetlinkCaptureReader(path, stream, size) { _readLimit = readUpTo > 0 ? readUpTo : size };
         try
         {
             reader.ReadHeader();
@@ -413,7 +423,9 @@ internal sealed class NetlinkCaptureReader : IDisposable
             int n;
             try
             {
-                n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+                int room = _buffer.Length - _end;
+                if (_readLimit > 0) room = (int)Math.Min(room, _readLimit - _pulled);
+                n = room > 0 ? _stream.Read(_buffer, _end, room) : 0;
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -425,6 +437,7 @@ internal sealed class NetlinkCaptureReader : IDisposable
             }
             if (n == 0) return false;
             _end += n;
+            _pulled += n;
         }
         return true;
     }

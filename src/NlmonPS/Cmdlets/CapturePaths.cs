@@ -208,7 +208,8 @@ internal sealed class MergedFile(string path, int order)
     {
         try
         {
-            Reader = NetlinkCaptureReader.Open(Path);
+            // Opened again when its time comes: read as far as it reached the first time (see NetlinkCaptureReader.Open).
+            Reader = NetlinkCaptureReader.Open(Path, Size);
             return true;
         }
         catch (CaptureFileException e)

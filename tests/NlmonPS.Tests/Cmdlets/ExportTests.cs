@@ -127,6 +127,26 @@ public sealed class ExportTests : IDisposable
         Assert.Equal(16 + two.Length, Assert.Single(Records(Path.Combine(_dir, "all.pcap"))).Frame.Length);
     }
 
+    /// <summary>
+    /// A capture appended to itself gets one copy: the reader reads the file as it was when it began (it used to read
+    /// its own output until the disk was full), whether the messages are handed to the export or piped.
+    /// </summary>
+    [Fact]
+    public void AppendingACaptureToItselfAppendsOneCopy()
+    {
+        var target = Path.Combine(_dir, "self.pcap");
+        File.Copy(Path.Combine(Fixtures, "route-link-addr.pcap"), target);
+        var original = Records(target);
+        var handed = Run("Get-NetlinkMessage -LiteralPath $t -ErrorAction SilentlyContinue | Export-NetlinkPcap -LiteralPath $t -Append", ("t", target));
+        Assert.Null(handed.Terminating);
+        var once = Records(target);
+        Assert.Equal(2 * original.Count, once.Count);
+        Assert.Equal(original.Select(r => r.Frame), once.Skip(original.Count).Select(r => r.Frame));
+        var piped = Run("Get-NetlinkMessage -LiteralPath $t -ErrorAction SilentlyContinue | ForEach-Object { $_ } | Export-NetlinkPcap -LiteralPath $t -Append", ("t", target));
+        Assert.Null(piped.Terminating);
+        Assert.Equal(4 * original.Count, Records(target).Count);
+    }
+
     /// <summary>A 64 KB tmpfs: the export fails with ENOSPC named, how many records were lost, and the old file intact.</summary>
     [Fact]
     public void AFullDiskIsATerminatingErrorAndTheTargetIsUnchanged()
