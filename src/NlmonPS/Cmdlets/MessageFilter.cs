@@ -82,7 +82,7 @@ internal sealed class MessageFilter
     /// </summary>
     public void HandToExport(PSCmdlet cmdlet)
     {
-        if (Downstream is not null || NextCommand.Of(cmdlet) is not ExportNetlinkPcapCommand export) return;
+        if (NextCommand.Of(cmdlet) is not ExportNetlinkPcapCommand export) return;
         string? whyNot = !export.TakesMessagesDirectly ? "Export-NetlinkPcap passes them on (-PassThru)"
             : NextCommand.SeesEveryObject(cmdlet) is { } common ? $"-{common} sees every message written" : null;
         if (whyNot is not null)
@@ -101,8 +101,9 @@ internal sealed class MessageFilter
     public void Write(NetlinkMessage message, Cmdlet cmdlet)
     {
         if (!Wanted(message)) return;
-        // Under strict mode (turned on by a later command) the block fails where the reader reads $null: left to it.
-        if (Downstream is null || _strictMode!() || Downstream.Test(message))
+        // A message the pushed-down condition rejects is still written under strict mode (a later command may turn
+        // it on): there the block fails where the reader reads $null, so Where-Object must judge it.
+        if (Downstream is null || Downstream.Test(message) || _strictMode!())
         {
             Emitted++;
             if (_export is not null) _export.Take(message);

@@ -1,13 +1,13 @@
-using System.Linq.Expressions;
 using System.Management.Automation;
 using System.Reflection;
+using NlmonPS.Filtering;
 
 namespace NlmonPS.Cmdlets;
 
 /// <summary>
 /// Whether Set-StrictMode is on (any version) in the scope a cmdlet's caller runs in, read as the engine reads it
 /// (ExecutionContext.IsStrictVersion: the nearest scope that set a version, up to the module's own scope). The scope
-/// chain is internal: read through getters compiled once, so asking costs a few calls, with no script run (a probe
+/// chain is internal: read through getters compiled once (PropertyGetters), so asking costs a few calls, with no script run (a probe
 /// script would reset $? and add to $Error). Null when this PowerShell does not show it.
 /// </summary>
 internal static class StrictMode
@@ -21,7 +21,7 @@ internal static class StrictMode
 
     private static readonly (Func<object, object?> Current, Func<object, object?> Module, Func<object, object?> Parent, Func<object, object?> Version)? Getters =
         StateInternal is null || CurrentScope is null || ModuleScope is null || Parent is null || Version is null ? null
-            : (Getter(CurrentScope), Getter(ModuleScope), Getter(Parent), Getter(Version));
+            : (PropertyGetters.For(CurrentScope), PropertyGetters.For(ModuleScope), PropertyGetters.For(Parent), PropertyGetters.For(Version));
 
     /// <summary>A test of the caller's strict mode, to ask as often as needed (a later command may turn it on); null when it cannot be read.</summary>
     public static Func<bool>? Reader(SessionState state)
@@ -37,12 +37,5 @@ internal static class StrictMode
             }
             return false;
         };
-    }
-
-    private static Func<object, object?> Getter(PropertyInfo property)
-    {
-        var target = Expression.Parameter(typeof(object));
-        return Expression.Lambda<Func<object, object?>>(
-            Expression.Convert(Expression.Property(Expression.Convert(target, property.DeclaringType!), property), typeof(object)), target).Compile();
     }
 }

@@ -349,17 +349,7 @@ internal static class FilterCompiler
             }
             var property = member is PSProperty ? sample.GetType().GetProperty(member.Name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) : null;
             if (property?.GetMethod is null) { undecided = true; return null; }
-            return Getters.GetOrAdd(property, static property =>
-            {
-                var p = System.Linq.Expressions.Expression.Parameter(typeof(object));
-                return System.Linq.Expressions.Expression.Lambda<Func<object, object?>>(
-                    System.Linq.Expressions.Expression.Convert(
-                        System.Linq.Expressions.Expression.Property(System.Linq.Expressions.Expression.Convert(p, property.DeclaringType!), property),
-                        typeof(object)), p).Compile();
-            });
+            return PropertyGetters.For(property);
         }
-
-        // A compiled getter per property for the process: compiling one costs a JIT, and every pipeline compiles its filter.
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<PropertyInfo, Func<object, object?>> Getters = new();
     }
 }
