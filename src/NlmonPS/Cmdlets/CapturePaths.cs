@@ -153,11 +153,12 @@ internal sealed class MergedCapture : IDisposable
     }
 
     /// <summary>Decodes a record of a file, counting what the file gave (its messages, headers of doubtful byte order).</summary>
-    public void Decode(NetlinkDecoder decoder, NetlinkRecord record, MergedFile file, Func<NetlinkProtocol, ushort, bool>? mayMatch, List<NetlinkMessage> into)
+    public void Decode(NetlinkDecoder decoder, NetlinkRecord record, MergedFile file, Func<NetlinkProtocol, ushort, bool>? mayMatch, List<NetlinkMessage> into,
+        RawMessageTest? mayMatchBytes = null)
     {
         long doubts = decoder.Context.ByteOrderDoubts;
         int before = into.Count;
-        decoder.Decode(record, mayMatch, into);
+        decoder.Decode(record, mayMatch, into, mayMatchBytes);
         file.ByteOrderDoubts += decoder.Context.ByteOrderDoubts - doubts;
         file.Messages += into.Count - before;
     }

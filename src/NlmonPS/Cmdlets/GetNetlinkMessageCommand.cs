@@ -116,7 +116,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
                 if (_filter.WantsProtocol(record.Protocol) || record.Protocol == NetlinkProtocol.Generic)
                 {
                     decoded.Clear();
-                    capture.Decode(decoder, record, file, _filter.MayMatch, decoded);
+                    capture.Decode(decoder, record, file, _filter.TypeTest, decoded, _filter.BytesTest);
                     foreach (var message in decoded)
                     {
                         _filter.Write(message, this);

@@ -255,7 +255,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             WriteVerbose($"{io.ProcessName}[{io.ProcessId}] {io.Syscall} on fd {io.FileDescriptor}: the kernel had more bytes than the buffer held; the last message of record {record.RecordNumber} is cut short.");
         // Generic netlink is always decoded: nlctrl replies teach family ids for the rest of the trace.
         if (!_filter.WantsProtocol(protocol) && protocol != NetlinkProtocol.Generic) return;
-        foreach (var message in _decoder.Decode(record, _filter.MayMatch))
+        foreach (var message in _decoder.Decode(record, _filter.TypeTest, _filter.BytesTest))
         {
             if (message.Type == Nl.NLMSG_ERROR && message.Error is { IsAck: false } && message.Direction == NetlinkDirection.FromKernel)
                 _lastKernelError = message;

@@ -3,6 +3,9 @@ using NlmonPS.Wire;
 
 namespace NlmonPS.Decoding;
 
+/// <summary>Whether a message may be wanted, judged on its bytes before it is decoded (false: it is not decoded).</summary>
+internal delegate bool RawMessageTest(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order);
+
 /// <summary>
 /// Decodes buffers of netlink messages into <see cref="NetlinkMessage"/> objects. One instance per stream: it
 /// learns generic-netlink family ids from the nlctrl messages it sees. Never throws on bad bytes.
@@ -20,10 +23,10 @@ internal sealed class NetlinkDecoder
     private readonly List<RawMessage> _raws = new();
 
     /// <summary>Decodes only the messages of a record that <paramref name="wanted"/> lets through (by protocol and type).</summary>
-    public List<NetlinkMessage> Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted)
+    public List<NetlinkMessage> Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted, RawMessageTest? wantedBytes = null)
     {
         var messages = new List<NetlinkMessage>();
-        Decode(record, wanted, messages);
+        Decode(record, wanted, messages, wantedBytes);
         return messages;
     }
 
@@ -31,7 +34,9 @@ internal sealed class NetlinkDecoder
     /// Decodes a record's wanted messages into <paramref name="into"/> (appended): a reader that hands them on one by
     /// one reuses one list for every record.
     /// </summary>
-    public void Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted, List<NetlinkMessage> into)
+    /// <param name="wantedBytes">Judges, on its bytes, a message <paramref name="wanted"/> lets through (a -Filter's
+    /// condition on a text attribute): false leaves it undecoded too.</param>
+    public void Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted, List<NetlinkMessage> into, RawMessageTest? wantedBytes = null)
     {
         var order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
         var raws = _raws;
@@ -43,7 +48,8 @@ internal sealed class NetlinkDecoder
         for (int i = 0; i < split.Length; i++)
         {
             ref readonly var raw = ref split[i];
-            if (wanted is null || raw.IsMalformed || wanted(record.Protocol, raw.Header.Type))
+            if (wanted is null || raw.IsMalformed
+                || (wanted(record.Protocol, raw.Header.Type) && (wantedBytes is null || wantedBytes(record.Protocol, raw, order))))
             {
                 var message = DecodeMessage(raw, record, order, i);
                 message.IsLastInRecord = i == split.Length - 1;

@@ -27,6 +27,7 @@ internal sealed class FilterRequirements
     private readonly List<Func<string, bool>> _typeNames = new();
     private bool _openTypeTests;   // a TypeName test that a made-up name ("unknown(N)") may pass
     private readonly List<string> _attributes = new();
+    private readonly List<(string Key, Func<object?, bool> Test)> _valueTests = new();   // $_.Attributes.key -eq 'text' ...
 
     public bool IsEmpty => _typeNames.Count == 0 && _attributes.Count == 0;
 
@@ -122,7 +123,11 @@ internal sealed class FilterRequirements
                  && !TheSetAnswers(steps[1])
                  && !steps.Skip(1).Any(s => s.Equals("Count", StringComparison.OrdinalIgnoreCase) || s.Equals("Length", StringComparison.OrdinalIgnoreCase))
                  && !steps[1].StartsWith("unknown_", StringComparison.OrdinalIgnoreCase))
+        {
             _attributes.Add(steps[1]);
+            // A condition on the value of a top-level attribute may also be judged on the bytes (MayMatchBytes).
+            if (steps.Count == 2 && test is not null) _valueTests.Add((steps[1], test));
+        }
     }
 
     /// <summary>
@@ -173,6 +178,40 @@ internal sealed class FilterRequirements
                 return true;
             default: value = null; return false;
         }
+    }
+
+    /// <summary>Whether some condition is on a top-level attribute's value, which <see cref="MayMatchBytes"/> may judge.</summary>
+    public bool JudgesBytes => _valueTests.Count > 0;
+
+    // Made once per protocol and type (AttributeValueProbe.Undecided where the bytes cannot be judged).
+    private readonly AttributeValueProbe?[]?[] _probes = new AttributeValueProbe?[]?[32];
+
+    /// <summary>
+    /// False when a message whose type may pass cannot, by its bytes: a condition on a top-level text attribute
+    /// ($_.Attributes.ifname -eq 'd0', -like, -match, -in) fails for every attribute of that name the message holds,
+    /// or it holds none. Such a message is skipped as one of a type that cannot pass is (what it teaches is learned
+    /// from its bytes). Judged only where that is exact (<see cref="AttributeValueProbe"/>); true elsewhere.
+    /// </summary>
+    public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order)
+    {
+        ushort type = raw.Header.Type;
+        if (_valueTests.Count == 0 || type < Nl.NLMSG_MIN_TYPE || (uint)protocol >= (uint)_probes.Length) return true;
+        ref var byType = ref _probes[(int)protocol];
+        if (byType is null || type >= byType.Length) Array.Resize(ref byType, Math.Max(type + 1, 64));
+        var probe = byType[type] ??= MakeProbe(protocol, type);
+        return probe.MayPass(raw.Bytes.Span, order);
+    }
+
+    private AttributeValueProbe MakeProbe(NetlinkProtocol protocol, ushort type)
+    {
+        // As in Decide: the type alone picks the layout, decoding teaches nothing its bytes do not, and no
+        // acknowledgement that may pass is named by this request.
+        if (Schemas.For(protocol) is not TypeTableSchema { ResolvesByTypeAlone: true } schema
+            || schema.SpecByTypeAlone(type) is not { } spec
+            || Schemas.ObserverFor(protocol)?.LearnsFrom(type) == Learning.OnlyWhenDecoded
+            || MayPass(schema, Nl.NLMSG_ERROR))
+            return AttributeValueProbe.Undecided;
+        return AttributeValueProbe.For(spec, _valueTests);
     }
 
     // Decided once per protocol and type: 0 not yet, 1 no, 2 maybe.

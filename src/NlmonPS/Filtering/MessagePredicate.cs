@@ -50,6 +50,12 @@ internal sealed class MessagePredicate
     /// <summary>False when no message of this protocol and type can pass: the reader then does not decode it.</summary>
     public bool MayMatch(NetlinkProtocol protocol, ushort type) => _requirements.MayMatch(protocol, type);
 
+    /// <summary>Whether the filter has conditions judged on a message's bytes (<see cref="MayMatchBytes"/>).</summary>
+    public bool JudgesBytes => _requirements.JudgesBytes;
+
+    /// <summary>False when a message of a type that may pass cannot, by its bytes (<see cref="FilterRequirements.MayMatchBytes"/>).</summary>
+    public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order) => _requirements.MayMatchBytes(protocol, raw, order);
+
     /// <summary>False when no message of this generic netlink family can pass (<see cref="FilterRequirements.MayMatchFamily"/>).</summary>
     public bool MayMatchFamily(string family) => _requirements.MayMatchFamily(family);
 

@@ -267,4 +267,60 @@ public sealed class FilterTests : IDisposable
         Assert.Equal(3, r.Output.Count);
         Assert.All(r.Output, o => Assert.Equal("lo", ((NetlinkMessage)o.BaseObject).Attributes["ifname"]));
     }
+
+    [Fact]
+    public void ConditionsOnTextAttributesAreJudgedOnTheBytes()
+    {
+        // RTM_NEWLINK (16): ifinfomsg, then IFLA_IFNAME (3) and IFLA_MTU (4). A message none of whose ifname
+        // attributes passes is not decoded; one that may pass, or whose attributes the walk cannot read, is.
+        static RawMessage Link(Action<MessageBuilder> attributes)
+        {
+            var b = new MessageBuilder(16, 0).AddBytes(new byte[16]);
+            attributes(b);
+            var bytes = b.ToArray();
+            return new RawMessage(0, NetlinkHeader.Read(bytes, Endian.Host), bytes, null);
+        }
+        static bool May(string filter, RawMessage m) =>
+            NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create(filter)).MayMatchBytes(NetlinkProtocol.Route, m, Endian.Host);
+
+        var eth0 = Link(b => b.AddString(3, "eth0").AddU32(4, 1500));
+        var upper = Link(b => b.AddString(3, "D0"));
+        var twice = Link(b => b.AddString(3, "x").AddU32(4, 1500).AddString(3, "d0"));
+        var none = Link(b => b.AddU32(4, 1500));
+        var torn = Link(b => b.AddString(3, "x").AddBytes(new byte[] { 40, 0, 4, 0 }));   // nla_len 40, 4 bytes left
+        Assert.False(May("$_.Attributes.ifname -eq 'd0'", eth0));
+        Assert.False(May("$_.Attributes.ifname -eq 'd0'", none));
+        Assert.True(May("$_.Attributes.ifname -eq 'd0'", upper));          // -eq ignores case, as PowerShell's does
+        Assert.False(May("$_.Attributes.ifname -ceq 'd0'", upper));
+        Assert.True(May("$_.Attributes.ifname -eq 'd0'", twice));          // the set answers with both
+        Assert.True(May("$_.Attributes.ifname -eq 'd0'", torn));           // a fault: left to the decoder
+        Assert.True(May("$_.Attributes.ifname -like 'e*'", eth0));
+        Assert.False(May("$_.Attributes.ifname -like 'd*'", eth0));
+        Assert.True(May("$_.Attributes.ifname -match 'TH'", eth0));
+        Assert.True(May("$_.Attributes.ifname -in 'lo','eth0'", eth0));
+        Assert.False(May("$_.Attributes.ifname -in 'lo','d0'", eth0));
+        Assert.False(May("$_.Sequence -ge 0 -and ($_.Attributes.ifname -eq 'd0')", eth0));
+        // Not judged on bytes: a number, a nested path, a condition under -or, a control message.
+        Assert.True(May("$_.Attributes.mtu -eq 9000", eth0));
+        Assert.True(May("$_.Attributes.linkinfo.kind -eq 'veth'", eth0));
+        Assert.True(May("$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0", eth0));
+        var done = new MessageBuilder(Nl.NLMSG_DONE, 0).AddBytes(new byte[4]).ToArray();
+        Assert.True(May("$_.Attributes.ifname -eq 'd0'", new RawMessage(0, NetlinkHeader.Read(done, Endian.Host), done, null)));
+    }
+
+    [Theory]
+    [InlineData("$_.Attributes.ifname -eq 'lo'")]
+    [InlineData("$_.Attributes.ifname -ceq 'LO'")]
+    [InlineData("$_.Attributes.ifname -like 'v*' -and $_.TypeName -ne 'RTM_DELLINK'")]
+    [InlineData("$_.Attributes.ifname -match '^d[0-9]$'")]
+    [InlineData("$_.Attributes.ifname -in 'lo','d0','va'")]
+    [InlineData("$_.Attributes.label -like 'd*'")]
+    [InlineData("$_.Attributes.qdisc -eq 'noqueue' -and $_.Attributes.ifname -ne 'lo'")]
+    [InlineData("$_.Attributes.ifname -eq 'd0' -and $_.Attributes.ifname -like '*0'")]
+    public void TextAttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
+    {
+        var (pushed, where, verbose) = Both(filter);
+        Assert.StartsWith("-Filter compiled", verbose);
+        Assert.Equal(where, pushed);
+    }
 }
