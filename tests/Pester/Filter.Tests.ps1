@@ -25,6 +25,11 @@ Describe 'Get-NetlinkMessage -Filter' {
         @{ Text = '$_.Error.Errno -ne 0 -and $_.Error.Request.TypeName -match ''^RTM_NEW''' }
         @{ Text = '$_.FlagNames -contains ''ack'' -or $_.Header.family -eq ''inet6''' }
         @{ Text = '$_.TypeName -eq ''RTM_NEWADDR'' -and $_.Attributes.address -like ''10.*''' }
+        # Judged on the bytes before decoding (a condition on a top-level text attribute).
+        @{ Text = '$_.Attributes.ifname -eq ''LO''' }
+        @{ Text = '$_.Attributes.ifname -cin ''lo'', ''d0''' }
+        @{ Text = '$_.Attributes.ifname -match ''^v'' -and $_.Attributes.qdisc -ne ''x''' }
+        @{ Text = '$_.Attributes.label -like ''d*''' }
     ) {
         $result = Compare-Filter ([scriptblock]::Create($Text))
         $result.Pushed | Should -Be $result.Where
