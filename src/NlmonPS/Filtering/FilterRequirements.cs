@@ -27,7 +27,7 @@ internal sealed class FilterRequirements
     private readonly List<Func<string, bool>> _typeNames = new();
     private bool _openTypeTests;   // a TypeName test that a made-up name ("unknown(N)") may pass
     private readonly List<string> _attributes = new();
-    private readonly List<(string Key, Func<object?, bool> Test)> _valueTests = new();   // $_.Attributes.key -eq 'text' ...
+    private readonly List<(string Key, Func<object?, bool> Test)> _valueTests = new();   // $_.Attributes.key -eq 'd0' ...
 
     public bool IsEmpty => _typeNames.Count == 0 && _attributes.Count == 0;
 
@@ -187,10 +187,11 @@ internal sealed class FilterRequirements
     private readonly AttributeValueProbe?[]?[] _probes = new AttributeValueProbe?[]?[32];
 
     /// <summary>
-    /// False when a message whose type may pass cannot, by its bytes: a condition on a top-level text attribute
-    /// ($_.Attributes.ifname -eq 'd0', -like, -match, -in) fails for every attribute of that name the message holds,
-    /// or it holds none. Such a message is skipped as one of a type that cannot pass is (what it teaches is learned
-    /// from its bytes). Judged only where that is exact (<see cref="AttributeValueProbe"/>); true elsewhere.
+    /// False when a message whose type may pass cannot, by its bytes: a condition on a top-level attribute's value
+    /// ($_.Attributes.ifname -eq 'd0', $_.Attributes.operstate -in 'up','unknown'; -eq, -like, -match, -in) fails
+    /// for every attribute of that name the message holds, or it holds none. Such a message is skipped as one of a
+    /// type that cannot pass is (what it teaches is learned from its bytes). Judged only where that is exact
+    /// (<see cref="AttributeValueProbe"/>); true elsewhere.
     /// </summary>
     public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order)
     {

@@ -269,10 +269,11 @@ public sealed class FilterTests : IDisposable
     }
 
     [Fact]
-    public void ConditionsOnTextAttributesAreJudgedOnTheBytes()
+    public void ConditionsOnAttributeValuesAreJudgedOnTheBytes()
     {
-        // RTM_NEWLINK (16): ifinfomsg, then IFLA_IFNAME (3) and IFLA_MTU (4). A message none of whose ifname
-        // attributes passes is not decoded; one that may pass, or whose attributes the walk cannot read, is.
+        // RTM_NEWLINK (16): ifinfomsg, then IFLA_IFNAME (3), IFLA_MTU (4), IFLA_OPERSTATE (16). A message none of
+        // whose attributes of the name passes is not decoded; one that may pass, or whose attributes the walk cannot
+        // read, is.
         static RawMessage Link(Action<MessageBuilder> attributes)
         {
             var b = new MessageBuilder(16, 0).AddBytes(new byte[16]);
@@ -283,7 +284,7 @@ public sealed class FilterTests : IDisposable
         static bool May(string filter, RawMessage m) =>
             NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create(filter)).MayMatchBytes(NetlinkProtocol.Route, m, Endian.Host);
 
-        var eth0 = Link(b => b.AddString(3, "eth0").AddU32(4, 1500));
+        var eth0 = Link(b => b.AddString(3, "eth0").AddU32(4, 1500).AddU8(16, 6));
         var upper = Link(b => b.AddString(3, "D0"));
         var twice = Link(b => b.AddString(3, "x").AddU32(4, 1500).AddString(3, "d0"));
         var none = Link(b => b.AddU32(4, 1500));
@@ -300,8 +301,13 @@ public sealed class FilterTests : IDisposable
         Assert.True(May("$_.Attributes.ifname -in 'lo','eth0'", eth0));
         Assert.False(May("$_.Attributes.ifname -in 'lo','d0'", eth0));
         Assert.False(May("$_.Sequence -ge 0 -and ($_.Attributes.ifname -eq 'd0')", eth0));
-        // Not judged on bytes: a number, a nested path, a condition under -or, a control message.
-        Assert.True(May("$_.Attributes.mtu -eq 9000", eth0));
+        // Numbers and names of numbers, as the decoded set gives them (PowerShell converts the constant).
+        Assert.False(May("$_.Attributes.mtu -eq 9000", eth0));
+        Assert.True(May("$_.Attributes.mtu -eq '1500'", eth0));
+        Assert.True(May("$_.Attributes.operstate -eq 'UP'", eth0));
+        Assert.False(May("$_.Attributes.operstate -in 'down','dormant'", eth0));
+        // Not judged on bytes: a nested path, a condition under -or, a control message.
+        Assert.False(May("$_.Attributes.mtu -ne 9000 -and $_.Attributes.ifname -eq 'x'", eth0));
         Assert.True(May("$_.Attributes.linkinfo.kind -eq 'veth'", eth0));
         Assert.True(May("$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0", eth0));
         var done = new MessageBuilder(Nl.NLMSG_DONE, 0).AddBytes(new byte[4]).ToArray();
@@ -317,7 +323,12 @@ public sealed class FilterTests : IDisposable
     [InlineData("$_.Attributes.label -like 'd*'")]
     [InlineData("$_.Attributes.qdisc -eq 'noqueue' -and $_.Attributes.ifname -ne 'lo'")]
     [InlineData("$_.Attributes.ifname -eq 'd0' -and $_.Attributes.ifname -like '*0'")]
-    public void TextAttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
+    [InlineData("$_.Attributes.mtu -eq 1500 -and $_.Attributes.operstate -in 'up','unknown'")]
+    [InlineData("$_.Attributes.prefixlen -eq 24 -or $_.Attributes.table -eq 'main'")]
+    [InlineData("$_.Attributes.table -eq 'local' -and $_.Attributes.dst -like '127.*'")]
+    [InlineData("$_.Attributes.flags -eq 'permanent'")]
+    [InlineData("$_.Attributes.address -eq '00:00:00:00:00:00'")]
+    public void AttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
     {
         var (pushed, where, verbose) = Both(filter);
         Assert.StartsWith("-Filter compiled", verbose);
