@@ -4,52 +4,79 @@ using NlmonPS.Wire;
 namespace NlmonPS.Filtering;
 
 /// <summary>
-/// Judges a filter's conditions on the values of top-level attributes ($_.Attributes.ifname -eq 'd0',
-/// $_.Attributes.operstate -in 'up','unknown', $_.Attributes.mtu -eq 9000; -eq, -like, -match, -in) on one message
-/// type's bytes, before the message is decoded: when, for one condition, no attribute of that name passes it (or
-/// there is none), the message cannot pass the filter and is not decoded.
+/// Judges a filter's conditions on attribute values ($_.Attributes.ifname -eq 'd0', $_.Attributes.mtu -eq 9000,
+/// $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in) on one message type's bytes, before the
+/// message is decoded: when, for one condition, no attribute at that path passes it (or there is none), the message
+/// cannot pass the filter and is not decoded.
 /// </summary>
 /// <remarks>
-/// Exact by construction, or it answers "may pass": made only for a layout the type alone picks, and only for names
-/// that every table the layout may use (replies', requests', GET requests') gives to plain values (numbers, names of
-/// numbers, text, addresses: no nest, no key material). Each such value is made by the decoder's own function
+/// Exact by construction, or it answers "may pass": made only for a layout the type alone picks, and only for paths
+/// whose every name, in every table the layout may use there (replies', requests', GET requests'), is a plain nest
+/// (one attribute set, not chosen by a kind or a struct) down to a plain value at the end (a number, a name of a
+/// number, text, an address: no nest, no key material). Each value is made by the decoder's own function
 /// (<see cref="AttributeDecoder.DecodeScalar"/>) from the same bytes, kind, byte order and names, so it is the value
-/// the decoded set hands the filter, and it is judged by the same compiled test the filter runs. The set answers a
-/// name with every attribute of it (an array for several): when each fails, -eq, -like, -match and -in against them
-/// fail too. A fault in the attribute stream leaves the message to the decoder.
+/// the decoded set hands the filter, and it is judged by the same compiled test the filter runs. A set answers a name
+/// with every attribute of it (an array for several; member access over an array collects from each): when each
+/// value fails, -eq, -like, -match and -in against them fail too. A fault in a stream on the way leaves the message
+/// to the decoder.
 /// </remarks>
 internal sealed class AttributeValueProbe
 {
     /// <summary>Where the bytes cannot be judged: every message may pass.</summary>
     public static readonly AttributeValueProbe Undecided = new(0, Array.Empty<Condition>());
 
-    // One condition: for each attribute type that carries its name, the descriptions the tables give that type.
-    private sealed record Condition(AttributeSpec[]?[] SpecsByType, Func<object?, bool> Test);
+    /// <summary>
+    /// One name of a path, at its level: the descriptions the level's tables give each attribute type carrying it,
+    /// and the next name, inside those attributes' nests (null: their values are tested).
+    /// </summary>
+    private sealed record Step(AttributeSpec[]?[] SpecsByType, Step? Next);
+
+    private sealed record Condition(Step First, Func<object?, bool> Test);
+
+    private enum Verdict { Fails, MayPass }
 
     private readonly int _attributesAt;   // where the attribute stream starts in the message
     private readonly Condition[] _conditions;
 
     private AttributeValueProbe(int attributesAt, Condition[] conditions) => (_attributesAt, _conditions) = (attributesAt, conditions);
 
-    /// <summary>The probe for a layout: the conditions whose attribute is a plain value in every table it may use.</summary>
-    public static AttributeValueProbe For(MessageSpec spec, IEnumerable<(string Key, Func<object?, bool> Test)> conditions)
+    /// <summary>The probe for a layout: the conditions whose path it can follow in every table the layout may use.</summary>
+    /// <param name="conditions">Each path's names after Attributes (linkinfo, kind), and the test of the value.</param>
+    public static AttributeValueProbe For(MessageSpec spec, IEnumerable<(string[] Path, Func<object?, bool> Test)> conditions)
     {
         if (spec.Body is not null || spec.Attributes is not { } table) return Undecided;
-        var tables = new[] { table, table.Requests, table.GetRequests }.OfType<AttributeTable>().Distinct().ToArray();
-        if (tables.Any(t => t.GuardsUnknown)) return Undecided;
         var probed = new List<Condition>();
-        foreach (var (key, test) in conditions)
-        {
-            var named = tables.SelectMany(t => t.TypesNamed(key).Select(type => (Type: type, Spec: t[type]!))).ToArray();
-            if (named.Any(n => FieldLevels.ModeOf(n.Spec, 0) != EntryMode.Scalar)) continue;
-            var specsByType = new AttributeSpec[]?[named.Select(n => n.Type + 1).DefaultIfEmpty(0).Max()];
-            foreach (var group in named.GroupBy(n => n.Type))
-                specsByType[group.Key] = group.Select(n => n.Spec).Distinct().ToArray();
-            probed.Add(new Condition(specsByType, test));
-        }
+        foreach (var (path, test) in conditions)
+            if (StepOf(TablesOf(table), path, 0) is { } first) probed.Add(new Condition(first, test));
         // As the decoder lays it out: the attribute stream follows the family header, aligned.
         int at = Nl.HeaderLength + (spec.Header is { } header ? Nl.Align(header.Size) : 0);
-        return probed.Count is 0 or > 32 ? Undecided : new AttributeValueProbe(at, probed.ToArray());
+        return probed.Count == 0 ? Undecided : new AttributeValueProbe(at, probed.ToArray());
+    }
+
+    /// <summary>A set's table and the ones requests use instead: the probe cannot tell a message's direction.</summary>
+    private static IEnumerable<AttributeTable> TablesOf(AttributeTable table) =>
+        new[] { table, table.Requests, table.GetRequests }.OfType<AttributeTable>();
+
+    private static Step? StepOf(IEnumerable<AttributeTable> level, string[] path, int depth)
+    {
+        var tables = level.Distinct().ToArray();
+        if (tables.Any(t => t.GuardsUnknown)) return null;
+        var named = tables.SelectMany(t => t.TypesNamed(path[depth]).Select(type => (Type: type, Spec: t[type]!))).ToArray();
+        Step? next = null;
+        if (depth == path.Length - 1)
+        {
+            if (named.Any(n => FieldLevels.ModeOf(n.Spec, depth) != EntryMode.Scalar)) return null;
+        }
+        else
+        {
+            if (named.Any(n => !n.Spec.IsPlainNest || FieldLevels.ModeOf(n.Spec, depth) != EntryMode.Nest)) return null;
+            next = StepOf(named.SelectMany(n => TablesOf(n.Spec.Nested!)), path, depth + 1);
+            if (next is null) return null;
+        }
+        var specsByType = new AttributeSpec[]?[named.Select(n => n.Type + 1).DefaultIfEmpty(0).Max()];
+        foreach (var group in named.GroupBy(n => n.Type))
+            specsByType[group.Key] = group.Select(n => n.Spec).Distinct().ToArray();
+        return new Step(specsByType, next);
     }
 
     /// <summary>False when the message surely fails a condition; true when it may pass, or its bytes do not tell.</summary>
@@ -57,26 +84,34 @@ internal sealed class AttributeValueProbe
     {
         if (_conditions.Length == 0 || message.Length <= _attributesAt) return true;
         var stream = message[_attributesAt..];
-        uint passed = 0, all = _conditions.Length == 32 ? uint.MaxValue : (1u << _conditions.Length) - 1;
+        foreach (var condition in _conditions)
+            if (Judge(stream, condition.First, condition.Test, order) == Verdict.Fails) return false;
+        return true;
+    }
+
+    /// <summary>Whether some value at the step's path within this attribute stream may pass the test.</summary>
+    private static Verdict Judge(ReadOnlySpan<byte> stream, Step step, Func<object?, bool> test, ByteOrder order)
+    {
         int offset = 0;
-        while (AttributeWalker.TryNext(stream, ref offset, _attributesAt, order, out var a, out _))
+        while (AttributeWalker.TryNext(stream, ref offset, 0, order, out var a, out _))
         {
             int type = a.Type;
-            for (int i = 0; i < _conditions.Length; i++)
+            if (type >= step.SpecsByType.Length || step.SpecsByType[type] is not { } specs) continue;
+            var payload = stream.Slice(a.PayloadOffset, a.PayloadLength);
+            if (step.Next is { } next)
             {
-                var c = _conditions[i];
-                if ((passed & (1u << i)) != 0 || type >= c.SpecsByType.Length || c.SpecsByType[type] is not { } specs) continue;
-                var payload = stream.Slice(a.PayloadOffset, a.PayloadLength);
-                foreach (var spec in specs)
-                {
-                    // The value as FieldValues.Make makes it for the decoded set.
-                    var valueOrder = a.IsNetByteOrder || spec.NetworkOrder ? ByteOrder.BigEndian : order;
-                    if (Passes(c.Test, spec, payload, valueOrder)) { passed |= 1u << i; break; }
-                }
+                if (Judge(payload, next, test, order) == Verdict.MayPass) return Verdict.MayPass;
+                continue;
+            }
+            foreach (var spec in specs)
+            {
+                // The value as FieldValues.Make makes it for the decoded set.
+                var valueOrder = a.IsNetByteOrder || spec.NetworkOrder ? ByteOrder.BigEndian : order;
+                if (Passes(test, spec, payload, valueOrder)) return Verdict.MayPass;
             }
         }
         // A fault stops the walk short of the end: the decoder then says what the set holds.
-        return passed == all || offset < stream.Length;
+        return offset < stream.Length ? Verdict.MayPass : Verdict.Fails;
     }
 
     // A test that fails to run (PowerShell's conversion refusing a value) leaves the message to the filter itself.

@@ -27,7 +27,7 @@ internal sealed class FilterRequirements
     private readonly List<Func<string, bool>> _typeNames = new();
     private bool _openTypeTests;   // a TypeName test that a made-up name ("unknown(N)") may pass
     private readonly List<string> _attributes = new();
-    private readonly List<(string Key, Func<object?, bool> Test)> _valueTests = new();   // $_.Attributes.key -eq 'd0' ...
+    private readonly List<(string[] Path, Func<object?, bool> Test)> _valueTests = new();   // $_.Attributes.a.b -eq 'd0' ...
 
     public bool IsEmpty => _typeNames.Count == 0 && _attributes.Count == 0;
 
@@ -125,8 +125,9 @@ internal sealed class FilterRequirements
                  && !steps[1].StartsWith("unknown_", StringComparison.OrdinalIgnoreCase))
         {
             _attributes.Add(steps[1]);
-            // A condition on the value of a top-level attribute may also be judged on the bytes (MayMatchBytes).
-            if (steps.Count == 2 && test is not null) _valueTests.Add((steps[1], test));
+            // A condition on an attribute's value may also be judged on the bytes (MayMatchBytes), along a path of
+            // attribute names (not a member every set answers, which PowerShell gives where the name is missing).
+            if (test is not null && !steps.Skip(2).Any(TheSetAnswers)) _valueTests.Add((steps.Skip(1).ToArray(), test));
         }
     }
 
@@ -180,16 +181,16 @@ internal sealed class FilterRequirements
         }
     }
 
-    /// <summary>Whether some condition is on a top-level attribute's value, which <see cref="MayMatchBytes"/> may judge.</summary>
+    /// <summary>Whether some condition is on an attribute's value, which <see cref="MayMatchBytes"/> may judge.</summary>
     public bool JudgesBytes => _valueTests.Count > 0;
 
     // Made once per protocol and type (AttributeValueProbe.Undecided where the bytes cannot be judged).
     private readonly AttributeValueProbe?[]?[] _probes = new AttributeValueProbe?[]?[32];
 
     /// <summary>
-    /// False when a message whose type may pass cannot, by its bytes: a condition on a top-level attribute's value
-    /// ($_.Attributes.ifname -eq 'd0', $_.Attributes.operstate -in 'up','unknown'; -eq, -like, -match, -in) fails
-    /// for every attribute of that name the message holds, or it holds none. Such a message is skipped as one of a
+    /// False when a message whose type may pass cannot, by its bytes: a condition on an attribute's value
+    /// ($_.Attributes.ifname -eq 'd0', $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in)
+    /// fails for every attribute at that path the message holds, or it holds none. Such a message is skipped as one of a
     /// type that cannot pass is (what it teaches is learned from its bytes). Judged only where that is exact
     /// (<see cref="AttributeValueProbe"/>); true elsewhere.
     /// </summary>

@@ -289,27 +289,37 @@ public sealed class FilterTests : IDisposable
         var twice = Link(b => b.AddString(3, "x").AddU32(4, 1500).AddString(3, "d0"));
         var none = Link(b => b.AddU32(4, 1500));
         var torn = Link(b => b.AddString(3, "x").AddBytes(new byte[] { 40, 0, 4, 0 }));   // nla_len 40, 4 bytes left
-        Assert.False(May("$_.Attributes.ifname -eq 'd0'", eth0));
-        Assert.False(May("$_.Attributes.ifname -eq 'd0'", none));
-        Assert.True(May("$_.Attributes.ifname -eq 'd0'", upper));          // -eq ignores case, as PowerShell's does
-        Assert.False(May("$_.Attributes.ifname -ceq 'd0'", upper));
-        Assert.True(May("$_.Attributes.ifname -eq 'd0'", twice));          // the set answers with both
-        Assert.True(May("$_.Attributes.ifname -eq 'd0'", torn));           // a fault: left to the decoder
-        Assert.True(May("$_.Attributes.ifname -like 'e*'", eth0));
-        Assert.False(May("$_.Attributes.ifname -like 'd*'", eth0));
-        Assert.True(May("$_.Attributes.ifname -match 'TH'", eth0));
-        Assert.True(May("$_.Attributes.ifname -in 'lo','eth0'", eth0));
-        Assert.False(May("$_.Attributes.ifname -in 'lo','d0'", eth0));
-        Assert.False(May("$_.Sequence -ge 0 -and ($_.Attributes.ifname -eq 'd0')", eth0));
+        Assert.False(May("$_.Attributes.ifname -eq 'd0'", eth0), "$_.Attributes.ifname -eq 'd0' on eth0");
+        Assert.False(May("$_.Attributes.ifname -eq 'd0'", none), "$_.Attributes.ifname -eq 'd0' on none");
+        Assert.True(May("$_.Attributes.ifname -eq 'd0'", upper), "$_.Attributes.ifname -eq 'd0' on upper");          // -eq ignores case, as PowerShell's does
+        Assert.False(May("$_.Attributes.ifname -ceq 'd0'", upper), "$_.Attributes.ifname -ceq 'd0' on upper");
+        Assert.True(May("$_.Attributes.ifname -eq 'd0'", twice), "$_.Attributes.ifname -eq 'd0' on twice");          // the set answers with both
+        Assert.True(May("$_.Attributes.ifname -eq 'd0'", torn), "$_.Attributes.ifname -eq 'd0' on torn");           // a fault: left to the decoder
+        Assert.True(May("$_.Attributes.ifname -like 'e*'", eth0), "$_.Attributes.ifname -like 'e*' on eth0");
+        Assert.False(May("$_.Attributes.ifname -like 'd*'", eth0), "$_.Attributes.ifname -like 'd*' on eth0");
+        Assert.True(May("$_.Attributes.ifname -match 'TH'", eth0), "$_.Attributes.ifname -match 'TH' on eth0");
+        Assert.True(May("$_.Attributes.ifname -in 'lo','eth0'", eth0), "$_.Attributes.ifname -in 'lo','eth0' on eth0");
+        Assert.False(May("$_.Attributes.ifname -in 'lo','d0'", eth0), "$_.Attributes.ifname -in 'lo','d0' on eth0");
+        Assert.False(May("$_.Sequence -ge 0 -and ($_.Attributes.ifname -eq 'd0')", eth0), "$_.Sequence -ge 0 -and ($_.Attributes.ifname -eq 'd0') on eth0");
         // Numbers and names of numbers, as the decoded set gives them (PowerShell converts the constant).
-        Assert.False(May("$_.Attributes.mtu -eq 9000", eth0));
-        Assert.True(May("$_.Attributes.mtu -eq '1500'", eth0));
-        Assert.True(May("$_.Attributes.operstate -eq 'UP'", eth0));
-        Assert.False(May("$_.Attributes.operstate -in 'down','dormant'", eth0));
-        // Not judged on bytes: a nested path, a condition under -or, a control message.
-        Assert.False(May("$_.Attributes.mtu -ne 9000 -and $_.Attributes.ifname -eq 'x'", eth0));
-        Assert.True(May("$_.Attributes.linkinfo.kind -eq 'veth'", eth0));
-        Assert.True(May("$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0", eth0));
+        Assert.False(May("$_.Attributes.mtu -eq 9000", eth0), "$_.Attributes.mtu -eq 9000 on eth0");
+        Assert.True(May("$_.Attributes.mtu -eq '1500'", eth0), "$_.Attributes.mtu -eq '1500' on eth0");
+        Assert.True(May("$_.Attributes.operstate -eq 'UP'", eth0), "$_.Attributes.operstate -eq 'UP' on eth0");
+        Assert.False(May("$_.Attributes.operstate -in 'down','dormant'", eth0), "$_.Attributes.operstate -in 'down','dormant' on eth0");
+        Assert.False(May("$_.Attributes.mtu -ne 9000 -and $_.Attributes.ifname -eq 'x'", eth0), "$_.Attributes.mtu -ne 9000 -and $_.Attributes.ifname -eq 'x' on eth0");
+        // Through plain nests: IFLA_LINKINFO (18) holds IFLA_INFO_KIND (1); twice, member access collects both.
+        var veth = Link(b => b.AddString(3, "va").BeginNest(18).AddString(1, "veth").EndNest());
+        var both = Link(b => b.BeginNest(18).AddString(1, "dummy").EndNest().BeginNest(18).AddString(1, "veth").EndNest());
+        Assert.True(May("$_.Attributes.linkinfo.kind -eq 'veth'", veth), "$_.Attributes.linkinfo.kind -eq 'veth' on veth");
+        Assert.False(May("$_.Attributes.linkinfo.kind -eq 'vxlan'", veth), "$_.Attributes.linkinfo.kind -eq 'vxlan' on veth");
+        Assert.False(May("$_.Attributes.linkinfo.kind -eq 'veth'", eth0), "$_.Attributes.linkinfo.kind -eq 'veth' on eth0");
+        Assert.True(May("$_.Attributes.linkinfo.kind -in 'bridge','veth'", both), "$_.Attributes.linkinfo.kind -in 'bridge','veth' on both");
+        Assert.False(May("$_.Attributes.linkinfo.kind -like 'vx*'", both), "$_.Attributes.linkinfo.kind -like 'vx*' on both");
+        // Not judged on bytes: a set chosen by a kind (linkinfo.data), a member every set answers, a condition under
+        // -or, a control message.
+        Assert.True(May("$_.Attributes.linkinfo.data.peer -eq 'x'", veth), "$_.Attributes.linkinfo.data.peer -eq 'x' on veth");
+        Assert.True(May("$_.Attributes.linkinfo.Count -eq 9", veth), "$_.Attributes.linkinfo.Count -eq 9 on veth");
+        Assert.True(May("$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0", eth0), "$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0 on eth0");
         var done = new MessageBuilder(Nl.NLMSG_DONE, 0).AddBytes(new byte[4]).ToArray();
         Assert.True(May("$_.Attributes.ifname -eq 'd0'", new RawMessage(0, NetlinkHeader.Read(done, Endian.Host), done, null)));
     }
@@ -328,6 +338,10 @@ public sealed class FilterTests : IDisposable
     [InlineData("$_.Attributes.table -eq 'local' -and $_.Attributes.dst -like '127.*'")]
     [InlineData("$_.Attributes.flags -eq 'permanent'")]
     [InlineData("$_.Attributes.address -eq '00:00:00:00:00:00'")]
+    [InlineData("$_.Attributes.linkinfo.kind -in 'veth','dummy'")]
+    [InlineData("$_.Attributes.linkinfo.kind -ceq 'VETH' -or $_.Attributes.ifname -eq 'lo'")]
+    [InlineData("$_.Attributes.af_spec.inet6.addr_gen_mode -eq 'eui64'")]
+    [InlineData("$_.Attributes.cacheinfo.preferred -gt 0 -and $_.Attributes.label -like '*'")]
     public void AttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
     {
         var (pushed, where, verbose) = Both(filter);
