@@ -66,6 +66,7 @@ Describe 'Get-NetlinkMessage -Filter' {
         $compiled = Get-NetlinkMessage -Path $Captures -Filter { $_.Attributes.ifname -eq 'lo' } -Count 1 -Verbose 4>&1 |
             Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         $compiled.Message | Should -Contain '-Filter compiled: it is judged inside the reader, before a message reaches the pipeline.'
+        $compiled.Message | Should -Contain '-Filter''s condition on $_.Attributes.ifname is also judged on each message''s bytes, before decoding, where the message''s layout allows.'
         $block = { "$($_.Attributes.ifname)".ToUpper() -eq 'LO' }
         $interpreted = Get-NetlinkMessage -Path $Captures -Filter $block -Verbose -ErrorAction SilentlyContinue 4>&1
         ($interpreted | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -match 'cannot be compiled' | Should -Not -BeNullOrEmpty

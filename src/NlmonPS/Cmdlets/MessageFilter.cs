@@ -40,6 +40,12 @@ internal sealed class MessageFilter
         cmdlet.WriteVerbose(Where.IsCompiled
             ? "-Filter compiled: it is judged inside the reader, before a message reaches the pipeline."
             : $"-Filter cannot be compiled ({Where.NotCompiledReason}): it runs as a script block for each message, as Where-Object would.");
+        if (Where.JudgesBytes)
+        {
+            var paths = Where.ValuePaths.Select(p => "$_.Attributes." + p).ToArray();
+            cmdlet.WriteVerbose($"-Filter's {(paths.Length == 1 ? "condition" : "conditions")} on {string.Join(" and ", paths)} "
+                + $"{(paths.Length == 1 ? "is" : "are")} also judged on each message's bytes, before decoding, where the message's layout allows.");
+        }
     }
     public bool IsComplete => _limit > 0 && Emitted >= _limit;
 

@@ -184,6 +184,9 @@ internal sealed class FilterRequirements
     /// <summary>Whether some condition is on an attribute's value, which <see cref="MayMatchBytes"/> may judge.</summary>
     public bool JudgesBytes => _valueTests.Count > 0;
 
+    /// <summary>The paths of those conditions, after Attributes ("ifname", "linkinfo.kind"), each once.</summary>
+    public IEnumerable<string> ValuePaths => _valueTests.Select(t => string.Join('.', t.Path)).Distinct(StringComparer.OrdinalIgnoreCase);
+
     // Made once per protocol and type (AttributeValueProbe.Undecided where the bytes cannot be judged).
     private readonly AttributeValueProbe?[]?[] _probes = new AttributeValueProbe?[]?[32];
 
