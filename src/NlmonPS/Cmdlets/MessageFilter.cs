@@ -129,8 +129,8 @@ internal sealed class MessageFilter
     private RawMessageTest? _bytesTest;
 
     /// <summary>
-    /// Whether a message its type lets through may pass the -Filter, judged on its bytes: false when the filter's
-    /// condition on a text attribute fails for every such attribute it holds (see FilterRequirements.MayMatchBytes).
+    /// Whether a message its type lets through may pass the -Filter, judged on its bytes: false when a condition of the
+    /// filter on an attribute's value fails for every such attribute it holds (see FilterRequirements.MayMatchBytes).
     /// </summary>
     public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order) =>
         Where is null || Where.MayMatchBytes(protocol, raw, order);

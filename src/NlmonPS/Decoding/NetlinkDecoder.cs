@@ -35,7 +35,7 @@ internal sealed class NetlinkDecoder
     /// one reuses one list for every record.
     /// </summary>
     /// <param name="wantedBytes">Judges, on its bytes, a message <paramref name="wanted"/> lets through (a -Filter's
-    /// condition on a text attribute): false leaves it undecoded too.</param>
+    /// condition on an attribute's value): false leaves it undecoded too.</param>
     public void Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted, List<NetlinkMessage> into, RawMessageTest? wantedBytes = null)
     {
         var order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
