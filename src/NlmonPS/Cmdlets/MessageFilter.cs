@@ -119,21 +119,14 @@ internal sealed class MessageFilter
     }
 
     /// <summary>
-    /// <see cref="MayMatch"/> and <see cref="MayMatchBytes"/> as the decoder takes them, made once (a method group
-    /// would be a new delegate for every record); the second is null when the -Filter has no condition to judge on
-    /// bytes.
+    /// <see cref="MayMatch"/>, and the -Filter's test of a message's bytes (null when it has no condition to judge on
+    /// bytes: see FilterRequirements.MayMatchBytes), as the decoder takes them, made once (a method group would be a
+    /// new delegate for every record).
     /// </summary>
     public Func<NetlinkProtocol, ushort, bool> TypeTest => _typeTest ??= MayMatch;
-    public RawMessageTest? BytesTest => Where is { JudgesBytes: true } ? _bytesTest ??= MayMatchBytes : null;
+    public RawMessageTest? BytesTest => _bytesTest ??= Where is { JudgesBytes: true } where ? where.MayMatchBytes : null;
     private Func<NetlinkProtocol, ushort, bool>? _typeTest;
     private RawMessageTest? _bytesTest;
-
-    /// <summary>
-    /// Whether a message its type lets through may pass the -Filter, judged on its bytes: false when a condition of the
-    /// filter on an attribute's value fails for every such attribute it holds (see FilterRequirements.MayMatchBytes).
-    /// </summary>
-    public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order) =>
-        Where is null || Where.MayMatchBytes(protocol, raw, order);
 
     /// <summary>Whether a record of this protocol can hold anything wanted (skip decoding it otherwise).</summary>
     public bool WantsProtocol(NetlinkProtocol protocol) => _protocols is null || _protocols.Contains(protocol);

@@ -14,10 +14,7 @@ internal static class FieldValues
         switch (e.Mode)
         {
             case EntryMode.Scalar:
-            {
-                var order = e.BigEndian ? ByteOrder.BigEndian : message.ByteOrder;
-                return AttributeDecoder.DecodeScalar(e.Kind, p, order, e.Spec?.Enum, e.Spec?.Flags);
-            }
+                return Scalar(e.Kind, e.Spec, p, e.BigEndian, message.ByteOrder);
             case EntryMode.Secret:
                 return message.RevealSecrets ? p.ToArray() : $"REDACTED ({p.Length} bytes)";
             case EntryMode.Speculative:
@@ -55,6 +52,14 @@ internal static class FieldValues
                 return p.ToArray();
         }
     }
+
+    /// <summary>
+    /// A plain value (a number, a name of one, text, an address) from its bytes: the one place its byte order and names
+    /// are applied, for the decoded set and for -Filter's judging of a message's bytes before decoding.
+    /// </summary>
+    /// <param name="bigEndian">The attribute is flagged NLA_F_NET_BYTEORDER or its spec says network order.</param>
+    public static object? Scalar(ValueKind kind, ValueSpec? spec, ReadOnlySpan<byte> p, bool bigEndian, ByteOrder messageOrder) =>
+        AttributeDecoder.DecodeScalar(kind, p, bigEndian ? ByteOrder.BigEndian : messageOrder, spec?.Enum, spec?.Flags);
 
     /// <summary>
     /// A nest whose set is not known: numbered attributes when its bytes parse as attributes, else bytes. Never a

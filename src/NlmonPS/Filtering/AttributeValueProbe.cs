@@ -14,7 +14,7 @@ namespace NlmonPS.Filtering;
 /// whose every name, in every table the layout may use there (replies', requests', GET requests'), is a plain nest
 /// (one attribute set, not chosen by a kind or a struct) down to a plain value at the end (a number, a name of a
 /// number, text, an address: no nest, no key material). Each value is made by the decoder's own function
-/// (<see cref="AttributeDecoder.DecodeScalar"/>) from the same bytes, kind, byte order and names, so it is the value
+/// (<see cref="FieldValues.Scalar"/>) from the same bytes, kind, byte order and names, so it is the value
 /// the decoded set hands the filter, and it is judged by the same compiled test the filter runs. A set answers a name
 /// with every attribute of it (an array for several; member access over an array collects from each): when each
 /// value fails, -eq, -like, -match and -in against them fail too. A fault in a stream on the way leaves the message
@@ -32,8 +32,6 @@ internal sealed class AttributeValueProbe
     private sealed record Step(AttributeSpec[]?[] SpecsByType, Step? Next);
 
     private sealed record Condition(Step First, Func<object?, bool> Test);
-
-    private enum Verdict { Fails, MayPass }
 
     private readonly int _attributesAt;   // where the attribute stream starts in the message
     private readonly Condition[] _conditions;
@@ -85,12 +83,12 @@ internal sealed class AttributeValueProbe
         if (_conditions.Length == 0 || message.Length <= _attributesAt) return true;
         var stream = message[_attributesAt..];
         foreach (var condition in _conditions)
-            if (Judge(stream, condition.First, condition.Test, order) == Verdict.Fails) return false;
+            if (!AnyMayPass(stream, condition.First, condition.Test, order)) return false;
         return true;
     }
 
     /// <summary>Whether some value at the step's path within this attribute stream may pass the test.</summary>
-    private static Verdict Judge(ReadOnlySpan<byte> stream, Step step, Func<object?, bool> test, ByteOrder order)
+    private static bool AnyMayPass(ReadOnlySpan<byte> stream, Step step, Func<object?, bool> test, ByteOrder order)
     {
         int offset = 0;
         while (AttributeWalker.TryNext(stream, ref offset, 0, order, out var a, out _))
@@ -100,24 +98,20 @@ internal sealed class AttributeValueProbe
             var payload = stream.Slice(a.PayloadOffset, a.PayloadLength);
             if (step.Next is { } next)
             {
-                if (Judge(payload, next, test, order) == Verdict.MayPass) return Verdict.MayPass;
+                if (AnyMayPass(payload, next, test, order)) return true;
                 continue;
             }
             foreach (var spec in specs)
-            {
-                // The value as FieldValues.Make makes it for the decoded set.
-                var valueOrder = a.IsNetByteOrder || spec.NetworkOrder ? ByteOrder.BigEndian : order;
-                if (Passes(test, spec, payload, valueOrder)) return Verdict.MayPass;
-            }
+                if (Passes(test, spec, payload, a.IsNetByteOrder || spec.NetworkOrder, order)) return true;
         }
         // A fault stops the walk short of the end: the decoder then says what the set holds.
-        return offset < stream.Length ? Verdict.MayPass : Verdict.Fails;
+        return offset < stream.Length;
     }
 
     // A test that fails to run (PowerShell's conversion refusing a value) leaves the message to the filter itself.
-    private static bool Passes(Func<object?, bool> test, AttributeSpec spec, ReadOnlySpan<byte> payload, ByteOrder order)
+    private static bool Passes(Func<object?, bool> test, AttributeSpec spec, ReadOnlySpan<byte> payload, bool bigEndian, ByteOrder order)
     {
-        try { return test(AttributeDecoder.DecodeScalar(spec.Kind, payload, order, spec.Enum, spec.Flags)); }
+        try { return test(FieldValues.Scalar(spec.Kind, spec, payload, bigEndian, order)); }
         catch (Exception e) when (e is not OutOfMemoryException) { return true; }
     }
 }

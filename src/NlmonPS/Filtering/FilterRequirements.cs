@@ -207,17 +207,20 @@ internal sealed class FilterRequirements
         return probe.MayPass(raw.Bytes.Span, order);
     }
 
-    private AttributeValueProbe MakeProbe(NetlinkProtocol protocol, ushort type)
-    {
-        // As in Decide: the type alone picks the layout, decoding teaches nothing its bytes do not, and no
-        // acknowledgement that may pass is named by this request.
-        if (Schemas.For(protocol) is not TypeTableSchema { ResolvesByTypeAlone: true } schema
-            || schema.SpecByTypeAlone(type) is not { } spec
-            || Schemas.ObserverFor(protocol)?.LearnsFrom(type) == Learning.OnlyWhenDecoded
-            || MayPass(schema, Nl.NLMSG_ERROR))
-            return AttributeValueProbe.Undecided;
-        return AttributeValueProbe.For(spec, _valueTests);
-    }
+    private AttributeValueProbe MakeProbe(NetlinkProtocol protocol, ushort type) =>
+        Schemas.For(protocol) is TypeTableSchema { ResolvesByTypeAlone: true } schema && schema.SpecByTypeAlone(type) is { } spec
+            && SkippingIsExact(schema, protocol, type)
+            ? AttributeValueProbe.For(spec, _valueTests) : AttributeValueProbe.Undecided;
+
+    /// <summary>
+    /// Whether leaving a message of this type undecoded changes nothing about the messages that pass: nothing an
+    /// observer would learn from this type only by decoding it (rtnetlink learns interface names from link messages'
+    /// bytes, which the decoder hands it undecoded), and no request an acknowledgement that may pass would be named
+    /// by (the decoder remembers requests for ACKs).
+    /// </summary>
+    private bool SkippingIsExact(TypeTableSchema schema, NetlinkProtocol protocol, ushort type) =>
+        Schemas.ObserverFor(protocol)?.LearnsFrom(type) != Learning.OnlyWhenDecoded
+        && !(type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR));
 
     // Decided once per protocol and type: 0 not yet, 1 no, 2 maybe.
     private readonly byte[]?[] _decided = new byte[]?[32];
@@ -236,13 +239,7 @@ internal sealed class FilterRequirements
         switch (Schemas.For(protocol))
         {
             case TypeTableSchema { ResolvesByTypeAlone: true } schema:
-                if (MayPass(schema, type)) return true;
-                // Skipping must change nothing about the messages that pass: nothing an observer would learn from
-                // this type only by decoding it (rtnetlink learns interface names from link messages' bytes, which
-                // the decoder hands it undecoded), and no request an acknowledgement that may pass would be named by
-                // (the decoder remembers requests for ACKs).
-                if (Schemas.ObserverFor(protocol)?.LearnsFrom(type) == Learning.OnlyWhenDecoded) return true;
-                return type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR);
+                return MayPass(schema, type) || !SkippingIsExact(schema, protocol, type);
             case { } other:
                 return type < Nl.NLMSG_MIN_TYPE || MayPassInProtocol(protocol, other);
             default:
