@@ -77,4 +77,32 @@ Describe 'nlmon devices and live capture' -Tag Live -Skip:(-not $Live) {
             $m[0].Error.ErrorName | Should -Be 'EINVAL'
         } finally { Remove-NlmonDevice nlmonp1 }
     }
+
+    It '-Filter on an attribute value keeps, live, what Where-Object keeps (the rest is judged on the bytes)' {
+        New-NlmonDevice -Name nlmonp2
+        ip link add nlmonpf0 type dummy
+        ip link add nlmonpf1 type dummy
+        try {
+            # Both dummies asked for (RTM_GETLINK by name, answered by an RTM_NEWLINK) until the capture has its
+            # answers about the first.
+            $job = Start-ThreadJob { while ($true) { ip link show dev nlmonpf0 > $null; ip link show dev nlmonpf1 > $null; Start-Sleep -Milliseconds 300 } }
+            $verbose = @()
+            $m = @(Get-NetlinkMessage -InterfaceName nlmonp2 -Protocol Route -MessageType RTM_NEWLINK -Count 4 -Duration 120 -Verbose `
+                -Filter { $_.Attributes.ifname -eq 'nlmonpf0' } 4>&1 | ForEach-Object { if ($_ -is [Management.Automation.VerboseRecord]) { $verbose += "$_" } else { $_ } })
+            $job | Stop-Job -PassThru | Remove-Job
+            $m.Count | Should -Be 4
+            $m | ForEach-Object {
+                $_.Attributes.ifname | Should -Be 'nlmonpf0'
+                $_.TypeName | Should -Be 'RTM_NEWLINK'
+                $_.IsMalformed | Should -BeFalse
+            }
+            # The same messages through Where-Object: the filter kept exactly those.
+            @($m | Where-Object { $_.Attributes.ifname -eq 'nlmonpf0' }).Count | Should -Be 4
+            $verbose | Should -Contain "-Filter's condition on `$_.Attributes.ifname is also judged on each message's bytes, before decoding, where the message's layout allows."
+        } finally {
+            ip link del nlmonpf0
+            ip link del nlmonpf1
+            Remove-NlmonDevice nlmonp2
+        }
+    }
 }

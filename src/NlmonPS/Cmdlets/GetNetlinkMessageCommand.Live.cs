@@ -74,6 +74,10 @@ public sealed partial class GetNetlinkMessageCommand
         var live = _live!;
         var decoder = new NetlinkDecoder(_options);
         foreach (var (id, name) in live.GenericFamilies) decoder.Context.GenericFamilies.Learn(id, name);
+        // As for files: messages -MessageType or -Filter surely reject are not decoded (under a storm, decoding what
+        // is dropped anyway is CPU the reader needs to keep up); what they teach is still learned.
+        _filter.GenericFamilies = decoder.Context.GenericFamilies;
+        var decoded = new List<NetlinkMessage>();
         // In this namespace the kernel can name the interfaces the capture's messages refer to before they say it.
         if (NetNamespace is null) KernelClients.RtnetlinkLinks.Seed(decoder.Context.Links);
         FlushNotes(live);
@@ -108,7 +112,9 @@ public sealed partial class GetNetlinkMessageCommand
                     continue;
                 }
                 if (!_filter.WantsProtocol(record.Protocol) && record.Protocol != NetlinkProtocol.Generic) continue;
-                foreach (var message in decoder.Decode(record))
+                decoded.Clear();
+                decoder.Decode(record, _filter.TypeTest, decoded, _filter.BytesTest);
+                foreach (var message in decoded)
                 {
                     _filter.Write(message, this);
                     if (_filter.IsComplete) break;
