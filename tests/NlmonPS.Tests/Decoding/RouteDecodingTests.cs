@@ -24,6 +24,19 @@ public class RouteDecodingTests
 
     private static byte[] Be16(ushort v) => new[] { (byte)(v >> 8), (byte)v };
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("0a")]
+    [InlineData("02:00:5e:ab:cd:ef")]
+    [InlineData("80:00:00:48:fe:80:00:00:00:00:00:00:00:02:c9:03:00:0a:bc:de")] // InfiniBand: 20 bytes
+    public void HardwareAddressesReadAsColonSeparatedHex(string text)
+    {
+        var bytes = text.Length == 0 ? Array.Empty<byte>() : text.Split(':').Select(h => Convert.ToByte(h, 16)).ToArray();
+        var m = Decode(new MessageBuilder(16, 0).AddBytes(IfInfo(index: 3)).AddAttribute(1, bytes));
+        Assert.Null(m.MalformedReason);
+        Assert.Equal(text, m.Attributes["address"]);
+    }
+
     [Fact]
     public void VlanDataDecodes()
     {
