@@ -66,7 +66,6 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private readonly bool _lazy;
     private FieldEntry[]? _entries;
     private int _count;
-    private object?[]? _values;
     private NetlinkField?[]? _fields;
     private string? _reason;
     private bool _reasonKnown;
@@ -75,7 +74,6 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     public NetlinkFields(int capacity = 8)
     {
         _entries = Array.Empty<FieldEntry>();
-        _values = capacity == 0 ? Array.Empty<object?>() : new object?[capacity];
         _fields = capacity == 0 ? Array.Empty<NetlinkField?>() : new NetlinkField?[capacity];
         _reasonKnown = true;
     }
@@ -108,10 +106,8 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         if (_count == _fields!.Length)
         {
             int size = Math.Max(4, _count * 2);
-            Array.Resize(ref _values, size);
             Array.Resize(ref _fields, size);
         }
-        _values![_count] = field.Value;
         _fields![_count] = field;
         _count++;
     }
@@ -150,7 +146,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
 
     private object? ValueAt(FieldEntry[] entries, int index)
     {
-        if (!_lazy) return _values![index];
+        if (!_lazy) return _fields![index]!.Value;
         ref var e = ref entries[index];
         return e.Value ??= FieldValues.Make(_level, e);
     }
@@ -209,12 +205,11 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private int IndexOf(string name, int start = 0) => start == 0 ? FirstIndexOf(new NameMatch(this, name), out _) : IndexOf(new NameMatch(this, name), start);
 
     // Where each attribute type first occurs (-1: nowhere), for sets looked up by name: summaries ask about ten
-    // names of sets of dozens of attributes. Built on the first lookup; empty when a type is too big to index.
-    private short[]? _firstOfType;
-    private int _leadingStructFields;
-    // The types that occur more than once (one bit each), null when none does: only a name of those needs the scan
-    // for further fields.
-    private ulong[]? _repeatedTypes;
+    // names of sets of dozens of attributes. Built on the first lookup; empty when a type is too big to index. With
+    // the types that occur more than once (one bit each; null when none does: only a name of those needs the scan
+    // for further fields). One object, made on the first lookup: a set only enumerated never has one.
+    private sealed record TypeIndex(short[] FirstOfType, int LeadingStructFields, ulong[]? RepeatedTypes);
+    private TypeIndex? _typeIndex;
 
     private static bool Repeats(ulong[] repeated, int type) => (uint)(type >> 6) < (uint)repeated.Length && (repeated[type >> 6] & 1UL << type) != 0;
 
@@ -231,17 +226,18 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             return IndexOf(match, 0);
         }
         only = false;
-        var first = Volatile.Read(ref _firstOfType);
-        if (first is null) Volatile.Write(ref _firstOfType, first = IndexTypes(entries));   // after the two fields it sets
+        var index = Volatile.Read(ref _typeIndex);
+        if (index is null) Volatile.Write(ref _typeIndex, index = IndexTypes(entries));
+        var first = index.FirstOfType;
         if (first.Length == 0)
         {
             only = IsOneStructOfUniqueNames;
             return IndexOf(match, 0);
         }
-        for (int i = 0; i < _leadingStructFields; i++)
+        for (int i = 0; i < index.LeadingStructFields; i++)
             if (entries[i].Spec!.Name is var name && name.Length == match.Name.Length && string.Equals(name, match.Name, StringComparison.OrdinalIgnoreCase)) return i;
         only = match.Types.Length + (match.Unknown >= 0 ? 1 : 0) == 1
-            && (_repeatedTypes is not { } repeated || !Repeats(repeated, match.Types.Length == 1 ? match.Types[0] : match.Unknown));
+            && (index.RepeatedTypes is not { } repeated || !Repeats(repeated, match.Types.Length == 1 ? match.Types[0] : match.Unknown));
         int found = -1;
         foreach (var type in match.Types)
             if ((uint)type < (uint)first.Length && first[type] >= 0 && entries[first[type]].Spec is not null && (found < 0 || first[type] < found))
@@ -255,15 +251,17 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     /// <summary>One struct whose names all differ (a family header): a name is found once at most.</summary>
     private bool IsOneStructOfUniqueNames => _lazy && _level.Struct2 is null && !_level.HasAttributes && _level.Struct is { HasRepeatedNames: false };
 
-    private short[] IndexTypes(FieldEntry[] entries)
+    private static readonly TypeIndex NoTypeIndex = new(Array.Empty<short>(), 0, null);
+
+    private TypeIndex IndexTypes(FieldEntry[] entries)
     {
         int structFields = 0, max = -1;
-        if (_count > short.MaxValue) return Array.Empty<short>();
+        if (_count > short.MaxValue) return NoTypeIndex;
         while (structFields < _count && entries[structFields].IsStructField) structFields++;
         for (int i = structFields; i < _count; i++)
         {
             int type = entries[i].Type;
-            if (type < 0 || type >= 1024) return Array.Empty<short>();   // a struct field after attributes, or a huge type
+            if (type < 0 || type >= 1024) return NoTypeIndex;   // a struct field after attributes, or a huge type
             max = Math.Max(max, type);
         }
         var first = new short[max + 1];
@@ -276,9 +274,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             if (slot >= 0) (repeated ??= new ulong[(max >> 6) + 1])[type >> 6] |= 1UL << type;
             slot = (short)i;
         }
-        _leadingStructFields = structFields;
-        _repeatedTypes = repeated;
-        return first;
+        return new TypeIndex(first, structFields, repeated);
     }
 
     /// <summary>The value of a field by name (an array when it repeats), or null.</summary>
@@ -449,32 +445,30 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     /// <summary>Each name once, in order, with its value (an array when the name repeats), as a hashtable enumerates.</summary>
     private sealed class KeyEnumerator : IDictionaryEnumerator
     {
+        // Small (one is made for every set enumerated): the entries and count are the set's, listed by the constructor.
         private readonly NetlinkFields _set;
-        private readonly FieldEntry[] _entries;
-        private readonly int _count;
         private readonly bool _repeats;
         private int _index = -1;
 
         public KeyEnumerator(NetlinkFields set)
         {
             _set = set;
-            _entries = set.Entries;
-            _count = set._count;
+            _ = set.Entries;
             _repeats = set.HasRepeatedNames;
         }
 
         public bool MoveNext()
         {
-            while (++_index < _count)
+            while (++_index < _set._count)
                 if (!_repeats || _set.IsFirstOfNameSlow(_index)) return true;
             return false;
         }
 
         public void Reset() => _index = -1;
         public DictionaryEntry Entry => new(Key, Value);
-        public object Key => _set._lazy ? _entries[_index].Name : _set.NameAt(_index);
+        public object Key => _set._lazy ? _set._entries![_index].Name : _set.NameAt(_index);
         public object? Value => !_repeats || _set.IndexOf(_set.NameAt(_index), _index + 1) < 0
-            ? _set.ValueAt(_entries, _index) : _set[_set.NameAt(_index)];
+            ? _set.ValueAt(_set._entries!, _index) : _set[_set.NameAt(_index)];
         public object Current => Entry;
     }
 }
