@@ -30,6 +30,9 @@ Describe 'Get-NetlinkMessage -Filter' {
         @{ Text = '$_.Attributes.ifname -cin ''lo'', ''d0''' }
         @{ Text = '$_.Attributes.ifname -match ''^v'' -and $_.Attributes.qdisc -ne ''x''' }
         @{ Text = '$_.Attributes.label -like ''d*''' }
+        # Generic netlink, judged on the bytes by family and command (ethtool's header nest).
+        @{ Text = '$_.Attributes.header.dev_name -eq ''lo''' }
+        @{ Text = '$_.Attributes.header.dev_name -like ''l*'' -and $_.Command -notlike ''*_SET''' }
     ) {
         $result = Compare-Filter ([scriptblock]::Create($Text))
         $result.Pushed | Should -Be $result.Where
@@ -41,7 +44,8 @@ Describe 'Get-NetlinkMessage -Filter' {
         # Strings with strings and numbers with numbers: a string that is no number fails the conversion, an error
         # that Pester turns into a failure of the test (the xUnit property test has those too).
         $strings = '$_.TypeName', '$_.Protocol', '$_.FlagNames', '$_.Direction', '$_.Header.family', '$_.Attributes.ifname',
-            '$_.Attributes.linkinfo.kind', '$_.Attributes.nosuch', '$_.Error.ErrorName', '$_.Family', '$_.Command'
+            '$_.Attributes.linkinfo.kind', '$_.Attributes.nosuch', '$_.Error.ErrorName', '$_.Family', '$_.Command',
+            '$_.Attributes.header.dev_name'
         $numbers = '$_.Sequence', '$_.Header.index', '$_.Attributes.mtu', '$_.Error.Errno', '$_.Length', '$_.Type'
         $paths = $strings + $numbers + '$_.Error', '$_.IsMalformed'
         $operators = '-eq', '-ne', '-gt', '-le', '-like', '-notlike', '-ceq', '-contains', '-in', '-notin', '-match'

@@ -124,7 +124,9 @@ internal sealed class MessageFilter
     /// new delegate for every record).
     /// </summary>
     public Func<NetlinkProtocol, ushort, bool> TypeTest => _typeTest ??= MayMatch;
-    public RawMessageTest? BytesTest => _bytesTest ??= Where is { JudgesBytes: true } where ? where.MayMatchBytes : null;
+    public RawMessageTest? BytesTest => _bytesTest ??= Where is { JudgesBytes: true } where
+        ? (NetlinkProtocol protocol, in RawMessage raw, ByteOrder order) => where.MayMatchBytes(protocol, raw, order, GenericFamilies)
+        : null;
     private Func<NetlinkProtocol, ushort, bool>? _typeTest;
     private RawMessageTest? _bytesTest;
 

@@ -103,6 +103,8 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             RevealSecrets = RevealSecrets,
             GenericFamilies = GetNetlinkMessageCommand.ParseFamilyMap(GenericFamily),
         });
+        // The family ids the trace teaches (and the kernel's, below), to judge generic messages by family and command.
+        _filter.GenericFamilies = _decoder.Context.GenericFamilies;
     }
 
     protected override void ProcessRecord()

@@ -10,7 +10,8 @@ namespace NlmonPS.Filtering;
 /// cannot pass the filter and is not decoded.
 /// </summary>
 /// <remarks>
-/// Exact by construction, or it answers "may pass": made only for a layout the type alone picks, and only for paths
+/// Exact by construction, or it answers "may pass": made only for a layout the type alone picks (or, in generic
+/// netlink, the family and command, with every set the command may use), and only for paths
 /// whose every name, in every table the layout may use there (replies', requests', GET requests'), is a plain nest
 /// (one attribute set, not chosen by a kind or a struct) down to a plain value at the end (a number, a name of a
 /// number, text, an address: no nest, no key material). Each value is made by the decoder's own function
@@ -43,12 +44,23 @@ internal sealed class AttributeValueProbe
     public static AttributeValueProbe For(MessageSpec spec, IEnumerable<(string[] Path, Func<object?, bool> Test)> conditions)
     {
         if (spec.Body is not null || spec.Attributes is not { } table) return Undecided;
-        var probed = new List<Condition>();
-        foreach (var (path, test) in conditions)
-            if (StepOf(TablesOf(table), path, 0) is { } first) probed.Add(new Condition(first, test));
         // As the decoder lays it out: the attribute stream follows the family header, aligned.
         int at = Nl.HeaderLength + (spec.Header is { } header ? Nl.Align(header.Size) : 0);
-        return probed.Count == 0 ? Undecided : new AttributeValueProbe(at, probed.ToArray());
+        return For(at, new[] { table }, conditions);
+    }
+
+    /// <summary>
+    /// The probe for an attribute stream at <paramref name="attributesAt"/> that any of <paramref name="tables"/> may
+    /// describe (a generic netlink command whose set depends on the way the message goes): a path is followed only
+    /// where every one of them agrees it is plain.
+    /// </summary>
+    public static AttributeValueProbe For(int attributesAt, IEnumerable<AttributeTable> tables, IEnumerable<(string[] Path, Func<object?, bool> Test)> conditions)
+    {
+        var level = tables.SelectMany(TablesOf).ToArray();
+        var probed = new List<Condition>();
+        foreach (var (path, test) in conditions)
+            if (StepOf(level, path, 0) is { } first) probed.Add(new Condition(first, test));
+        return probed.Count == 0 ? Undecided : new AttributeValueProbe(attributesAt, probed.ToArray());
     }
 
     /// <summary>A set's table and the ones requests use instead: the probe cannot tell a message's direction.</summary>

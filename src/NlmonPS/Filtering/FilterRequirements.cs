@@ -197,10 +197,12 @@ internal sealed class FilterRequirements
     /// type that cannot pass is (what it teaches is learned from its bytes). Judged only where that is exact
     /// (<see cref="AttributeValueProbe"/>); true elsewhere.
     /// </summary>
-    public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order)
+    /// <param name="families">The stream's generic netlink family ids (generic netlink is judged by family and command).</param>
+    public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order, GenericFamilyRegistry? families = null)
     {
         ushort type = raw.Header.Type;
         if (_valueTests.Count == 0 || type < Nl.NLMSG_MIN_TYPE || (uint)protocol >= (uint)_probes.Length) return true;
+        if (protocol == NetlinkProtocol.Generic) return GenericProbe(raw, families).MayPass(raw.Bytes.Span, order);
         ref var byType = ref _probes[(int)protocol];
         if (byType is null || type >= byType.Length) Array.Resize(ref byType, Math.Max(type + 1, 64));
         var probe = byType[type] ??= MakeProbe(protocol, type);
@@ -211,6 +213,35 @@ internal sealed class FilterRequirements
         Schemas.For(protocol) is TypeTableSchema { ResolvesByTypeAlone: true } schema && schema.SpecByTypeAlone(type) is { } spec
             && SkippingIsExact(schema, protocol, type)
             ? AttributeValueProbe.For(spec, _valueTests) : AttributeValueProbe.Undecided;
+
+    // Generic netlink's: by family id and command, while the stream's ids mean the same families.
+    private readonly Dictionary<int, AttributeValueProbe> _genericProbes = new();
+    private GenericFamilyRegistry? _probedFamilies;
+    private int _probedVersion;
+
+    /// <summary>
+    /// The probe for a generic netlink message: its family (as the stream named its id) and command (genlmsghdr.cmd)
+    /// give the layout. Never for nlctrl, which teaches the family ids and is always decoded; skipping the others is
+    /// exact as it is for -Filter's family test (<see cref="MayMatchFamily"/>), unless an acknowledgement may pass.
+    /// </summary>
+    private AttributeValueProbe GenericProbe(in RawMessage raw, GenericFamilyRegistry? families)
+    {
+        var bytes = raw.Bytes.Span;
+        ushort id = raw.Header.Type;
+        if (families is null || id == Nl.GENL_ID_CTRL || bytes.Length <= Nl.HeaderLength || AcknowledgementMayPass)
+            return AttributeValueProbe.Undecided;
+        if (!ReferenceEquals(families, _probedFamilies) || families.Version != _probedVersion)
+        {
+            _genericProbes.Clear();
+            (_probedFamilies, _probedVersion) = (families, families.Version);
+        }
+        int cmd = bytes[Nl.HeaderLength];
+        int key = id << 8 | cmd;
+        if (!_genericProbes.TryGetValue(key, out var probe))
+            _genericProbes[key] = probe = GenericSchema.Instance.AttributeLayouts(GenericSchema.FamilyName(families, id), cmd) is var (at, tables)
+                ? AttributeValueProbe.For(at, tables, _valueTests) : AttributeValueProbe.Undecided;
+        return probe;
+    }
 
     /// <summary>
     /// Whether leaving a message of this type undecoded changes nothing about the messages that pass: nothing an

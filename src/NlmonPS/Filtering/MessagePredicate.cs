@@ -57,7 +57,8 @@ internal sealed class MessagePredicate
     public IEnumerable<string> ValuePaths => _requirements.ValuePaths;
 
     /// <summary>False when a message of a type that may pass cannot, by its bytes (<see cref="FilterRequirements.MayMatchBytes"/>).</summary>
-    public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order) => _requirements.MayMatchBytes(protocol, raw, order);
+    public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order, GenericFamilyRegistry? families = null) =>
+        _requirements.MayMatchBytes(protocol, raw, order, families);
 
     /// <summary>False when no message of this generic netlink family can pass (<see cref="FilterRequirements.MayMatchFamily"/>).</summary>
     public bool MayMatchFamily(string family) => _requirements.MayMatchFamily(family);

@@ -20,7 +20,7 @@ public sealed class FilterTests : IDisposable
     public void Dispose() => _host.Dispose();
 
     /// <summary>Runs one filter both ways: the messages each lets through (source, record, index), and how -Filter ran.</summary>
-    private (string[] Pushed, string[] Where, string Verbose) Both(string filter)
+    private (string[] Pushed, string[] Where, string Verbose) Both(string filter, string[]? captures = null)
     {
         var r = _host.Run("""
             $f = [scriptblock]::Create($filter)
@@ -31,7 +31,7 @@ public sealed class FilterTests : IDisposable
                 Pushed = @($out | ForEach-Object $key)
                 Where = @($all | Where-Object $f | ForEach-Object $key)
             }
-            """, new Dictionary<string, object?> { ["filter"] = filter, ["captures"] = Captures });
+            """, new Dictionary<string, object?> { ["filter"] = filter, ["captures"] = captures ?? new[] { Captures } });
         Assert.Null(r.Terminating);
         var o = Assert.Single(r.Output);
         string[] Keys(string name) => ((System.Collections.IEnumerable)PSObject.AsPSObject(o.Properties[name].Value).BaseObject)
@@ -345,6 +345,83 @@ public sealed class FilterTests : IDisposable
     public void AttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
     {
         var (pushed, where, verbose) = Both(filter);
+        Assert.StartsWith("-Filter compiled", verbose);
+        Assert.Equal(where, pushed);
+    }
+
+    private static readonly string[] GenericCaptures =
+    {
+        Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "genl.pcap"),
+        Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "native", "genl-*.pcap"),
+    };
+
+    [Fact]
+    public void GenericNetlinkConditionsOnAttributeValuesAreJudgedOnTheBytes()
+    {
+        // ethtool (its id as the stream taught it) LINKINFO_GET, command 2 both ways: genlmsghdr, then
+        // ETHTOOL_A_LINKINFO_HEADER (1), a nest holding ETHTOOL_A_HEADER_DEV_NAME (2).
+        var families = new GenericFamilyRegistry();
+        families.Learn(21, "ethtool");
+        static RawMessage Ethtool(ushort id, byte cmd, string device)
+        {
+            var bytes = new MessageBuilder(id, 0).AddBytes(new byte[] { cmd, 1, 0, 0 }).BeginNest(1).AddString(2, device).EndNest().ToArray();
+            return new RawMessage(0, NetlinkHeader.Read(bytes, Endian.Host), bytes, null);
+        }
+        bool May(string filter, RawMessage m) =>
+            NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create(filter)).MayMatchBytes(NetlinkProtocol.Generic, m, Endian.Host, families);
+
+        Assert.False(May("$_.Attributes.header.dev_name -eq 'lo'", Ethtool(21, 2, "eth0")));
+        Assert.True(May("$_.Attributes.header.dev_name -eq 'LO'", Ethtool(21, 2, "lo")));
+        Assert.True(May("$_.Attributes.header.dev_name -like 'e*'", Ethtool(21, 2, "eth0")));
+        // Not judged: nlctrl (it teaches the ids), an id the stream has not named, no registry at all.
+        Assert.True(May("$_.Attributes.header.dev_name -eq 'lo'", Ethtool(Nl.GENL_ID_CTRL, 2, "eth0")));
+        Assert.True(May("$_.Attributes.header.dev_name -eq 'lo'", Ethtool(22, 2, "eth0")));
+        Assert.True(NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create("$_.Attributes.header.dev_name -eq 'lo'"))
+            .MayMatchBytes(NetlinkProtocol.Generic, Ethtool(21, 2, "eth0"), Endian.Host));
+        // The id named anew (another capture, another boot): judged by what it names now (nl80211 has no header).
+        Assert.True(May("$_.Attributes.header.dev_name -eq 'eth0'", Ethtool(21, 2, "eth0")));
+        families.Learn(21, "nl80211");
+        Assert.False(May("$_.Attributes.header.dev_name -eq 'eth0'", Ethtool(21, 2, "eth0")));
+
+        // A real capture (ethtool on lo, its family id taught by nlctrl in the stream): the messages about another
+        // device are judged on their bytes and left undecoded; those decoded are the ones the filter passes, and nlctrl.
+        var requirements = NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create("$_.Attributes.header.dev_name -eq 'lo'"));
+        var other = NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create("$_.Attributes.header.dev_name -eq 'eth9'"));
+        var path = Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "native", "genl-ethtool-lo.pcap");
+        (int Decoded, int Skipped) Run(NlmonPS.Filtering.FilterRequirements r)
+        {
+            var decoder = new NetlinkDecoder();
+            var decoded = new List<NetlinkMessage>();
+            int skipped = 0;
+            foreach (var record in Fixtures.ReadNetlinkPcap(path))
+                decoder.Decode(record, (_, _) => true, decoded, (NetlinkProtocol p, in RawMessage raw, ByteOrder o) =>
+                {
+                    bool may = r.MayMatchBytes(p, raw, o, decoder.Context.GenericFamilies);
+                    if (!may) skipped++;
+                    return may;
+                });
+            return (decoded.Count(m => m.Family == "ethtool"), skipped);
+        }
+        var (ethtool, _) = Run(requirements);
+        var (none, skippedAll) = Run(other);
+        Assert.True(ethtool > 10, $"{ethtool} ethtool messages about lo decoded");
+        Assert.Equal(0, none);
+        Assert.True(skippedAll >= ethtool, $"{skippedAll} skipped");
+    }
+
+    [Theory]
+    [InlineData("$_.Attributes.header.dev_name -eq 'lo'")]
+    [InlineData("$_.Attributes.header.dev_name -like 'e*' -or $_.Family -eq 'fou'")]
+    [InlineData("$_.Attributes.header.dev_index -eq 1")]
+    [InlineData("$_.Attributes.ifindex -in 1,2,3")]
+    [InlineData("$_.Attributes.port -eq 5555")]
+    [InlineData("$_.Attributes.family -eq 'inet' -and $_.Attributes.sport -gt 0")]
+    [InlineData("$_.Attributes.token -eq 0")]
+    [InlineData("$_.Attributes.ifname -match '^wg'")]
+    [InlineData("$_.Attributes.family_name -eq 'ethtool'")]
+    public void GenericNetlinkConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
+    {
+        var (pushed, where, verbose) = Both(filter, GenericCaptures);
         Assert.StartsWith("-Filter compiled", verbose);
         Assert.Equal(where, pushed);
     }

@@ -64,21 +64,50 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
         int numbering = family?.EventCommands is not null && shape == 2 ? 2
             : family?.ReplyCommands is not null && shape != 0 ? 1 : 0;
         if (_resolved.TryGetValue((name, cmd, numbering), out var cached)) return cached;
-        var commands = numbering switch { 2 => family!.EventCommands, 1 => family!.ReplyCommands, _ => family?.Commands };
-        string? cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : commands.TryGetValue((ulong)Math.Max(cmd, 0), out var known) && cmd >= 0 ? known : $"unknown({cmd})";
-        // A capped ACK echoes only the request's netlink header: no genlmsghdr, so no command to name.
-        if (cmd < 0) cmdName = null;
+        var (cmdName, attributes) = Command(family, cmd, numbering);
         var spec = new MessageSpec(family is null || cmdName is null ? name : $"{name} {cmdName}", cmdName is null ? MessageKind.Other : family?.KindOf(cmdName) ?? MessageKind.Other)
         {
             Header = family?.Header,
-            Attributes = family is null ? Schemas.UnknownGenericFamily
-                : numbering == 2 ? family.EventAttributes ?? family.Attributes : family.AttributesFor(cmd, cmdName),
+            Attributes = attributes,
             Body = family is not null && family.BodyByCommand.TryGetValue(cmd, out var body) ? body : null,
             Summary = family?.Summary ?? GenericSummary,
         };
         var resolved = new ResolvedMessage(spec, 0) { Family = name, Command = cmdName, PreHeader = GenlMsgHdr };
         return _resolved[(name, cmd, numbering)] = resolved;
+    }
+
+    /// <summary>
+    /// A command's name and attribute set, in one numbering of the family's commands: 0 requests (or both
+    /// directions), 1 the kernel's replies, 2 its events (see <see cref="GenericFamily.ReplyCommands"/>).
+    /// </summary>
+    private static (string? Name, AttributeTable Attributes) Command(GenericFamily? family, int cmd, int numbering)
+    {
+        var commands = numbering switch { 2 => family!.EventCommands, 1 => family!.ReplyCommands, _ => family?.Commands };
+        string? cmdName = commands is null ? cmd.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : commands.TryGetValue((ulong)Math.Max(cmd, 0), out var known) && cmd >= 0 ? known : $"unknown({cmd})";
+        // A capped ACK echoes only the request's netlink header: no genlmsghdr, so no command to name.
+        if (cmd < 0) cmdName = null;
+        var attributes = family is null ? Schemas.UnknownGenericFamily
+            : numbering == 2 ? family.EventAttributes ?? family.Attributes : family.AttributesFor(cmd, cmdName);
+        return (cmdName, attributes);
+    }
+
+    /// <summary>
+    /// Where a message of this family and command has its attributes, and every set they may be decoded with, whichever
+    /// way the message goes (a request, a reply, an event: the bytes alone do not say); null where its bytes are not
+    /// an attribute stream of known sets (a family without tables, a command decoded by code). For judging a filter
+    /// on the bytes before decoding.
+    /// </summary>
+    internal (int AttributesAt, AttributeTable[] Tables)? AttributeLayouts(string familyName, int cmd)
+    {
+        if (!_families.Value.TryGetValue(familyName, out var family) || family.BodyByCommand.ContainsKey(cmd)) return null;
+        var numberings = new List<int> { 0 };
+        if (family.ReplyCommands is not null) numberings.Add(1);
+        if (family.EventCommands is not null) numberings.Add(2);
+        var tables = numberings.Select(n => Command(family, cmd, n).Attributes).Distinct().ToArray();
+        // As the decoder lays it out: genlmsghdr, the family's own header, each aligned, then the attributes.
+        int at = Nl.HeaderLength + Nl.Align(GenlMsgHdr.Size) + (family.Header is { } header ? Nl.Align(header.Size) : 0);
+        return (at, tables);
     }
 
     /// <summary>A family id's name: as the stream (or -GenericFamily) taught it, else "genl(N)".</summary>
