@@ -33,6 +33,9 @@ Describe 'Get-NetlinkMessage -Filter' {
         # Generic netlink, judged on the bytes by family and command (ethtool's header nest).
         @{ Text = '$_.Attributes.header.dev_name -eq ''lo''' }
         @{ Text = '$_.Attributes.header.dev_name -like ''l*'' -and $_.Command -notlike ''*_SET''' }
+        # Netfilter, judged on the bytes by type (conntrack's tuple, through two nests; nftables' table name).
+        @{ Text = '$_.Attributes.tuple_orig.ip.v4_src -eq ''127.0.0.1'' -and $_.Attributes.tuple_orig.proto.dst_port -eq 5555' }
+        @{ Text = '$_.Attributes.table -in ''filter'', ''nat''' }
     ) {
         $result = Compare-Filter ([scriptblock]::Create($Text))
         $result.Pushed | Should -Be $result.Where

@@ -10,8 +10,9 @@ namespace NlmonPS.Filtering;
 /// cannot pass the filter and is not decoded.
 /// </summary>
 /// <remarks>
-/// Exact by construction, or it answers "may pass": made only for a layout the type alone picks (or, in generic
-/// netlink, the family and command, with every set the command may use), and only for paths
+/// Exact by construction, or it answers "may pass": made only for a layout the type picks (with, in netfilter, every
+/// variant an attribute's value may pick; in generic netlink, by family and command, with every set the command may
+/// use either way), and only for paths
 /// whose every name, in every table the layout may use there (replies', requests', GET requests'), is a plain nest
 /// (one attribute set, not chosen by a kind or a struct) down to a plain value at the end (a number, a name of a
 /// number, text, an address: no nest, no key material). Each value is made by the decoder's own function

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using NlmonPS.Decoding;
 using NlmonPS.Protocols;
 using NlmonPS.Protocols.Generic;
+using NlmonPS.Protocols.Netfilter;
 using NlmonPS.Wire;
 
 namespace NlmonPS.Filtering;
@@ -20,7 +21,8 @@ namespace NlmonPS.Filtering;
 /// where the type alone picks the layout (rtnetlink, whose observer learns interface names from skipped link
 /// messages' bytes); per protocol for netfilter and sock_diag (none of its messages can pass); per family for
 /// generic netlink (nlctrl, which teaches the family ids, is always decoded). Never where an acknowledgement that
-/// may pass is named by requests that would be skipped.
+/// may pass is named by requests that would be skipped. Conditions on attribute values are judged per message on its
+/// bytes (<see cref="MayMatchBytes"/>): rtnetlink and netfilter by type, generic netlink by family and command.
 /// </remarks>
 internal sealed class FilterRequirements
 {
@@ -209,10 +211,24 @@ internal sealed class FilterRequirements
         return probe.MayPass(raw.Bytes.Span, order);
     }
 
-    private AttributeValueProbe MakeProbe(NetlinkProtocol protocol, ushort type) =>
-        Schemas.For(protocol) is TypeTableSchema { ResolvesByTypeAlone: true } schema && schema.SpecByTypeAlone(type) is { } spec
-            && SkippingIsExact(schema, protocol, type)
-            ? AttributeValueProbe.For(spec, _valueTests) : AttributeValueProbe.Undecided;
+    private AttributeValueProbe MakeProbe(NetlinkProtocol protocol, ushort type)
+    {
+        switch (Schemas.For(protocol))
+        {
+            case TypeTableSchema { ResolvesByTypeAlone: true } schema:
+                return schema.SpecByTypeAlone(type) is { } spec && SkippingIsExact(schema, protocol, type)
+                    ? AttributeValueProbe.For(spec, _valueTests) : AttributeValueProbe.Undecided;
+            case NetfilterSchema netfilter:
+                // The type picks the layout but for a variant an attribute's value chooses: the probe needs every
+                // variant's set to agree. Exact where the observer learns what the type teaches from its bytes
+                // (pending GETs; not NEWSET's set types) and no acknowledgement may pass.
+                return Schemas.ObserverFor(protocol)?.LearnsFrom(type) != Learning.OnlyWhenDecoded && !AcknowledgementMayPass
+                    && netfilter.AttributeLayouts(type) is var (at, tables)
+                    ? AttributeValueProbe.For(at, tables, _valueTests) : AttributeValueProbe.Undecided;
+            default:
+                return AttributeValueProbe.Undecided;
+        }
+    }
 
     // Generic netlink's: by family id and command, while the stream's ids mean the same families.
     private readonly Dictionary<int, AttributeValueProbe> _genericProbes = new();

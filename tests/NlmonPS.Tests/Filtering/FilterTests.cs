@@ -385,44 +385,79 @@ public sealed class FilterTests : IDisposable
 
         // A real capture (ethtool on lo, its family id taught by nlctrl in the stream): the messages about another
         // device are judged on their bytes and left undecoded; those decoded are the ones the filter passes, and nlctrl.
-        var requirements = NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create("$_.Attributes.header.dev_name -eq 'lo'"));
-        var other = NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create("$_.Attributes.header.dev_name -eq 'eth9'"));
         var path = Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "native", "genl-ethtool-lo.pcap");
-        (int Decoded, int Skipped) Run(NlmonPS.Filtering.FilterRequirements r)
-        {
-            var decoder = new NetlinkDecoder();
-            var decoded = new List<NetlinkMessage>();
-            int skipped = 0;
-            foreach (var record in Fixtures.ReadNetlinkPcap(path))
-                decoder.Decode(record, (_, _) => true, decoded, (NetlinkProtocol p, in RawMessage raw, ByteOrder o) =>
-                {
-                    bool may = r.MayMatchBytes(p, raw, o, decoder.Context.GenericFamilies);
-                    if (!may) skipped++;
-                    return may;
-                });
-            return (decoded.Count(m => m.Family == "ethtool"), skipped);
-        }
-        var (ethtool, _) = Run(requirements);
-        var (none, skippedAll) = Run(other);
+        var (lo, _) = DecodeJudgingBytes(path, "$_.Attributes.header.dev_name -eq 'lo'");
+        var (none, skipped) = DecodeJudgingBytes(path, "$_.Attributes.header.dev_name -eq 'eth9'");
+        int ethtool = lo.Count(m => m.Family == "ethtool");
         Assert.True(ethtool > 10, $"{ethtool} ethtool messages about lo decoded");
-        Assert.Equal(0, none);
-        Assert.True(skippedAll >= ethtool, $"{skippedAll} skipped");
+        Assert.DoesNotContain(none, m => m.Family == "ethtool");
+        Assert.True(skipped >= ethtool, $"{skipped} skipped");
+    }
+
+    private static readonly string[] NetfilterCaptures =
+    {
+        Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "conntrack.pcap"),
+        Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "nftables.pcap"),
+        Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "native", "nf-*.pcap"),
+    };
+
+    [Fact]
+    public void NetfilterConditionsOnAttributeValuesAreJudgedOnTheBytes()
+    {
+        // A real conntrack capture: the entries of other addresses are judged on their bytes (tuple_orig.ip.v4_src,
+        // through two plain nests) and left undecoded; nothing the filter passes is.
+        var path = Path.Combine(ModuleLoader.RepoRoot, "tests", "fixtures", "native", "nf-conntrack.pcap");
+        static int Entries(IEnumerable<NetlinkMessage> messages) => messages.Count(m => m.Attributes["tuple_orig"] is not null);
+        var all = Fixtures.Decode(path).Where(m => m.Attributes["tuple_orig"] is NetlinkFields t && t["ip"] is NetlinkFields).ToList();
+        var (local, localSkipped) = DecodeJudgingBytes(path, "$_.Attributes.tuple_orig.ip.v4_src -eq '127.0.0.1'");
+        var (none, noneSkipped) = DecodeJudgingBytes(path, "$_.Attributes.tuple_orig.ip.v4_src -eq '192.0.2.77'");
+        Assert.True(all.Count > 10, $"{all.Count} entries");
+        Assert.Equal(all.Count(m => ((NetlinkFields)((NetlinkFields)m.Attributes["tuple_orig"]!)["ip"]!)["v4_src"]?.ToString() == "127.0.0.1"), Entries(local));
+        Assert.Equal(0, Entries(none));
+        Assert.True(noneSkipped >= all.Count, $"{noneSkipped} skipped of {all.Count}");
+        Assert.True(noneSkipped > localSkipped);
     }
 
     [Theory]
-    [InlineData("$_.Attributes.header.dev_name -eq 'lo'")]
-    [InlineData("$_.Attributes.header.dev_name -like 'e*' -or $_.Family -eq 'fou'")]
-    [InlineData("$_.Attributes.header.dev_index -eq 1")]
-    [InlineData("$_.Attributes.ifindex -in 1,2,3")]
-    [InlineData("$_.Attributes.port -eq 5555")]
-    [InlineData("$_.Attributes.family -eq 'inet' -and $_.Attributes.sport -gt 0")]
-    [InlineData("$_.Attributes.token -eq 0")]
-    [InlineData("$_.Attributes.ifname -match '^wg'")]
-    [InlineData("$_.Attributes.family_name -eq 'ethtool'")]
-    public void GenericNetlinkConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
+    [InlineData("generic", "$_.Attributes.header.dev_name -eq 'lo'")]
+    [InlineData("generic", "$_.Attributes.header.dev_name -like 'e*' -or $_.Family -eq 'fou'")]
+    [InlineData("generic", "$_.Attributes.header.dev_index -eq 1")]
+    [InlineData("generic", "$_.Attributes.ifindex -in 25,27")]
+    [InlineData("generic", "$_.Attributes.port -eq 5555")]
+    [InlineData("generic", "$_.Attributes.family -eq 'inet' -and $_.Attributes.sport -gt 0")]
+    [InlineData("generic", "$_.Attributes.token -eq 3730308675")]
+    [InlineData("generic", "$_.Attributes.ifname -match '^wg'")]
+    [InlineData("generic", "$_.Attributes.family_name -eq 'ethtool'")]
+    [InlineData("netfilter", "$_.Attributes.tuple_orig.ip.v4_src -eq '127.0.0.1'")]
+    [InlineData("netfilter", "$_.Attributes.tuple_orig.proto.dst_port -eq 5555")]
+    [InlineData("netfilter", "$_.Attributes.tuple_orig.proto.num -eq 'tcp' -and $_.Attributes.status -ne 0")]
+    [InlineData("netfilter", "$_.Attributes.tuple_reply.ip.v4_dst -like '127.*'")]
+    [InlineData("netfilter", "$_.Attributes.table -eq 'filter'")]
+    [InlineData("netfilter", "$_.Attributes.chain -like 'in*' -or $_.Attributes.table -eq 'nat'")]
+    [InlineData("netfilter", "$_.Attributes.name -match '^t'")]
+    [InlineData("netfilter", "$_.Attributes.l3proto -in 'ipv4','inet'")]
+    [InlineData("netfilter", "$_.Attributes.data.timeout -eq 0")]
+    public void GenericAndNetfilterConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string captures, string filter)
     {
-        var (pushed, where, verbose) = Both(filter, GenericCaptures);
+        var (pushed, where, verbose) = Both(filter, captures == "generic" ? GenericCaptures : NetfilterCaptures);
         Assert.StartsWith("-Filter compiled", verbose);
         Assert.Equal(where, pushed);
+    }
+
+    /// <summary>A capture decoded with a filter's test of the bytes, as the reader runs it: what was decoded, and how many messages it left undecoded.</summary>
+    private static (List<NetlinkMessage> Decoded, int Skipped) DecodeJudgingBytes(string path, string filter)
+    {
+        var requirements = NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create(filter));
+        var decoder = new NetlinkDecoder();
+        var decoded = new List<NetlinkMessage>();
+        int skipped = 0;
+        foreach (var record in Fixtures.ReadNetlinkPcap(path))
+            decoder.Decode(record, (_, _) => true, decoded, (NetlinkProtocol p, in RawMessage raw, ByteOrder o) =>
+            {
+                bool may = requirements.MayMatchBytes(p, raw, o, decoder.Context.GenericFamilies);
+                if (!may) skipped++;
+                return may;
+            });
+        return (decoded, skipped);
     }
 }
