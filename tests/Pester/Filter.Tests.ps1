@@ -36,6 +36,9 @@ Describe 'Get-NetlinkMessage -Filter' {
         # Netfilter, judged on the bytes by type (conntrack's tuple, through two nests; nftables' table name).
         @{ Text = '$_.Attributes.tuple_orig.ip.v4_src -eq ''127.0.0.1'' -and $_.Attributes.tuple_orig.proto.dst_port -eq 5555' }
         @{ Text = '$_.Attributes.table -in ''filter'', ''nat''' }
+        # Family-header fields, judged on the bytes too.
+        @{ Text = '$_.Header.index -eq 1 -and -not $_.Error' }
+        @{ Text = '$_.Header.family -eq ''inet6'' -and $_.Header.dst_len -in 0, 64, 128' }
     ) {
         $result = Compare-Filter ([scriptblock]::Create($Text))
         $result.Pushed | Should -Be $result.Where

@@ -42,7 +42,7 @@ internal sealed class MessageFilter
             : $"-Filter cannot be compiled ({Where.NotCompiledReason}): it runs as a script block for each message, as Where-Object would.");
         if (Where.JudgesBytes)
         {
-            var paths = Where.ValuePaths.Select(p => "$_.Attributes." + p).ToArray();
+            var paths = Where.ValuePaths.Select(p => "$_." + p).ToArray();
             cmdlet.WriteVerbose($"-Filter's {(paths.Length == 1 ? "condition" : "conditions")} on {string.Join(" and ", paths)} "
                 + $"{(paths.Length == 1 ? "is" : "are")} also judged on each message's bytes, before decoding, where the message's layout allows.");
         }

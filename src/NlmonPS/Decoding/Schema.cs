@@ -384,6 +384,19 @@ internal sealed record ResolvedMessage(MessageSpec Spec, int HeaderOffset)
     public StructSpec? PreHeader { get; init; }
 }
 
+/// <summary>
+/// Where a message's family headers are (each struct at its offset in the message) and its attributes start, with every
+/// set its attributes may be decoded with: what a filter needs to judge a message's bytes before it is decoded.
+/// </summary>
+internal sealed record MessageLayout(int AttributesAt, AttributeTable[] Tables, (StructSpec Struct, int At)[] Headers)
+{
+    /// <summary>A message of a type table's spec, as the decoder lays it out (null for a body decoded by code).</summary>
+    public static MessageLayout? Of(MessageSpec spec) => spec.Body is not null ? null
+        : new(Nl.HeaderLength + (spec.Header is { } header ? Nl.Align(header.Size) : 0),
+            spec.Attributes is { } table ? new[] { table } : Array.Empty<AttributeTable>(),
+            spec.Header is { } h ? new[] { (h, Nl.HeaderLength) } : Array.Empty<(StructSpec, int)>());
+}
+
 /// <summary>A protocol's decoding tables.</summary>
 internal interface IProtocolSchema
 {

@@ -5,9 +5,10 @@ namespace NlmonPS.Filtering;
 
 /// <summary>
 /// Judges a filter's conditions on attribute values ($_.Attributes.ifname -eq 'd0', $_.Attributes.mtu -eq 9000,
-/// $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in) on one message type's bytes, before the
-/// message is decoded: when, for one condition, no attribute at that path passes it (or there is none), the message
-/// cannot pass the filter and is not decoded.
+/// $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in) and on family-header fields
+/// ($_.Header.index -eq 3) on one message type's bytes, before the message is decoded: when, for one condition, no
+/// attribute at that path passes it (or there is none), or the header field fails it, the message cannot pass the
+/// filter and is not decoded.
 /// </summary>
 /// <remarks>
 /// Exact by construction, or it answers "may pass": made only for a layout the type picks (with, in netfilter, every
@@ -25,7 +26,10 @@ namespace NlmonPS.Filtering;
 internal sealed class AttributeValueProbe
 {
     /// <summary>Where the bytes cannot be judged: every message may pass.</summary>
-    public static readonly AttributeValueProbe Undecided = new(0, Array.Empty<Condition>());
+    public static readonly AttributeValueProbe Undecided = new(0, Array.Empty<Condition>(), Array.Empty<HeaderCondition>(), never: false);
+
+    /// <summary>Where no message can pass: a condition a header field that the layout lacks ($null) fails.</summary>
+    private static readonly AttributeValueProbe Never = new(0, Array.Empty<Condition>(), Array.Empty<HeaderCondition>(), never: true);
 
     /// <summary>
     /// One name of a path, at its level: the descriptions the level's tables give each attribute type carrying it,
@@ -35,33 +39,53 @@ internal sealed class AttributeValueProbe
 
     private sealed record Condition(Step First, Func<object?, bool> Test);
 
+    /// <summary>A condition on a family-header field ($_.Header.index -eq 3): the field, where its bytes are in the message.</summary>
+    private sealed record HeaderCondition(FieldSpec Field, int At, int Size, Func<object?, bool> Test);
+
     private readonly int _attributesAt;   // where the attribute stream starts in the message
     private readonly Condition[] _conditions;
+    private readonly HeaderCondition[] _headerConditions;
+    private readonly bool _never;
 
-    private AttributeValueProbe(int attributesAt, Condition[] conditions) => (_attributesAt, _conditions) = (attributesAt, conditions);
-
-    /// <summary>The probe for a layout: the conditions whose path it can follow in every table the layout may use.</summary>
-    /// <param name="conditions">Each path's names after Attributes (linkinfo, kind), and the test of the value.</param>
-    public static AttributeValueProbe For(MessageSpec spec, IEnumerable<(string[] Path, Func<object?, bool> Test)> conditions)
-    {
-        if (spec.Body is not null || spec.Attributes is not { } table) return Undecided;
-        // As the decoder lays it out: the attribute stream follows the family header, aligned.
-        int at = Nl.HeaderLength + (spec.Header is { } header ? Nl.Align(header.Size) : 0);
-        return For(at, new[] { table }, conditions);
-    }
+    private AttributeValueProbe(int attributesAt, Condition[] conditions, HeaderCondition[] headerConditions, bool never) =>
+        (_attributesAt, _conditions, _headerConditions, _never) = (attributesAt, conditions, headerConditions, never);
 
     /// <summary>
-    /// The probe for an attribute stream at <paramref name="attributesAt"/> that any of <paramref name="tables"/> may
-    /// describe (a generic netlink command whose set depends on the way the message goes): a path is followed only
-    /// where every one of them agrees it is plain.
+    /// The probe for a layout: the attribute conditions whose path it can follow in every set the layout may use, and
+    /// the conditions on its family-header fields.
     /// </summary>
-    public static AttributeValueProbe For(int attributesAt, IEnumerable<AttributeTable> tables, IEnumerable<(string[] Path, Func<object?, bool> Test)> conditions)
+    /// <param name="attributeTests">Each path's names after Attributes (linkinfo, kind), and the test of the value.</param>
+    /// <param name="headerTests">Each field's name after Header (index, family), and the test of the value.</param>
+    public static AttributeValueProbe For(MessageLayout layout, IEnumerable<(string[] Path, Func<object?, bool> Test)> attributeTests,
+        IEnumerable<(string Field, Func<object?, bool> Test)> headerTests)
     {
-        var level = tables.SelectMany(TablesOf).ToArray();
-        var probed = new List<Condition>();
-        foreach (var (path, test) in conditions)
-            if (StepOf(level, path, 0) is { } first) probed.Add(new Condition(first, test));
-        return probed.Count == 0 ? Undecided : new AttributeValueProbe(attributesAt, probed.ToArray());
+        var conditions = new List<Condition>();
+        var level = layout.Tables.SelectMany(TablesOf).ToArray();
+        if (level.Length > 0)
+            foreach (var (path, test) in attributeTests)
+                if (StepOf(level, path, 0) is { } first) conditions.Add(new Condition(first, test));
+        var headerConditions = new List<HeaderCondition>();
+        foreach (var (name, test) in headerTests)
+        {
+            // As the header set finds a name: its structs' fields, case-insensitively (one set for both structs).
+            var fields = layout.Headers.SelectMany(h => h.Struct.Where(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                .Select(f => (Field: f, At: h.At + f.Offset))).ToArray();
+            if (fields.Length == 0)
+            {
+                if (!Passes(test, null)) return Never;   // $_.Header.name is $null in every message of this layout
+                continue;
+            }
+            // A repeated name (an array), a field whose size or layout depends on the bytes, a nested struct or key
+            // material: left to the decoder.
+            if (fields.Length > 1) continue;
+            var (field, at) = fields[0];
+            int size = field.Length > 0 ? field.Length : FieldLevels.SizeOf(field.Kind);
+            if (size == 0 || field.FamilyField is not null || field.Kind == ValueKind.Secret || (field.Kind == ValueKind.Struct && field.Struct is not null))
+                continue;
+            headerConditions.Add(new HeaderCondition(field, at, size, test));
+        }
+        return conditions.Count == 0 && headerConditions.Count == 0 ? Undecided
+            : new AttributeValueProbe(layout.AttributesAt, conditions.ToArray(), headerConditions.ToArray(), never: false);
     }
 
     /// <summary>A set's table and the ones requests use instead: the probe cannot tell a message's direction.</summary>
@@ -71,7 +95,8 @@ internal sealed class AttributeValueProbe
     private static Step? StepOf(IEnumerable<AttributeTable> level, string[] path, int depth)
     {
         var tables = level.Distinct().ToArray();
-        if (tables.Any(t => t.GuardsUnknown)) return null;
+        // unknown_N is how the decoded set names a type no table describes: no table answers it.
+        if (tables.Any(t => t.GuardsUnknown) || path[depth].StartsWith("unknown_", StringComparison.OrdinalIgnoreCase)) return null;
         var named = tables.SelectMany(t => t.TypesNamed(path[depth]).Select(type => (Type: type, Spec: t[type]!))).ToArray();
         Step? next = null;
         if (depth == path.Length - 1)
@@ -93,6 +118,11 @@ internal sealed class AttributeValueProbe
     /// <summary>False when the message surely fails a condition; true when it may pass, or its bytes do not tell.</summary>
     public bool MayPass(ReadOnlySpan<byte> message, ByteOrder order)
     {
+        if (_never) return false;
+        // A header field the message is too short to hold is not in its header set: left to the decoder.
+        foreach (var h in _headerConditions)
+            if (h.At + h.Size <= message.Length && !Passes(h.Test, h.Field, message.Slice(h.At, h.Size), h.Field.NetworkOrder, order))
+                return false;
         if (_conditions.Length == 0 || message.Length <= _attributesAt) return true;
         var stream = message[_attributesAt..];
         foreach (var condition in _conditions)
@@ -122,9 +152,12 @@ internal sealed class AttributeValueProbe
     }
 
     // A test that fails to run (PowerShell's conversion refusing a value) leaves the message to the filter itself.
-    private static bool Passes(Func<object?, bool> test, AttributeSpec spec, ReadOnlySpan<byte> payload, bool bigEndian, ByteOrder order)
+    private static bool Passes(Func<object?, bool> test, ValueSpec spec, ReadOnlySpan<byte> payload, bool bigEndian, ByteOrder order) =>
+        Passes(test, FieldValues.Scalar(spec.Kind, spec, payload, bigEndian, order));
+
+    private static bool Passes(Func<object?, bool> test, object? value)
     {
-        try { return test(FieldValues.Scalar(spec.Kind, spec, payload, bigEndian, order)); }
+        try { return test(value); }
         catch (Exception e) when (e is not OutOfMemoryException) { return true; }
     }
 }

@@ -30,6 +30,7 @@ internal sealed class FilterRequirements
     private bool _openTypeTests;   // a TypeName test that a made-up name ("unknown(N)") may pass
     private readonly List<string> _attributes = new();
     private readonly List<(string[] Path, Func<object?, bool> Test)> _valueTests = new();   // $_.Attributes.a.b -eq 'd0' ...
+    private readonly List<(string Field, Func<object?, bool> Test)> _headerTests = new();   // $_.Header.index -eq 3 ...
 
     public bool IsEmpty => _typeNames.Count == 0 && _attributes.Count == 0;
 
@@ -131,6 +132,21 @@ internal sealed class FilterRequirements
             // attribute names (not a member every set answers, which PowerShell gives where the name is missing).
             if (test is not null && !steps.Skip(2).Any(TheSetAnswers)) _valueTests.Add((steps.Skip(1).ToArray(), test));
         }
+        // $_.Header.field: a family-header field's value, judged on the bytes too (MayMatchBytes).
+        else if (steps.Count == 2 && steps[0].Equals("Header", StringComparison.OrdinalIgnoreCase) && test is not null && !TheSetAnswers(steps[1]))
+        {
+            _headerTests.Add((steps[1], test));
+            _headerMustHaveValue |= !PassesNull(test);
+        }
+    }
+
+    // A condition on a header field that $null fails: a message without that header (an NLMSG_ERROR) cannot pass.
+    private bool _headerMustHaveValue;
+
+    private static bool PassesNull(Func<object?, bool> test)
+    {
+        try { return test(null); }
+        catch (Exception e) when (e is not OutOfMemoryException) { return true; }
     }
 
     /// <summary>
@@ -183,11 +199,12 @@ internal sealed class FilterRequirements
         }
     }
 
-    /// <summary>Whether some condition is on an attribute's value, which <see cref="MayMatchBytes"/> may judge.</summary>
-    public bool JudgesBytes => _valueTests.Count > 0;
+    /// <summary>Whether some condition is on an attribute's or a header field's value, which <see cref="MayMatchBytes"/> may judge.</summary>
+    public bool JudgesBytes => _valueTests.Count > 0 || _headerTests.Count > 0;
 
-    /// <summary>The paths of those conditions, after Attributes ("ifname", "linkinfo.kind"), each once.</summary>
-    public IEnumerable<string> ValuePaths => _valueTests.Select(t => string.Join('.', t.Path)).Distinct(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The paths of those conditions, after $_ ("Attributes.ifname", "Attributes.linkinfo.kind", "Header.index"), each once.</summary>
+    public IEnumerable<string> ValuePaths => _valueTests.Select(t => "Attributes." + string.Join('.', t.Path))
+        .Concat(_headerTests.Select(t => "Header." + t.Field)).Distinct(StringComparer.OrdinalIgnoreCase);
 
     // Made once per protocol and type (AttributeValueProbe.Undecided where the bytes cannot be judged).
     private readonly AttributeValueProbe?[]?[] _probes = new AttributeValueProbe?[]?[32];
@@ -203,7 +220,7 @@ internal sealed class FilterRequirements
     public bool MayMatchBytes(NetlinkProtocol protocol, in RawMessage raw, ByteOrder order, GenericFamilyRegistry? families = null)
     {
         ushort type = raw.Header.Type;
-        if (_valueTests.Count == 0 || type < Nl.NLMSG_MIN_TYPE || (uint)protocol >= (uint)_probes.Length) return true;
+        if (!JudgesBytes || type < Nl.NLMSG_MIN_TYPE || (uint)protocol >= (uint)_probes.Length) return true;
         if (protocol == NetlinkProtocol.Generic) return GenericProbe(raw, families).MayPass(raw.Bytes.Span, order);
         ref var byType = ref _probes[(int)protocol];
         if (byType is null || type >= byType.Length) Array.Resize(ref byType, Math.Max(type + 1, 64));
@@ -216,15 +233,15 @@ internal sealed class FilterRequirements
         switch (Schemas.For(protocol))
         {
             case TypeTableSchema { ResolvesByTypeAlone: true } schema:
-                return schema.SpecByTypeAlone(type) is { } spec && SkippingIsExact(schema, protocol, type)
-                    ? AttributeValueProbe.For(spec, _valueTests) : AttributeValueProbe.Undecided;
+                return schema.SpecByTypeAlone(type) is { } spec && SkippingIsExact(schema, protocol, type) && MessageLayout.Of(spec) is { } layout
+                    ? AttributeValueProbe.For(layout, _valueTests, _headerTests) : AttributeValueProbe.Undecided;
             case NetfilterSchema netfilter:
                 // The type picks the layout but for a variant an attribute's value chooses: the probe needs every
                 // variant's set to agree. Exact where the observer learns what the type teaches from its bytes
                 // (pending GETs; not NEWSET's set types) and no acknowledgement may pass.
                 return Schemas.ObserverFor(protocol)?.LearnsFrom(type) != Learning.OnlyWhenDecoded && !AcknowledgementMayPass
-                    && netfilter.AttributeLayouts(type) is var (at, tables)
-                    ? AttributeValueProbe.For(at, tables, _valueTests) : AttributeValueProbe.Undecided;
+                    && netfilter.Layout(type) is { } variants
+                    ? AttributeValueProbe.For(variants, _valueTests, _headerTests) : AttributeValueProbe.Undecided;
             default:
                 return AttributeValueProbe.Undecided;
         }
@@ -254,8 +271,8 @@ internal sealed class FilterRequirements
         int cmd = bytes[Nl.HeaderLength];
         int key = id << 8 | cmd;
         if (!_genericProbes.TryGetValue(key, out var probe))
-            _genericProbes[key] = probe = GenericSchema.Instance.AttributeLayouts(GenericSchema.FamilyName(families, id), cmd) is var (at, tables)
-                ? AttributeValueProbe.For(at, tables, _valueTests) : AttributeValueProbe.Undecided;
+            _genericProbes[key] = probe = GenericSchema.Instance.Layout(GenericSchema.FamilyName(families, id), cmd) is { } layout
+                ? AttributeValueProbe.For(layout, _valueTests, _headerTests) : AttributeValueProbe.Undecided;
         return probe;
     }
 
@@ -267,7 +284,7 @@ internal sealed class FilterRequirements
     /// </summary>
     private bool SkippingIsExact(TypeTableSchema schema, NetlinkProtocol protocol, ushort type) =>
         Schemas.ObserverFor(protocol)?.LearnsFrom(type) != Learning.OnlyWhenDecoded
-        && !(type >= Nl.NLMSG_MIN_TYPE && MayPass(schema, Nl.NLMSG_ERROR));
+        && !(type >= Nl.NLMSG_MIN_TYPE && AcknowledgementMayPass);
 
     // Decided once per protocol and type: 0 not yet, 1 no, 2 maybe.
     private readonly byte[]?[] _decided = new byte[]?[32];
@@ -348,9 +365,9 @@ internal sealed class FilterRequirements
 
     /// <summary>
     /// An NLMSG_ERROR that may pass is named by the request it answers: then every request must be decoded, and
-    /// nothing of the protocol is skipped.
+    /// nothing of the protocol is skipped. It has no attributes and no family header (its Header is empty).
     /// </summary>
-    private bool AcknowledgementMayPass => _attributes.Count == 0 && NameMayPass(NetlinkDecoder.ControlTypeName(Nl.NLMSG_ERROR));
+    private bool AcknowledgementMayPass => _attributes.Count == 0 && !_headerMustHaveValue && NameMayPass(NetlinkDecoder.ControlTypeName(Nl.NLMSG_ERROR));
 
     /// <summary>
     /// Whether a message laid out as one of these (its name, and its layout: null for one the schema does not tell)

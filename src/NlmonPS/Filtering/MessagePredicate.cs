@@ -53,7 +53,7 @@ internal sealed class MessagePredicate
     /// <summary>Whether the filter has conditions judged on a message's bytes (<see cref="MayMatchBytes"/>).</summary>
     public bool JudgesBytes => _requirements.JudgesBytes;
 
-    /// <summary>The attribute paths (after Attributes) of the conditions judged on bytes: "ifname", "linkinfo.kind".</summary>
+    /// <summary>The paths (after $_) of the conditions judged on bytes: "Attributes.ifname", "Header.index".</summary>
     public IEnumerable<string> ValuePaths => _requirements.ValuePaths;
 
     /// <summary>False when a message of a type that may pass cannot, by its bytes (<see cref="FilterRequirements.MayMatchBytes"/>).</summary>

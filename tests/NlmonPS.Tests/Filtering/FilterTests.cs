@@ -322,6 +322,42 @@ public sealed class FilterTests : IDisposable
         Assert.True(May("$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0", eth0), "$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0 on eth0");
         var done = new MessageBuilder(Nl.NLMSG_DONE, 0).AddBytes(new byte[4]).ToArray();
         Assert.True(May("$_.Attributes.ifname -eq 'd0'", new RawMessage(0, NetlinkHeader.Read(done, Endian.Host), done, null)));
+        // A type no table describes is named unknown_N by the decoded set: no table answers the name.
+        var unknownInside = Link(b => b.BeginNest(18).AddString(1, "veth").AddU32(9, 7).EndNest());
+        Assert.True(May("$_.Attributes.linkinfo.unknown_9 -eq 7", unknownInside), "$_.Attributes.linkinfo.unknown_9 -eq 7");
+    }
+
+    [Fact]
+    public void ConditionsOnHeaderFieldsAreJudgedOnTheBytes()
+    {
+        // RTM_NEWLINK's ifinfomsg: family (u8, AF_* names) at 0, index (s32) at 4; RTM_NEWROUTE's rtmsg has no index.
+        static RawMessage Message(ushort type, byte[] header)
+        {
+            var bytes = new MessageBuilder(type, 0).AddBytes(header).AddString(3, "eth0").ToArray();
+            return new RawMessage(0, NetlinkHeader.Read(bytes, Endian.Host), bytes, null);
+        }
+        static bool May(string filter, RawMessage m) =>
+            NlmonPS.Filtering.FilterRequirements.Of(ScriptBlock.Create(filter)).MayMatchBytes(NetlinkProtocol.Route, m, Endian.Host);
+        var ifinfo = new byte[16];
+        ifinfo[0] = 10;   // AF_INET6
+        BitConverter.TryWriteBytes(ifinfo.AsSpan(4), 7);
+        var link7 = Message(16, ifinfo);
+        Assert.False(May("$_.Header.index -eq 3", link7));
+        Assert.True(May("$_.Header.index -eq '7'", link7));
+        Assert.True(May("$_.Header.Index -in 1,7", link7));
+        Assert.True(May("$_.Header.family -eq 'INET6'", link7));
+        Assert.False(May("$_.Header.family -eq 'inet'", link7));
+        Assert.False(May("$_.Header.index -eq 7 -and $_.Attributes.ifname -eq 'lo'", link7));
+        // A field the header lacks is $null in every message of the type: a condition $null fails skips them all.
+        var route = Message(24, new byte[12]);
+        Assert.False(May("$_.Header.index -eq 7", route));
+        Assert.True(May("$_.Header.index -eq $null", route));
+        Assert.True(May("$_.Header.index -notlike 'x'", route));   // not judged on bytes (-notlike), and $null passes
+        // A header too short to hold the field (a legacy one-byte dump request) is left to the decoder.
+        var shortHeader = new MessageBuilder(18, 0).AddBytes(new byte[] { 0, 0, 0, 0 }).ToArray();
+        Assert.True(May("$_.Header.index -eq 3", new RawMessage(0, NetlinkHeader.Read(shortHeader, Endian.Host), shortHeader, null)));
+        // Members every set answers are not fields.
+        Assert.True(May("$_.Header.Count -eq 99", link7));
     }
 
     [Theory]
@@ -342,6 +378,16 @@ public sealed class FilterTests : IDisposable
     [InlineData("$_.Attributes.linkinfo.kind -ceq 'VETH' -or $_.Attributes.ifname -eq 'lo'")]
     [InlineData("$_.Attributes.af_spec.inet6.addr_gen_mode -eq 'eui64'")]
     [InlineData("$_.Attributes.cacheinfo.preferred -gt 0 -and $_.Attributes.label -like '*'")]
+    [InlineData("$_.Attributes.linkinfo.unknown_9 -eq 7")]
+    [InlineData("$_.Header.index -eq 1")]
+    [InlineData("$_.Header.family -eq 'inet6' -and $_.TypeName -like 'RTM_*ADDR'")]
+    [InlineData("$_.Header.family -in 'inet','bridge'")]
+    [InlineData("$_.Header.table -eq 'main' -and $_.Header.dst_len -eq 32")]
+    [InlineData("$_.Header.ifindex -like '2*'")]
+    [InlineData("$_.Header.index -match '^1$' -and $_.Attributes.ifname -eq 'lo'")]
+    [InlineData("$_.Header.family -eq 'inet' -and $_.Protocol -eq 'Netfilter'")]
+    [InlineData("$_.Header.cmd -eq 'CTRL_CMD_NEWFAMILY'")]
+    [InlineData("$_.Header.error -eq 0")]
     public void AttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
     {
         var (pushed, where, verbose) = Both(filter);

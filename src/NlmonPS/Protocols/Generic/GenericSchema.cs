@@ -93,12 +93,12 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
     }
 
     /// <summary>
-    /// Where a message of this family and command has its attributes, and every set they may be decoded with, whichever
+    /// Where a message of this family and command has its headers and attributes, and every set they may be decoded with, whichever
     /// way the message goes (a request, a reply, an event: the bytes alone do not say); null where its bytes are not
     /// an attribute stream of known sets (a family without tables, a command decoded by code). For judging a filter
     /// on the bytes before decoding.
     /// </summary>
-    internal (int AttributesAt, AttributeTable[] Tables)? AttributeLayouts(string familyName, int cmd)
+    internal MessageLayout? Layout(string familyName, int cmd)
     {
         if (!_families.Value.TryGetValue(familyName, out var family) || family.BodyByCommand.ContainsKey(cmd)) return null;
         var numberings = new List<int> { 0 };
@@ -106,8 +106,10 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
         if (family.EventCommands is not null) numberings.Add(2);
         var tables = numberings.Select(n => Command(family, cmd, n).Attributes).Distinct().ToArray();
         // As the decoder lays it out: genlmsghdr, the family's own header, each aligned, then the attributes.
-        int at = Nl.HeaderLength + Nl.Align(GenlMsgHdr.Size) + (family.Header is { } header ? Nl.Align(header.Size) : 0);
-        return (at, tables);
+        int familyHeaderAt = Nl.HeaderLength + Nl.Align(GenlMsgHdr.Size);
+        var headers = family.Header is { } header
+            ? new[] { (GenlMsgHdr, Nl.HeaderLength), (header, familyHeaderAt) } : new[] { (GenlMsgHdr, Nl.HeaderLength) };
+        return new MessageLayout(familyHeaderAt + (family.Header is { } h ? Nl.Align(h.Size) : 0), tables, headers);
     }
 
     /// <summary>A family id's name: as the stream (or -GenericFamily) taught it, else "genl(N)".</summary>

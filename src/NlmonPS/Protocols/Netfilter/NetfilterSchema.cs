@@ -191,18 +191,19 @@ internal sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
             : null;
 
     /// <summary>
-    /// Where a message of this type has its attributes, and every set it may be decoded with (the variants an
+    /// Where a message of this type has its header and attributes, and every set it may be decoded with (the variants an
     /// attribute's value picks included); null for a type without a layout, or decoded by code. For judging a
     /// filter on the bytes before decoding.
     /// </summary>
-    internal (int AttributesAt, AttributeTable[] Tables)? AttributeLayouts(ushort type)
+    internal MessageLayout? Layout(ushort type)
     {
         if (EntryOf(type) is not { } entry) return null;
         var layouts = new[] { entry.Resolved }.Concat(entry.Variants?.Values ?? Enumerable.Empty<ResolvedMessage>()).ToArray();
         if (layouts.Any(l => l.Spec.Body is not null || l.Spec.Attributes is null || l.Spec.Header is not null || l.HeaderOffset != 0))
             return null;
         // As the decoder lays it out: nfgenmsg, aligned, then the attributes.
-        return (Nl.HeaderLength + Nl.Align(NfEnums.NfGenMsg.Size), layouts.Select(l => l.Spec.Attributes!).Distinct().ToArray());
+        return new MessageLayout(Nl.HeaderLength + Nl.Align(NfEnums.NfGenMsg.Size), layouts.Select(l => l.Spec.Attributes!).Distinct().ToArray(),
+            new[] { (NfEnums.NfGenMsg, Nl.HeaderLength) });
     }
 
     /// <summary>Learns nf_tables set key types from NEWSET messages (so set elements print as addresses or ports) and which messages answer a GET.</summary>
