@@ -161,8 +161,9 @@ internal sealed class FilterRequirements
             || PowerShellIntrinsics.Contains(name);
     }
 
+    // PowerShell answers Count and Length on any object (1 for a set it does not enumerate as a collection).
     private static readonly HashSet<string> PowerShellIntrinsics = new(StringComparer.OrdinalIgnoreCase)
-        { "PSObject", "PSTypeNames", "psbase", "psadapted", "psextended", "ForEach", "Where" };
+        { "PSObject", "PSTypeNames", "psbase", "psadapted", "psextended", "ForEach", "Where", "Count", "Length" };
 
     /// <summary>
     /// Whether a constant may equal a name made up for a type no table names: "unknown(5)", "genl(30)",

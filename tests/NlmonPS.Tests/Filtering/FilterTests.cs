@@ -319,6 +319,7 @@ public sealed class FilterTests : IDisposable
         // -or, a control message.
         Assert.True(May("$_.Attributes.linkinfo.data.peer -eq 'x'", veth), "$_.Attributes.linkinfo.data.peer -eq 'x' on veth");
         Assert.True(May("$_.Attributes.linkinfo.Count -eq 9", veth), "$_.Attributes.linkinfo.Count -eq 9 on veth");
+        Assert.True(May("$_.Attributes.linkinfo.Length -eq 1", veth), "$_.Attributes.linkinfo.Length -eq 1 on veth");
         Assert.True(May("$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0", eth0), "$_.Attributes.ifname -eq 'd0' -or $_.Sequence -eq 0 on eth0");
         var done = new MessageBuilder(Nl.NLMSG_DONE, 0).AddBytes(new byte[4]).ToArray();
         Assert.True(May("$_.Attributes.ifname -eq 'd0'", new RawMessage(0, NetlinkHeader.Read(done, Endian.Host), done, null)));
@@ -356,8 +357,10 @@ public sealed class FilterTests : IDisposable
         // A header too short to hold the field (a legacy one-byte dump request) is left to the decoder.
         var shortHeader = new MessageBuilder(18, 0).AddBytes(new byte[] { 0, 0, 0, 0 }).ToArray();
         Assert.True(May("$_.Header.index -eq 3", new RawMessage(0, NetlinkHeader.Read(shortHeader, Endian.Host), shortHeader, null)));
-        // Members every set answers are not fields.
+        // Members every set answers are not fields (PowerShell gives Length to any object).
         Assert.True(May("$_.Header.Count -eq 99", link7));
+        Assert.True(May("$_.Header.Length -eq 1", link7));
+        Assert.True(May("$_.Header.Length -eq 1", route));
     }
 
     [Theory]
@@ -388,6 +391,9 @@ public sealed class FilterTests : IDisposable
     [InlineData("$_.Header.family -eq 'inet' -and $_.Protocol -eq 'Netfilter'")]
     [InlineData("$_.Header.cmd -eq 'CTRL_CMD_NEWFAMILY'")]
     [InlineData("$_.Header.error -eq 0")]
+    [InlineData("$_.TypeName -eq 'RTM_NEWLINK' -and $_.Header.Length -eq 1")]
+    [InlineData("$_.Header.Length -eq 1 -and $_.Attributes.ifname.Length -eq 1")]
+    [InlineData("$_.Attributes.linkinfo.Length -eq 1")]
     public void AttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
     {
         var (pushed, where, verbose) = Both(filter);
