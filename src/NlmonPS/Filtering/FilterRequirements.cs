@@ -21,8 +21,9 @@ namespace NlmonPS.Filtering;
 /// where the type alone picks the layout (rtnetlink, whose observer learns interface names from skipped link
 /// messages' bytes); per protocol for netfilter and sock_diag (none of its messages can pass); per family for
 /// generic netlink (nlctrl, which teaches the family ids, is always decoded). Never where an acknowledgement that
-/// may pass is named by requests that would be skipped. Conditions on attribute values are judged per message on its
-/// bytes (<see cref="MayMatchBytes"/>): rtnetlink and netfilter by type, generic netlink by family and command.
+/// may pass is named by requests that would be skipped. Conditions on attribute values and family-header fields are
+/// judged per message on its bytes (<see cref="MayMatchBytes"/>): rtnetlink and netfilter by type, generic netlink by
+/// family and command.
 /// </remarks>
 internal sealed class FilterRequirements
 {
