@@ -5,7 +5,7 @@ namespace NlmonPS.Filtering;
 
 /// <summary>
 /// Judges a filter's conditions on attribute values ($_.Attributes.ifname -eq 'd0', $_.Attributes.mtu -eq 9000,
-/// $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in) and on family-header fields
+/// $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in, -contains) and on family-header fields
 /// ($_.Header.index -eq 3) on one message type's bytes, before the message is decoded: when, for one condition, no
 /// attribute at that path passes it (or there is none), or the header field fails it, the message cannot pass the
 /// filter and is not decoded.

@@ -13,7 +13,7 @@ namespace NlmonPS.Filtering;
 /// <summary>
 /// What a filter needs of a message that its type number alone can refute, so that messages which cannot pass are
 /// never decoded (as -MessageType does). Read from the conditions joined by -and at the top of the block: a test of
-/// $_.TypeName that $null cannot pass (-eq, -like, -match, -in against constants), and any condition on
+/// $_.TypeName that $null cannot pass (-eq, -like, -match, -in, -contains against constants), and any condition on
 /// $_.Attributes.name... that $null cannot pass (the attribute must be there).
 /// </summary>
 /// <remarks>
@@ -100,6 +100,12 @@ internal sealed class FilterRequirements
                         if (regex.IsMatch("")) return;
                         test = v => PowerShellOperators.IsTrue(PowerShellOperators.Match(v, regex, false));
                         openTest = true;
+                        break;
+                    case TokenKind.Icontains or TokenKind.Ccontains:
+                        // As the compiled filter's -contains: a collection's elements (flags' names), a scalar itself.
+                        var element = PowerShellOperators.Comparison(ExpressionType.Equal, b.Operator == TokenKind.Icontains, scalarCompare: true);
+                        test = v => PowerShellOperators.Contains(v, k, element);
+                        openTest = NamesUnnamed(k);
                         break;
                     default: return;
                 }
@@ -213,7 +219,7 @@ internal sealed class FilterRequirements
 
     /// <summary>
     /// False when a message whose type may pass cannot, by its bytes: a condition on an attribute's value
-    /// ($_.Attributes.ifname -eq 'd0', $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in)
+    /// ($_.Attributes.ifname -eq 'd0', $_.Attributes.linkinfo.kind -in 'veth','vxlan'; -eq, -like, -match, -in, -contains)
     /// fails for every attribute at that path the message holds, or it holds none. Such a message is skipped as one of a
     /// type that cannot pass is (what it teaches is learned from its bytes). Judged only where that is exact
     /// (<see cref="AttributeValueProbe"/>); true elsewhere.

@@ -349,6 +349,12 @@ public sealed class FilterTests : IDisposable
         Assert.True(May("$_.Header.family -eq 'INET6'", link7));
         Assert.False(May("$_.Header.family -eq 'inet'", link7));
         Assert.False(May("$_.Header.index -eq 7 -and $_.Attributes.ifname -eq 'lo'", link7));
+        // Flags are an array of names: -contains tests one of them (IFF_UP is bit 0 of ifi_flags, at 8).
+        Assert.False(May("$_.Header.flags -contains 'UP'", link7));
+        var up = (byte[])ifinfo.Clone();
+        up[8] = 1;
+        Assert.True(May("$_.Header.flags -contains 'up'", Message(16, up)));
+        Assert.False(May("$_.Header.flags -ccontains 'up'", Message(16, up)));
         // A field the header lacks is $null in every message of the type: a condition $null fails skips them all.
         var route = Message(24, new byte[12]);
         Assert.False(May("$_.Header.index -eq 7", route));
@@ -394,6 +400,10 @@ public sealed class FilterTests : IDisposable
     [InlineData("$_.TypeName -eq 'RTM_NEWLINK' -and $_.Header.Length -eq 1")]
     [InlineData("$_.Header.Length -eq 1 -and $_.Attributes.ifname.Length -eq 1")]
     [InlineData("$_.Attributes.linkinfo.Length -eq 1")]
+    [InlineData("$_.Header.flags -contains 'UP' -and $_.Header.flags -notcontains 'LOOPBACK'")]
+    [InlineData("$_.Attributes.flags -contains 'permanent'")]
+    [InlineData("$_.TypeName -contains 'RTM_NEWLINK' -and $_.Attributes.ifname -ccontains 'lo'")]
+    [InlineData("$_.Attributes.linkinfo.kind -contains 'veth'")]
     public void AttributeConditionsJudgedOnTheBytesPassWhatWhereObjectPasses(string filter)
     {
         var (pushed, where, verbose) = Both(filter);
