@@ -138,7 +138,7 @@ internal struct LevelCursor
         e = default;
         int baseOffset = _level.Start + at;
         int available = Math.Max(_level.Length - at, 0);
-        int size = f.Length > 0 ? f.Length : FieldLevels.SizeOf(f.Kind);
+        int size = f.Size;
         if (f.Offset + size > available)
         {
             if (spec.MinSize >= 0 && available >= spec.MinSize) return false;
@@ -163,7 +163,7 @@ internal struct LevelCursor
         e.Kind = f.Kind;
         e.ValueStart = baseOffset + f.Offset;
         e.ValueLength = valueLength;
-        e.Mode = f.Kind == ValueKind.Struct && f.Struct is not null ? EntryMode.Nest : f.Kind == ValueKind.Secret ? EntryMode.Secret : EntryMode.Scalar;
+        e.Mode = FieldLevels.ModeOf(f);
         e.BigEndian = f.NetworkOrder;
         return true;
     }
@@ -361,6 +361,10 @@ internal static class FieldLevels
         _ => EntryMode.Scalar,
     };
 
+    /// <summary>How a struct field decodes: a struct inside a struct is a nest, key material a secret.</summary>
+    public static EntryMode ModeOf(FieldSpec f) =>
+        f.Kind == ValueKind.Struct && f.Struct is not null ? EntryMode.Nest : f.Kind == ValueKind.Secret ? EntryMode.Secret : EntryMode.Scalar;
+
     /// <summary>An entry's own fault, or the first fault inside its value. Struct fields never fault (the struct does).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? EntryFault(in FieldLevel level, in FieldEntry e, List<(int Offset, int Length)>? redactions)
@@ -510,7 +514,7 @@ internal static class FieldLevels
     {
         var f = spec.FieldNamed(name);
         if (f is null) return 0;
-        int size = f.Length > 0 ? f.Length : SizeOf(f.Kind);
+        int size = f.Size;
         if (f.Offset + size > available) return 0;
         var p = message.Bytes.AsSpan(at + f.Offset, size);
         var order = f.NetworkOrder ? ByteOrder.BigEndian : message.ByteOrder;

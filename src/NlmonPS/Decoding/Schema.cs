@@ -305,6 +305,9 @@ internal sealed record FieldSpec(string Name, int Offset, ValueKind Kind, int Le
     /// holding its AF_* family ("family", or "sel.family" inside a nested struct). AF_INET reads the first 4 bytes.
     /// </summary>
     public string? FamilyField { get; init; }
+
+    /// <summary>The field's bytes: its own length, else its kind's; 0 for one that takes the rest of the struct.</summary>
+    public int Size => Length > 0 ? Length : FieldLevels.SizeOf(Kind);
 }
 
 /// <summary>A fixed C struct: family headers (ifinfomsg, rtmsg...) and struct-valued attributes.</summary>
@@ -350,7 +353,7 @@ internal sealed class StructSpec : List<FieldSpec>
     private int _required = -1;
 
     private int FindRequiredLength() =>
-        this.Select(f => f.Offset + (f.Length > 0 ? f.Length : FieldLevels.SizeOf(f.Kind))).DefaultIfEmpty(0).Max();
+        this.Select(f => f.Offset + f.Size).DefaultIfEmpty(0).Max();
 }
 
 /// <summary>What a request does, which decides how the flags' high byte reads (GET, NEW, DEL).</summary>
@@ -390,11 +393,26 @@ internal sealed record ResolvedMessage(MessageSpec Spec, int HeaderOffset)
 /// </summary>
 internal sealed record MessageLayout(int AttributesAt, AttributeTable[] Tables, (StructSpec Struct, int At)[] Headers)
 {
-    /// <summary>A message of a type table's spec, as the decoder lays it out (null for a body decoded by code).</summary>
-    public static MessageLayout? Of(MessageSpec spec) => spec.Body is not null ? null
-        : new(Nl.HeaderLength + (spec.Header is { } header ? Nl.Align(header.Size) : 0),
-            spec.Attributes is { } table ? new[] { table } : Array.Empty<AttributeTable>(),
-            spec.Header is { } h ? new[] { (h, Nl.HeaderLength) } : Array.Empty<(StructSpec, int)>());
+    /// <summary>
+    /// As the decoder lays a message out: the pre-header (genlmsghdr, nfgenmsg) and the family header, each aligned,
+    /// then the attributes.
+    /// </summary>
+    public static MessageLayout Of(StructSpec? preHeader, StructSpec? header, IEnumerable<AttributeTable> tables)
+    {
+        var headers = new List<(StructSpec, int)>();
+        int at = Nl.HeaderLength;
+        foreach (var s in new[] { preHeader, header })
+        {
+            if (s is null) continue;
+            headers.Add((s, at));
+            at += Nl.Align(s.Size);
+        }
+        return new MessageLayout(at, tables.ToArray(), headers.ToArray());
+    }
+
+    /// <summary>A message of a type table's spec (null for a body decoded by code).</summary>
+    public static MessageLayout? Of(MessageSpec spec) =>
+        spec.Body is not null ? null : Of(null, spec.Header, spec.Attributes is { } table ? new[] { table } : Array.Empty<AttributeTable>());
 }
 
 /// <summary>A protocol's decoding tables.</summary>

@@ -79,10 +79,8 @@ internal sealed class AttributeValueProbe
             // material: left to the decoder.
             if (fields.Length > 1) continue;
             var (field, at) = fields[0];
-            int size = field.Length > 0 ? field.Length : FieldLevels.SizeOf(field.Kind);
-            if (size == 0 || field.FamilyField is not null || field.Kind == ValueKind.Secret || (field.Kind == ValueKind.Struct && field.Struct is not null))
-                continue;
-            headerConditions.Add(new HeaderCondition(field, at, size, test));
+            if (field.Size == 0 || field.FamilyField is not null || FieldLevels.ModeOf(field) != EntryMode.Scalar) continue;
+            headerConditions.Add(new HeaderCondition(field, at, field.Size, test));
         }
         return conditions.Count == 0 && headerConditions.Count == 0 ? Undecided
             : new AttributeValueProbe(layout.AttributesAt, conditions.ToArray(), headerConditions.ToArray(), never: false);

@@ -104,12 +104,7 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
         var numberings = new List<int> { 0 };
         if (family.ReplyCommands is not null) numberings.Add(1);
         if (family.EventCommands is not null) numberings.Add(2);
-        var tables = numberings.Select(n => Command(family, cmd, n).Attributes).Distinct().ToArray();
-        // As the decoder lays it out: genlmsghdr, the family's own header, each aligned, then the attributes.
-        int familyHeaderAt = Nl.HeaderLength + Nl.Align(GenlMsgHdr.Size);
-        var headers = family.Header is { } header
-            ? new[] { (GenlMsgHdr, Nl.HeaderLength), (header, familyHeaderAt) } : new[] { (GenlMsgHdr, Nl.HeaderLength) };
-        return new MessageLayout(familyHeaderAt + (family.Header is { } h ? Nl.Align(h.Size) : 0), tables, headers);
+        return MessageLayout.Of(GenlMsgHdr, family.Header, numberings.Select(n => Command(family, cmd, n).Attributes).Distinct());
     }
 
     /// <summary>A family id's name: as the stream (or -GenericFamily) taught it, else "genl(N)".</summary>

@@ -197,13 +197,9 @@ internal sealed class NetfilterSchema : IProtocolSchema, IMessageObserver
     /// </summary>
     internal MessageLayout? Layout(ushort type)
     {
-        if (EntryOf(type) is not { } entry) return null;
-        var layouts = new[] { entry.Resolved }.Concat(entry.Variants?.Values ?? Enumerable.Empty<ResolvedMessage>()).ToArray();
-        if (layouts.Any(l => l.Spec.Body is not null || l.Spec.Attributes is null || l.Spec.Header is not null || l.HeaderOffset != 0))
-            return null;
-        // As the decoder lays it out: nfgenmsg, aligned, then the attributes.
-        return new MessageLayout(Nl.HeaderLength + Nl.Align(NfEnums.NfGenMsg.Size), layouts.Select(l => l.Spec.Attributes!).Distinct().ToArray(),
-            new[] { (NfEnums.NfGenMsg, Nl.HeaderLength) });
+        var specs = LayoutsOf(type)?.ToArray();
+        if (specs is null || specs.Any(s => s.Body is not null || s.Attributes is null || s.Header != specs[0].Header)) return null;
+        return MessageLayout.Of(NfEnums.NfGenMsg, specs[0].Header, specs.Select(s => s.Attributes!).Distinct());
     }
 
     /// <summary>Learns nf_tables set key types from NEWSET messages (so set elements print as addresses or ports) and which messages answer a GET.</summary>
