@@ -234,6 +234,13 @@ internal static class FieldLevels
     }
 
     /// <summary>
+    /// The struct's shared <see cref="StructSpec.Template"/> when the level is that one struct and every field fits
+    /// (positions relative to the level's start), else null: then <see cref="Entries"/> walks.
+    /// </summary>
+    public static FieldEntry[]? SharedEntries(in FieldLevel level) =>
+        level.Struct2 is null && !level.HasAttributes && level.Struct is { } s && level.Length >= s.RequiredLength ? s.Template : null;
+
+    /// <summary>
     /// The fault of a level and everything below it, as a complete decode reports it: the level's own fault first
     /// (an overrun, a short struct), else the first fault among its fields in order. With <paramref name="redactions"/>,
     /// also lists the key material to zero, which needs the whole tree.

@@ -65,6 +65,10 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private readonly FieldLevel _level;
     private readonly bool _lazy;
     private FieldEntry[]? _entries;
+    // A set of one struct that fits shares its struct's entries (positions relative to the set's start) and keeps
+    // its values apart: no walk, and a value slot instead of an entry per field.
+    private bool _shared;
+    private object?[]? _values;
     private int _count;
     private NetlinkField?[]? _fields;
     private string? _reason;
@@ -121,7 +125,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         get
         {
             if (Volatile.Read(ref _entries) is { } entries) return entries;
-            entries = FieldLevels.Entries(_level);
+            var shared = FieldLevels.SharedEntries(_level);
+            _shared = shared is not null;
+            entries = shared ?? FieldLevels.Entries(_level);
             _count = entries.Length;
             Volatile.Write(ref _entries, entries);
             return entries;
@@ -137,7 +143,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
             var entries = Entries;
             if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
             var fields = _fields ??= new NetlinkField?[_count];
-            return fields[index] ??= new NetlinkField(this, index, entries[index]);
+            return fields[index] ??= new NetlinkField(this, index, EntryAt(entries, index));
         }
     }
 
@@ -147,12 +153,21 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private object? ValueAt(FieldEntry[] entries, int index)
     {
         if (!_lazy) return _fields![index]!.Value;
+        if (_shared) return (_values ??= new object?[entries.Length])[index] ??= FieldValues.Make(_level, EntryAt(entries, index));
         ref var e = ref entries[index];
         return e.Value ??= FieldValues.Make(_level, e);
     }
 
+    /// <summary>An entry with its place in the message (a shared struct entry moved to this set's start).</summary>
+    private FieldEntry EntryAt(FieldEntry[] entries, int index)
+    {
+        var e = entries[index];
+        if (_shared) e.ValueStart += _level.Start;
+        return e;
+    }
+
     /// <summary>The fault of the field at an index (its own, or the first inside its value).</summary>
-    internal string? FaultAt(int index) => _lazy ? FieldLevels.EntryFault(_level, Entries[index], null) : null;
+    internal string? FaultAt(int index) => _lazy ? FieldLevels.EntryFault(_level, EntryAt(Entries, index), null) : null;
 
     internal string NameAt(int index) => _lazy ? Entries[index].Name : _fields![index]!.Name;
 

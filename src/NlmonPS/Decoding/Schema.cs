@@ -354,6 +354,29 @@ internal sealed class StructSpec : List<FieldSpec>
 
     private int FindRequiredLength() =>
         this.Select(f => f.Offset + f.Size).DefaultIfEmpty(0).Max();
+
+    /// <summary>
+    /// The struct's entries at offset 0, as the walk lists them when every field fits: one array shared by every set
+    /// of this struct, whose positions are the set's start plus these. Null when the walk depends on the bytes (a
+    /// field that takes the rest, an address whose family another field gives).
+    /// </summary>
+    internal FieldEntry[]? Template => _templateKnown ? _template : MakeTemplate();
+    private FieldEntry[]? _template;
+    private bool _templateKnown;
+
+    private FieldEntry[]? MakeTemplate()
+    {
+        FieldEntry[]? template = null;
+        if (this.All(f => f.Size > 0 && f.FamilyField is null))
+            template = this.Select(f => new FieldEntry
+            {
+                Spec = f, Type = -1, Kind = f.Kind, ValueStart = f.Offset, ValueLength = f.Size,
+                Mode = FieldLevels.ModeOf(f), BigEndian = f.NetworkOrder,
+            }).ToArray();
+        _template = template;
+        Volatile.Write(ref _templateKnown, true);
+        return template;
+    }
 }
 
 /// <summary>What a request does, which decides how the flags' high byte reads (GET, NEW, DEL).</summary>
