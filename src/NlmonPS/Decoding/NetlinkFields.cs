@@ -397,22 +397,27 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         // Known attributes by their name group, unknown ones (their own names) by type, kept apart. Types are
         // nearly always below 256: one bit each, known ones in the first half, unknown ones in the second.
         Span<ulong> seen = stackalloc ulong[8];
-        Span<int> keys = _count <= 128 ? stackalloc int[_count] : new int[_count];
-        bool small = true;
         for (int i = 0; i < _count; i++)
         {
-            ref readonly var e = ref entries[i];
-            int key = keys[i] = e.Spec is null ? -1 - e.Type : table!.NameGroup(e.Type);
-            int bit = key >= 0 ? key : 256 + (-1 - key);
-            if (bit >= 512) { small = false; continue; }
+            int bit = NameKey(entries[i], table);
+            bit = bit >= 0 ? bit : 256 + (-1 - bit);
+            if (bit >= 512) return HasRepeatedKeys(entries, table);
             ref var word = ref seen[bit >> 6];
             if ((word & 1UL << bit) != 0) return true;
             word |= 1UL << bit;
         }
-        if (small) return false;
-        if (_count > 64) return new HashSet<int>(keys.ToArray()).Count < _count;
-        for (int i = 1; i < keys.Length; i++)
-            if (keys[..i].Contains(keys[i])) return true;
+        return false;
+    }
+
+    /// <summary>Two entries of an attribute stream share a name exactly when these keys match.</summary>
+    private static int NameKey(in FieldEntry e, AttributeTable? table) => e.Spec is null ? -1 - e.Type : table!.NameGroup(e.Type);
+
+    /// <summary><see cref="FindRepeats"/> for a set with a type too big for its bit map.</summary>
+    private bool HasRepeatedKeys(FieldEntry[] entries, AttributeTable? table)
+    {
+        var keys = new HashSet<int>();
+        for (int i = 0; i < _count; i++)
+            if (!keys.Add(NameKey(entries[i], table))) return true;
         return false;
     }
 

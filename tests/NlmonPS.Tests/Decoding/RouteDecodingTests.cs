@@ -37,6 +37,23 @@ public class RouteDecodingTests
         Assert.Equal(text, m.Attributes["address"]);
     }
 
+    [Theory]
+    [InlineData(200, 201)]   // small types: the bit map
+    [InlineData(600, 601)]   // types past the bit map
+    public void ARepeatedNameIsOneKeyWithEveryValue(ushort unknown, ushort other)
+    {
+        var m = Decode(new MessageBuilder(16, 0).AddBytes(IfInfo(index: 3)).AddString(3, "d0")
+            .AddU32(unknown, 1).AddU32(other, 2).AddU32(unknown, 3).AddU32(4, 1500).AddU32(4, 9000));
+        Assert.Null(m.MalformedReason);
+        var read = new List<(string, object?)>();
+        foreach (System.Collections.DictionaryEntry e in (System.Collections.IDictionary)m.Attributes) read.Add(((string)e.Key, e.Value));
+        Assert.Equal(new[] { "ifname", $"unknown_{unknown}", $"unknown_{other}", "mtu" }, read.Select(r => r.Item1));
+        Assert.Equal(2, ((object?[])read[1].Item2!).Length);
+        Assert.Equal(new object[] { 1500u, 9000u }, (object?[])read[3].Item2!);
+        Assert.Equal(5, m.Header.Count);
+        Assert.Equal(3, m.Header["index"]);
+    }
+
     [Fact]
     public void VlanDataDecodes()
     {
