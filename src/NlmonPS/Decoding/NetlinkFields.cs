@@ -66,8 +66,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     private readonly bool _lazy;
     private FieldEntry[]? _entries;
     // A set of one struct that fits shares its struct's entries (positions relative to the set's start) and keeps
-    // its values apart: no walk, and a value slot instead of an entry per field.
-    private bool _shared;
+    // its values apart: no walk, and a value slot instead of an entry per field. Decided when the set is made, so
+    // threads reading it first at once agree.
+    private readonly bool _shared;
     private object?[]? _values;
     private int _count;
     private NetlinkField?[]? _fields;
@@ -86,6 +87,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
     {
         _level = level;
         _lazy = true;
+        _shared = FieldLevels.SharedEntries(level) is not null;
         _reason = knownReason;
         _reasonKnown = reasonKnown;
     }
@@ -125,9 +127,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         get
         {
             if (Volatile.Read(ref _entries) is { } entries) return entries;
-            var shared = FieldLevels.SharedEntries(_level);
-            _shared = shared is not null;
-            entries = shared ?? FieldLevels.Entries(_level);
+            entries = _shared ? FieldLevels.SharedEntries(_level)! : FieldLevels.Entries(_level);
             _count = entries.Length;
             Volatile.Write(ref _entries, entries);
             return entries;

@@ -360,7 +360,7 @@ internal sealed class StructSpec : List<FieldSpec>
     /// of this struct, whose positions are the set's start plus these. Null when the walk depends on the bytes (a
     /// field that takes the rest, an address whose family another field gives).
     /// </summary>
-    internal FieldEntry[]? Template => _templateKnown ? _template : MakeTemplate();
+    internal FieldEntry[]? Template => Volatile.Read(ref _templateKnown) ? _template : MakeTemplate();
     private FieldEntry[]? _template;
     private bool _templateKnown;
 
