@@ -13,6 +13,21 @@ param(
 )
 $ErrorActionPreference = "Stop"   # for the set-up; each pipeline runs with "Continue" (its errors dropped)
 Import-Module $Module
+
+# PowerShell's own part of a pipeline, the floor under it: Write-BenchObject writes one object N times and does
+# nothing else, so `Write-BenchObject -InputObject $m -Count N | Measure-Object` is what a reader and decoder that
+# cost nothing would measure (the pairs' "floor_" pipelines; $BenchMessage is a message of the bench mix).
+Add-Type -TypeDefinition @'
+using System.Management.Automation;
+[Cmdlet(VerbsCommunications.Write, "BenchObject")]
+public sealed class WriteBenchObjectCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true)] public object InputObject { get; set; }
+    [Parameter(Mandatory = true)] public int Count { get; set; }
+    protected override void ProcessRecord() { for (int i = 0; i < Count; i++) WriteObject(InputObject); }
+}
+'@ -PassThru | Select-Object -First 1 | ForEach-Object { Import-Module $_.Assembly }
+$BenchMessage = Get-NetlinkMessage -Path tests/fixtures/route-link-addr.pcap -MessageType RTM_NEWADDR | Select-Object -First 1
 $self = [System.Diagnostics.Process]::GetCurrentProcess()
 
 function Measure-Pipeline([string] $name, [string] $pipeline) {

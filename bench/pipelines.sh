@@ -10,6 +10,9 @@
 # as a whole pwsh process (cold), best of the same rounds, reported beside.
 # The outputs are checked: each pipeline that writes a pcap writes the same records, at the same timestamps, as
 # the tshark command it is compared with (the script fails otherwise).
+# Two floors are measured in the same session: PowerShell alone passing as many objects to Measure-Object (a cmdlet
+# that writes one message N times), and reading the large mix while skipping every message. Each gives the best
+# ratio its goal could reach with a reader and decoder of no cost beyond them.
 # Goals: Where-Object | Export >= 1.2x tshark -Y -w; -Filter on a nested attribute >= 5x tshark -Y -w;
 # -MessageType | Export >= 8x tshark -Y -w on both mixes; (Get-NetlinkMessage | Measure-Object).Count >= 3x tshark's
 # one pass.
@@ -42,12 +45,16 @@ pairs=$work/pairs.tsv
             tshark_ifname "-r${us}$mix${us}-Y${us}netlink-route.ifla_ifname == \"d0\"${us}-F${us}pcap${us}-w${us}$out-tshark_ifname.pcap" \
         filter_ifname "Get-NetlinkMessage -Path '$mix' -Filter { \$_.Attributes.ifname -eq 'd0' } | Export-NetlinkPcap -Path '$out-filter_ifname.pcap' -Force" \
             tshark_ifname "" \
+        floor_count "(Write-BenchObject -InputObject \$BenchMessage -Count $n | Measure-Object).Count" \
+            "" "" \
         large_count "(Get-NetlinkMessage -Path '$large' | Measure-Object).Count" \
             tshark_large_one_pass "-r${us}$large" \
         large_message_type "Get-NetlinkMessage -Path '$large' -MessageType RTM_NEWLINK | Export-NetlinkPcap -Path '$out-large_message_type.pcap' -Force" \
             tshark_large_link "-r${us}$large${us}-Y${us}netlink-route.nltype == 16${us}-F${us}pcap${us}-w${us}$out-tshark_large_link.pcap" \
         large_filter_ifname "Get-NetlinkMessage -Path '$large' -Filter { \$_.Attributes.ifname -eq 'd0' } | Export-NetlinkPcap -Path '$out-large_filter_ifname.pcap' -Force" \
-            tshark_large_ifname "-r${us}$large${us}-Y${us}netlink-route.ifla_ifname == \"d0\"${us}-F${us}pcap${us}-w${us}$out-tshark_large_ifname.pcap"
+            tshark_large_ifname "-r${us}$large${us}-Y${us}netlink-route.ifla_ifname == \"d0\"${us}-F${us}pcap${us}-w${us}$out-tshark_large_ifname.pcap" \
+        floor_large_read "Get-NetlinkMessage -Path '$large' -Filter { \$_.TypeName -eq 'none' } | Export-NetlinkPcap -Path '$out-floor.pcap' -Force" \
+            "" ""
 } >"$pairs"
 
 echo "-- warm session: $runs interleaved rounds (load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -63,7 +70,8 @@ best() {   # best NAME: least CPU and least wall of its runs -> NAME_cpu NAME_wa
     printf '  %-24s cpu %7.2f s   wall %7.2f s   (best of %d)\n' "$1" "$cpu" "$wall" "$runs"
 }
 for name in count tshark_one_pass message_type where_type filter_type tshark_addr where_ifname filter_ifname tshark_ifname \
-            large_count tshark_large_one_pass large_message_type tshark_large_link large_filter_ifname tshark_large_ifname; do
+            large_count tshark_large_one_pass large_message_type tshark_large_link large_filter_ifname tshark_large_ifname \
+            floor_count floor_large_read; do
     best "$name"
 done
 
@@ -99,6 +107,9 @@ report "-MessageType | Export-NetlinkPcap vs tshark -Y -w, bench mix (warm)" "$t
 report "-MessageType | Export-NetlinkPcap vs tshark -Y -w, large messages (warm)" "$tshark_large_link_cpu" "$large_message_type_cpu" 8
 report "-Filter Attributes.ifname vs tshark -Y -w, large messages (warm)" "$tshark_large_ifname_cpu" "$large_filter_ifname_cpu"
 report "(Get-NetlinkMessage | Measure-Object).Count vs tshark one pass, large messages (warm)" "$tshark_large_one_pass_cpu" "$large_count_cpu"
+# The floors: what no reader or decoder of ours can go under, as the best ratio each goal could reach.
+report "floor: PowerShell alone, one object $n times | Measure-Object, vs tshark one pass (the count goal's ceiling)" "$tshark_one_pass_cpu" "$floor_count_cpu"
+report "floor: reading the large mix and skipping every message, vs tshark -Y -w (the large -MessageType goal's ceiling)" "$tshark_large_link_cpu" "$floor_large_read_cpu"
 report "cold: (Get-NetlinkMessage | Measure-Object).Count vs tshark one pass" "$tshark_one_pass_cpu" "$cold_count_cpu"
 report "cold: -MessageType | Export-NetlinkPcap vs tshark -Y -w" "$tshark_addr_cpu" "$cold_message_type_cpu"
 report "cold: Where-Object TypeName | Export-NetlinkPcap vs tshark -Y -w" "$tshark_addr_cpu" "$cold_where_type_cpu"
