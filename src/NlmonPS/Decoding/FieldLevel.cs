@@ -158,13 +158,7 @@ internal struct LevelCursor
                 })
                 valueLength = 4;
         }
-        e.Spec = f;
-        e.Type = -1;
-        e.Kind = f.Kind;
-        e.ValueStart = baseOffset + f.Offset;
-        e.ValueLength = valueLength;
-        e.Mode = FieldLevels.ModeOf(f);
-        e.BigEndian = f.NetworkOrder;
+        e = FieldLevels.StructEntry(f, baseOffset + f.Offset, valueLength);
         return true;
     }
 
@@ -366,6 +360,12 @@ internal static class FieldLevels
         ValueKind.Struct => spec.Struct is null ? EntryMode.Bytes : EntryMode.Nest,
         ValueKind.Secret => EntryMode.Secret,
         _ => EntryMode.Scalar,
+    };
+
+    /// <summary>A struct field's entry, its value at a place (the walk's, and a struct's shared template).</summary>
+    public static FieldEntry StructEntry(FieldSpec f, int valueStart, int valueLength) => new()
+    {
+        Spec = f, Type = -1, Kind = f.Kind, ValueStart = valueStart, ValueLength = valueLength, Mode = ModeOf(f), BigEndian = f.NetworkOrder,
     };
 
     /// <summary>How a struct field decodes: a struct inside a struct is a nest, key material a secret.</summary>

@@ -368,11 +368,7 @@ internal sealed class StructSpec : List<FieldSpec>
     {
         FieldEntry[]? template = null;
         if (this.All(f => f.Size > 0 && f.FamilyField is null))
-            template = this.Select(f => new FieldEntry
-            {
-                Spec = f, Type = -1, Kind = f.Kind, ValueStart = f.Offset, ValueLength = f.Size,
-                Mode = FieldLevels.ModeOf(f), BigEndian = f.NetworkOrder,
-            }).ToArray();
+            template = this.Select(f => FieldLevels.StructEntry(f, f.Offset, f.Size)).ToArray();
         _template = template;
         Volatile.Write(ref _templateKnown, true);
         return template;

@@ -153,7 +153,7 @@ internal sealed class AttributeValueProbe
     private static bool Passes(Func<object?, bool> test, ValueSpec spec, ReadOnlySpan<byte> payload, bool bigEndian, ByteOrder order) =>
         Passes(test, FieldValues.Scalar(spec.Kind, spec, payload, bigEndian, order));
 
-    private static bool Passes(Func<object?, bool> test, object? value)
+    internal static bool Passes(Func<object?, bool> test, object? value)
     {
         try { return test(value); }
         catch (Exception e) when (e is not OutOfMemoryException) { return true; }
