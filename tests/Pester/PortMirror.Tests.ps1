@@ -156,6 +156,38 @@ Describe 'Port mirroring' -Skip:$Skip {
         (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Match 'clsact'
     }
 
+    It 'leaves alone a filter that took the place of an old object''s mirror, and warns' {
+        $script = '$m = New-PortMirror va vm -Direction Egress -PassThru; Remove-PortMirror -Source va; ' +
+            'New-PortMirror va vb -Direction Egress; $m | Remove-PortMirror -WarningVariable w 3>$null; "warnings=$($w.Count)"'
+        $result = Invoke-InNamespace $Ns $script
+        $result.Errors | Should -BeNullOrEmpty
+        $result.Output | Should -Contain 'warnings=1'
+        $left = (Invoke-InNamespace $Ns 'Get-PortMirror -Source va').Output
+        @($left).Count | Should -Be 1
+        $left[0].Destinations | Should -Be @('vb')
+    }
+
+    It 'warns when a destination would get each frame twice' {
+        $result = Invoke-InNamespace $Ns 'New-PortMirror va vm -Direction Egress; New-PortMirror va vm,vb -Direction Egress -WarningVariable w 3>$null; "warnings=$($w.Count)"'
+        $result.Errors | Should -BeNullOrEmpty
+        $result.Output | Should -Contain 'warnings=1'
+    }
+
+    It 'names what a hand-made filter does besides mirroring (removing the mirror removes it too)' {
+        & ip netns exec $Ns tc qdisc add dev vb clsact
+        & ip netns exec $Ns tc filter add dev vb egress prio 7 u32 match u32 0 0 action mirred egress mirror dev vm action mirred egress redirect dev vm-peer
+        $LASTEXITCODE | Should -Be 0
+        $result = Invoke-InNamespace $Ns 'Get-PortMirror -Source vb | ForEach-Object { $_.Filters.OtherActions }'
+        $result.Output | Should -Be @('mirred egress redirect to vm-peer')
+    }
+
+    It 'refuses more destinations than a filter has actions, before changing anything' {
+        $result = Invoke-InNamespace $Ns 'New-PortMirror -Source va -Destination (1..33 | ForEach-Object { "x$_" })'
+        @($result.Errors).Count | Should -Be 1
+        $result.Errors[0].Id | Should -BeLike 'ParameterArgumentValidationError,NlmonPS.Cmdlets.NewPortMirrorCommand'
+        (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Not -Match 'clsact'
+    }
+
     It 'changes nothing with -WhatIf' {
         (Invoke-InNamespace $Ns 'New-PortMirror va vm -WhatIf').Errors | Should -BeNullOrEmpty
         (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Not -Match 'clsact'

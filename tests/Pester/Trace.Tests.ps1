@@ -95,6 +95,24 @@ Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
         $m.Attributes.ifname | Select-Object -Unique | Should -Be 'lo'
     }
 
+    It 'expands wildcards and ~ in unquoted words as pwsh does for programs, and nothing quoted' {
+        $dir = Join-Path ([IO.Path]::GetTempPath()) "nlmonps-glob-$PID"
+        New-Item -ItemType Directory $dir | Out-Null
+        'b', 'a' | ForEach-Object { New-Item "$dir/$_.conf" | Out-Null }
+        Push-Location $dir
+        try {
+            $info = $null
+            Trace-NetlinkCommand { printf '[%s]\n' *.conf '*.conf' ~ ~/x nomatch* } -InformationVariable info | Out-Null
+            $pwshItself = & printf '[%s]\n' *.conf '*.conf' ~ ~/x nomatch*
+            $info.MessageData | Should -Be $pwshItself
+            $info.MessageData | Should -Be @('[a.conf]', '[b.conf]', '[*.conf]', "[$HOME]", "[$HOME/x]", '[nomatch*]')
+        }
+        finally {
+            Pop-Location
+            Remove-Item -Recurse -Force $dir
+        }
+    }
+
     It 'runs -FilePath with -ArgumentList as given' -Skip:$NotRoot {
         $m = Trace-NetlinkCommand -FilePath unshare -ArgumentList '-n', 'ip', 'addr', 'show' -MessageType RTM_GETADDR
         $m | Should -Not -BeNullOrEmpty

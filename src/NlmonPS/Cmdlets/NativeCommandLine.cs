@@ -21,14 +21,22 @@ internal sealed class NativeCommandLineException : Exception
 ///   * variables, "expandable $strings", $(subexpressions) and (expressions) evaluated in the caller's scope;
 ///     an array value gives one argument per element, $null gives none, an array literal written in place
 ///     (<c>a,b</c>) gives one comma-joined argument; <c>@splat</c> of an array gives its elements;
-///   * <c>-name:value</c> gives "-name:value".
+///   * <c>-name:value</c> gives "-name:value";
+///   * an unquoted word with wildcards (<c>*.conf</c>) gives the files it matches (none: the word as written), and
+///     <c>~</c> or <c>~/x</c> gives the home directory, as pwsh expands them for programs on Unix (only where the
+///     current location is in the file system: <see cref="BarewordExpansion"/>).
 /// Refused, with an error that says how to write it: several statements, pipelines, redirections, the
 /// stop-parsing token, dot-sourcing, and names that PowerShell resolves to something other than a program
 /// (cmdlets, functions, aliases of those, scripts): Trace-NetlinkCommand traces native programs.
 /// </summary>
 internal sealed class NativeCommandLine
 {
-    private const string ShellHint = "To trace a shell command line, run the shell: Trace-NetlinkCommand { sh -c 'ip link | grep UP' }, or -FilePath sh -ArgumentList '-c', '...'.";
+    /// <summary>How to trace this text as a shell command line (quoted for sh -c, as the user wrote it).</summary>
+    private static string ShellHint(string text)
+    {
+        var quoted = "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        return $"To trace a shell command line, run the shell: Trace-NetlinkCommand {{ sh -c {quoted} }}, or -FilePath sh -ArgumentList '-c', {quoted}.";
+    }
 
     public NativeCommandLine(string program, IReadOnlyList<string> arguments, string? resolvedPath = null)
     {
@@ -61,8 +69,9 @@ internal sealed class NativeCommandLine
     /// would run for a command name among the given command types (null when nothing).
     /// </summary>
     /// <exception cref="NativeCommandLineException">The script block is not one native command line.</exception>
+    /// <param name="expand">What an unquoted word becomes (<see cref="BarewordExpansion"/>); null leaves words as written.</param>
     public static NativeCommandLine FromScriptBlock(ScriptBlock scriptBlock, Func<string, IEnumerable<object?>> evaluate,
-        Func<string, CommandTypes, CommandInfo?> resolve)
+        Func<string, CommandTypes, CommandInfo?> resolve, Func<string, IReadOnlyList<string>?>? expand = null)
     {
         var ast = scriptBlock.Ast as ScriptBlockAst
             ?? throw new NativeCommandLineException("The script block has no syntax tree to read a command line from.");
@@ -74,15 +83,15 @@ internal sealed class NativeCommandLine
         if (statements.Count == 0)
             throw new NativeCommandLineException("The script block is empty: give the command to trace, e.g. Trace-NetlinkCommand { ip link show }.");
         if (statements.Count > 1)
-            throw new NativeCommandLineException($"The script block holds {statements.Count} statements; Trace-NetlinkCommand traces one command line. {ShellHint}");
+            throw new NativeCommandLineException($"The script block holds {statements.Count} statements; Trace-NetlinkCommand traces one command line. {ShellHint(ast.EndBlock!.Extent.Text)}");
         if (statements[0] is not PipelineAst pipeline)
-            throw new NativeCommandLineException($"'{statements[0].Extent.Text}' is a PowerShell statement, not a command line. {ShellHint}");
+            throw new NativeCommandLineException($"'{statements[0].Extent.Text}' is a PowerShell statement, not a command line. {ShellHint("ip link | grep UP")}");
         if (pipeline.PipelineElements.Count != 1)
-            throw new NativeCommandLineException($"'{pipeline.Extent.Text}' is a pipeline; Trace-NetlinkCommand traces one program. {ShellHint}");
+            throw new NativeCommandLineException($"'{pipeline.Extent.Text}' is a pipeline; Trace-NetlinkCommand traces one program. {ShellHint(pipeline.Extent.Text)}");
         if (pipeline.PipelineElements[0] is not CommandAst command)
             throw new NativeCommandLineException($"'{pipeline.Extent.Text}' is an expression, not a command line: give a program and its arguments, e.g. {{ ip link show }}.");
         if (command.Redirections.Count > 0)
-            throw new NativeCommandLineException($"Redirections ('{command.Redirections[0].Extent.Text}') are not supported: the traced command's output goes to the console. {ShellHint}");
+            throw new NativeCommandLineException($"Redirections ('{command.Redirections[0].Extent.Text}') are not supported: the traced command's output goes to the Information stream (-CommandOutput chooses). {ShellHint(command.Extent.Text)}");
         if (command.InvocationOperator == TokenKind.Dot)
             throw new NativeCommandLineException("Dot-sourcing runs PowerShell code; give a native program: { ip link show } or { & $program args }.");
 
@@ -108,7 +117,7 @@ internal sealed class NativeCommandLine
         }
 
         var arguments = new List<string>();
-        for (int i = 1; i < elements.Count; i++) AddArgument(elements[i], arguments, evaluate);
+        for (int i = 1; i < elements.Count; i++) AddArgument(elements[i], arguments, evaluate, expand);
         return new NativeCommandLine(program, arguments, resolvedPath);
     }
 
@@ -131,7 +140,8 @@ internal sealed class NativeCommandLine
         return name;
     }
 
-    private static void AddArgument(CommandElementAst element, List<string> arguments, Func<string, IEnumerable<object?>> evaluate)
+    private static void AddArgument(CommandElementAst element, List<string> arguments, Func<string, IEnumerable<object?>> evaluate,
+        Func<string, IReadOnlyList<string>?>? expand)
     {
         switch (element)
         {
@@ -148,6 +158,9 @@ internal sealed class NativeCommandLine
                 return;
             case StringConstantExpressionAst s when s.Value == "--%":
                 throw new NativeCommandLineException("The stop-parsing token --% is not supported: write the arguments as PowerShell arguments, or use -FilePath and -ArgumentList.");
+            case StringConstantExpressionAst { StringConstantType: StringConstantType.BareWord } word when expand?.Invoke(word.Value) is { } expanded:
+                arguments.AddRange(expanded);
+                return;
             case ExpressionAst expression:
                 arguments.AddRange(ArgumentsOf(expression, evaluate));
                 return;
@@ -206,6 +219,31 @@ internal sealed class NativeCommandLine
         null => "",
         string s => s,
         _ => LanguagePrimitives.ConvertTo<string>(value) ?? "", // invariant culture, as PowerShell passes it
+    };
+
+    /// <summary>
+    /// pwsh's expansion of an unquoted word passed to a program on Unix (NativeCommandParameterBinder): with wildcards,
+    /// the file-system paths it matches, relative when the word was (none: null, the word stays as written); else
+    /// <c>~</c> and <c>~/...</c> with the home directory. Null everywhere when the current location is not in the file
+    /// system, where pwsh expands nothing.
+    /// </summary>
+    public static Func<string, IReadOnlyList<string>?> BarewordExpansion(SessionState session) => word =>
+    {
+        var here = session.Path.CurrentLocation;
+        if (!here.Provider.Name.Equals("FileSystem", StringComparison.OrdinalIgnoreCase)) return null;
+        if (WildcardPattern.ContainsWildcardCharacters(word))
+        {
+            System.Collections.ObjectModel.Collection<PSObject> items;
+            try { items = session.InvokeProvider.ChildItem.Get(word, false); }
+            catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException) { return null; }
+            if (items.Count == 0 || !items.All(i => i.BaseObject is FileSystemInfo)) return null;
+            bool relative = !(word.StartsWith('~') || word.StartsWith('/'));
+            return items.Select(i => ((FileSystemInfo)i.BaseObject).FullName)
+                .Select(path => relative ? session.Path.NormalizeRelativePath(path, here.ProviderPath) : path).ToList();
+        }
+        if (word != "~" && !word.StartsWith("~/", StringComparison.Ordinal)) return null;
+        var home = session.Provider.GetOne("FileSystem").Home;
+        return string.IsNullOrEmpty(home) ? null : new[] { home + word[1..] };
     };
 
     /// <summary>For messages: the command line of -FilePath/-ArgumentList.</summary>

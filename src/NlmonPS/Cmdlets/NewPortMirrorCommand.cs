@@ -23,6 +23,7 @@ public sealed class NewPortMirrorCommand : PSCmdlet, IDisposable
     /// <summary>The devices the copies are sent out of.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ValidateCount(1, Tc.TCA_ACT_MAX_PRIO)]   // one mirred action per destination, 32 actions at most
     [Alias("Destinations")]
     [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[] Destination { get; set; } = Array.Empty<string>();
@@ -63,6 +64,8 @@ public sealed class NewPortMirrorCommand : PSCmdlet, IDisposable
             var steps = new List<string>();
             if (plan.CreateClsact) steps.Add($"add a clsact qdisc to {plan.Source.Name}");
             steps.Add($"add filters at prio {plan.Priority} on {string.Join(" and ", plan.HooksToAdd.Select(h => h.ToString().ToLowerInvariant()))}");
+            foreach (var overlap in plan.Overlaps)
+                WriteWarning($"{overlap}: with {plan.Description} that device gets every such frame twice. Remove-PortMirror the other mirror first if that is not meant.");
             if (!ShouldProcess($"{plan.Description}: {string.Join(", ", steps)}", "New port mirror")) return;
             var mirror = manager.Apply(plan);
             if (PassThru) WriteObject(mirror);

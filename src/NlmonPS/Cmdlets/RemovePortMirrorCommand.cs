@@ -93,13 +93,20 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
     {
         var target = mirror.ToString();
         if (!mirror.CreatedByNlmonPS) target += " [made by hand]";
-        var others = mirror.Filters.SelectMany(f => f.Actions).Where(a => a != "mirred").Distinct().ToList();
+        var others = mirror.Filters.SelectMany(f => f.OtherActions).Distinct().ToList();
         if (others.Count > 0) target += $" [its filters also run: {string.Join(", ", others)}]";
+        // -Destination picks mirrors by one of their destinations; a mirror is removed whole (its filter is one).
+        var kept = Destination is null ? new List<string>()
+            : mirror.Destinations.Where(d => !Destination.Any(p => NamePattern.Matches(d, p))).ToList();
+        if (kept.Count > 0) target += $" [removed whole: it also copies to {string.Join(", ", kept)}]";
         if (!ShouldProcess(target, "Remove port mirror")) return;
         if (!mirror.CreatedByNlmonPS && !Force && !ConfirmMadeByHand(mirror)) return;
         try
         {
             var result = manager.Remove(mirror);
+            foreach (var replaced in result.Replaced ?? Array.Empty<string>())
+                WriteWarning($"Left {replaced}: it is not the filter of {mirror}, which this object describes (the object is older than what is there now). Get-PortMirror lists the mirrors as they are.");
+            if (result.Replaced is { Count: > 0 } && result.FiltersRemoved == 0) return;
             WriteVerbose($"Removed {mirror}: {result.FiltersRemoved} filter(s){(result.QdiscRemoved ? " and the clsact qdisc" : "")}.");
             if (PassThru) WriteObject(mirror);
         }
@@ -117,10 +124,12 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
     {
         try
         {
+            // hasSecurityImpact: the prompt's default answer is No, as for anything that undoes someone else's work.
             return ShouldContinue($"The port mirror {mirror} was not made by NlmonPS (it was set up by hand or with tc). Remove it anyway?",
-                "Remove a port mirror made by hand", ref _yesToAll, ref _noToAll);
+                "Remove a port mirror made by hand", hasSecurityImpact: true, ref _yesToAll, ref _noToAll);
         }
-        catch (Exception e) when (e is System.Management.Automation.Host.HostException or PSInvalidOperationException or NotImplementedException)
+        // The console host throws NullReferenceException when its input has ended (a script run with < /dev/null).
+        catch (Exception e) when (e is System.Management.Automation.Host.HostException or PSInvalidOperationException or NotImplementedException or NullReferenceException)
         {
             WriteError(new ErrorRecord(
                 new InvalidOperationException($"The port mirror {mirror} was not made by NlmonPS: removing it needs a confirmation this host cannot ask for. Add -Force to remove it.", e),

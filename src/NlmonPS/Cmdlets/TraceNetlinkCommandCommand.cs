@@ -117,7 +117,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             NativeCommandLine line;
             try
             {
-                line = NativeCommandLine.FromScriptBlock(ScriptBlock, Evaluate, Resolve);
+                line = NativeCommandLine.FromScriptBlock(ScriptBlock, Evaluate, Resolve, NativeCommandLine.BarewordExpansion(SessionState));
             }
             catch (NativeCommandLineException e)
             {

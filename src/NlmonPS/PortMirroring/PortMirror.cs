@@ -63,6 +63,11 @@ public sealed class PortMirrorFilter
     public int[] DestinationIndexes { get; init; } = Array.Empty<int>();
     /// <summary>Every action of the filter in order ("mirred", "gact"...): a hand-made filter may do more than mirror.</summary>
     public string[] Actions { get; init; } = Array.Empty<string>();
+    /// <summary>
+    /// What the filter does besides mirroring ("gact", "mirred egress redirect to eth1"...): removing the mirror
+    /// removes these too, so Remove-PortMirror names them before it does.
+    /// </summary>
+    public string[] OtherActions { get; init; } = Array.Empty<string>();
     /// <summary>Index of each mirror action (shared actions are counted once).</summary>
     public uint[] ActionIndexes { get; init; } = Array.Empty<uint>();
     public ulong Packets { get; init; }

@@ -16,6 +16,11 @@ internal sealed class PortMirrorPlan
     public bool CreateClsact { get; init; }
     /// <summary>The cookie flag: NlmonPS created (or will create) the source's clsact qdisc.</summary>
     public bool QdiscOwnedByNlmonPS { get; init; }
+    /// <summary>
+    /// Other mirrors of the source, on a hook this one adds, that already copy to one of its destinations: that
+    /// destination will get every frame twice (said as a warning, not refused: it may be meant).
+    /// </summary>
+    public IReadOnlyList<string> Overlaps { get; init; } = Array.Empty<string>();
 
     public bool NothingToDo => HooksToAdd.Count == 0;
 
@@ -24,7 +29,8 @@ internal sealed class PortMirrorPlan
 }
 
 /// <summary>What Remove-PortMirror did.</summary>
-internal sealed record PortMirrorRemoval(int FiltersRemoved, bool QdiscRemoved, string? QdiscKeptBecause);
+/// <param name="Replaced">Filters found at the mirror's place that are not the ones it describes (an old object): left alone.</param>
+internal sealed record PortMirrorRemoval(int FiltersRemoved, bool QdiscRemoved, string? QdiscKeptBecause, IReadOnlyList<string>? Replaced = null);
 
 /// <summary>
 /// Port mirroring with tc: a clsact qdisc on the source, a match-everything filter (matchall, or u32 where the
@@ -121,6 +127,7 @@ internal sealed class PortMirrorManager : IDisposable
             Destinations = mirrors.Select(a => a.MirredBlockId is { } block && a.MirredIfIndex == 0 ? $"block {block}" : NameOf(a.MirredIfIndex)).ToArray(),
             DestinationIndexes = mirrors.Select(a => a.MirredIfIndex).ToArray(),
             Actions = f.Actions.Select(a => a.Kind).ToArray(),
+            OtherActions = f.Actions.Where(a => !a.IsMirror).Select(Describe).ToArray(),
             ActionIndexes = mirrors.Select(a => a.Index).ToArray(),
             Packets = mirrors.Aggregate(0UL, (s, a) => s + a.Packets),
             Bytes = mirrors.Aggregate(0UL, (s, a) => s + a.Bytes),
@@ -128,6 +135,21 @@ internal sealed class PortMirrorManager : IDisposable
             QdiscCreatedByNlmonPS = ownsQdisc,
             Cookie = cookie,
         };
+    }
+
+    /// <summary>An action as tc names it, with mirred's direction and target ("mirred egress redirect to eth1").</summary>
+    private string Describe(TcAction a)
+    {
+        if (a.Kind != "mirred") return a.Kind;
+        string how = a.MirredAction switch
+        {
+            Tc.TCA_EGRESS_REDIR => "egress redirect",
+            Tc.TCA_INGRESS_REDIR => "ingress redirect",
+            Tc.TCA_EGRESS_MIRROR => "egress mirror",
+            Tc.TCA_INGRESS_MIRROR => "ingress mirror",
+            _ => $"action {a.MirredAction}",
+        };
+        return $"mirred {how} to {(a.MirredBlockId is { } block && a.MirredIfIndex == 0 ? $"block {block}" : NameOf(a.MirredIfIndex))}";
     }
 
     /// <summary>
@@ -250,6 +272,11 @@ internal sealed class PortMirrorManager : IDisposable
                 throw new PortMirrorException(PortMirrorErrorKind.KernelError,
                     $"Every NlmonPS filter priority ({FirstPriority}-{LastPriority}) on '{src.Name}' is in use.", src.Name);
         }
+        var overlaps = all.Where(m => m.SourceIndex == src.Index && m != same)
+            .SelectMany(m => m.Filters.Where(f => missing.Contains(f.Hook))
+                .SelectMany(f => f.DestinationIndexes.Intersect(wanted)
+                    .Select(d => $"{src.Name} {f.Hook.ToString().ToLowerInvariant()} is already mirrored to {NameOf(d)} ({f.Kind} prio {f.Priority}{(m.CreatedByNlmonPS ? "" : ", made by hand")})")))
+            .Distinct().ToList();
         return new PortMirrorPlan
         {
             Source = src,
@@ -259,6 +286,7 @@ internal sealed class PortMirrorManager : IDisposable
             Priority = priority,
             CreateClsact = qdisc is null,
             QdiscOwnedByNlmonPS = owned,
+            Overlaps = overlaps,
         };
     }
 
@@ -428,6 +456,7 @@ internal sealed class PortMirrorManager : IDisposable
             return new PortMirrorRemoval(0, false, null);
         }
         int removed = 0;
+        var replaced = new List<string>();
         var qdiscNow = Kernel(() => _tc.FindClsact(mirror.SourceIndex), "look up the clsact qdisc", source);
         foreach (var f in mirror.Filters)
         {
@@ -437,6 +466,16 @@ internal sealed class PortMirrorManager : IDisposable
             if (target is null)
             {
                 Verbose?.Invoke($"The {f} filter on {source} is already gone.");
+                continue;
+            }
+            // A PortMirror object may be old: what sits at its place now must be the filter it describes (the same
+            // destinations, made by the same hand), or it is someone else's and stays.
+            var now = ToMirrorFilter(target);
+            if (now is null || now.CreatedByNlmonPS != f.CreatedByNlmonPS || !now.DestinationIndexes.SequenceEqual(f.DestinationIndexes))
+            {
+                string what = now is null ? "runs " + string.Join(", ", target.Actions.Select(a => a.Kind))
+                    : $"mirrors to {string.Join(",", now.Destinations)}{(now.CreatedByNlmonPS ? "" : " (made by hand)")}";
+                replaced.Add($"the {f} filter on {source} now {what}");
                 continue;
             }
             bool alone = !current.Any(c => c != target && !c.IsProtoHeader && !c.IsU32HashTable && c.Chain == f.Chain && c.Priority == f.Priority);
@@ -455,14 +494,18 @@ internal sealed class PortMirrorManager : IDisposable
             }
         }
 
+        if (replaced.Count > 0) return new PortMirrorRemoval(removed, false, "other filters took this mirror's place", replaced);
         if (!mirror.QdiscCreatedByNlmonPS) return new PortMirrorRemoval(removed, false, "NlmonPS did not create it");
         var qdisc = Kernel(() => _tc.FindClsact(mirror.SourceIndex), "look up the clsact qdisc", source);
         if (qdisc is not { Kind: "clsact" }) return new PortMirrorRemoval(removed, false, qdisc is null ? null : $"it is an {qdisc.Kind} qdisc");
-        int left = HooksOf(qdisc).Sum(h => Kernel(() => _tc.DumpFilters(mirror.SourceIndex, h), "list filters", source).Count(f => !f.IsProtoHeader));
-        if (left > 0)
+        var left = HooksOf(qdisc).SelectMany(h => Kernel(() => _tc.DumpFilters(mirror.SourceIndex, h), "list filters", source)).Where(f => !f.IsProtoHeader).ToList();
+        if (left.Count > 0)
         {
-            Verbose?.Invoke($"Kept the clsact qdisc NlmonPS added to {source}: {left} filter entries still use it.");
-            return new PortMirrorRemoval(removed, false, $"{left} filter entries still use it");
+            // A u32 filter comes with its hash table's entries: the filters are what to count.
+            int filters = left.Count(f => !f.IsU32HashTable);
+            string why = filters > 0 ? $"{filters} other filter(s) still use it" : $"{left.Count} u32 hash table(s) are still on it";
+            Verbose?.Invoke($"Kept the clsact qdisc NlmonPS added to {source}: {why}.");
+            return new PortMirrorRemoval(removed, false, why);
         }
         try
         {

@@ -90,5 +90,23 @@ public sealed class NativeCommandLineTests : IDisposable
     [InlineData("ip \"it's\"", "ip 'it'\\''s'")]
     public void DisplayedAsAShellWouldReadIt(string text, string display) => Assert.Equal(display, Parse(text).ToString());
 
+    [Theory]
+    [InlineData("ip link | grep UP", "sh -c 'ip link | grep UP'")]
+    [InlineData("ip link > out.txt", "sh -c 'ip link > out.txt'")]
+    [InlineData("ip link; echo 'done'", "sh -c 'ip link; echo ''done'''")]
+    public void AShellCommandLineIsRefusedWithItsOwnShellForm(string text, string hint)
+    {
+        var e = Assert.Throws<NativeCommandLineException>(() => Parse(text));
+        Assert.Contains($"Trace-NetlinkCommand {{ {hint} }}", e.Message);
+    }
+
+    [Fact]
+    public void UnquotedWordsAreExpandedByTheGivenExpansionAndNothingElse()
+    {
+        IReadOnlyList<string>? Expand(string word) => word == "*.conf" ? new[] { "a.conf", "b.conf" } : null;
+        var line = NativeCommandLine.FromScriptBlock(ScriptBlock.Create("printf x *.conf '*.conf' \"*.conf\" $dev ~"), _ => new object?[] { "*.conf" }, (_, _) => null, Expand);
+        Assert.Equal(new[] { "x", "a.conf", "b.conf", "*.conf", "*.conf", "*.conf", "~" }, line.Arguments);
+    }
+
     public void Dispose() => _runspace.Dispose();
 }

@@ -79,6 +79,7 @@ internal static class RouteSummaries
             if (a["link"] is uint link && link != 0) sb.Append("@if").Append(link);
             sb.Append(": ");
         }
+        int prefixEnd = sb.Length;   // "3: d0: ", the colons ip prints before what follows
         bool fromKernel = m.Direction == NetlinkDirection.FromKernel;
         // IFF_UP in ifi_change: the request sets the link up or down (`ip link set d0 down`), or the kernel reports
         // that it went up or down. All ones is "everything changed" (a new link), not an up/down change.
@@ -119,6 +120,9 @@ internal static class RouteSummaries
         }
         if (a["link_netnsid"] is int nsid) line.Part("link-netnsid ").Append(nsid);
         if (a["ifalias"] is string alias) line.Part("alias ").Append(alias);
+        // Nothing after the name ("get lo"): no colon left hanging.
+        line.TrimEnd();
+        if (sb.Length == prefixEnd - 1 && sb[^1] == ':') sb.Length--;
         return Lead(m, line);
     }
 
