@@ -54,6 +54,28 @@ Describe 'Export-NetlinkPcap' {
         Get-Content -Path $target | Should -Be 'keep'
     }
 
+    It 'names a missing directory, not the temporary file it would have written' {
+        $err = { Get-NetlinkMessage -Path "$Fixtures/native/route-addr.pcap" | Export-NetlinkPcap -Path "$Dir/no-such-dir/x.pcap" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetlinkPcapDirectoryNotFound,NlmonPS.Cmdlets.ExportNetlinkPcapCommand' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.TargetObject | Should -Be "$Dir/no-such-dir"
+        Test-Path "$Dir/no-such-dir" | Should -BeFalse
+    }
+
+    It 'writes the packets of a saved drop capture, and an error for each summary alert, which carries none' {
+        $drops = @(Get-PacketDrop -Path "$Fixtures/dropmon.pcap")
+        $packets = @($drops | Where-Object { $_ -is [NlmonPS.DropMonitoring.PacketDrop] -and $_.Packet.Length -gt 0 })
+        $summaries = @($drops | Where-Object { $_ -is [NlmonPS.DropMonitoring.DropSummary] })
+        $packets.Count | Should -BeGreaterThan 0
+        $summaries.Count | Should -BeGreaterThan 0
+        $ev = $null
+        $drops | Export-PacketDropPcap -Path "$Dir/drops.pcap" -ErrorAction SilentlyContinue -ErrorVariable ev
+        @($ev).Count | Should -Be $summaries.Count
+        $ev[0].FullyQualifiedErrorId | Should -Be 'PacketDropPcapInputNotADrop,NlmonPS.Cmdlets.ExportPacketDropPcapCommand'
+        "$($ev[0])" | Should -Match 'Get-PacketDrop -Mode Packet'
+        (& tshark -r "$Dir/drops.pcap" 2>$null | Measure-Object).Count | Should -Be $packets.Count
+    }
+
     It 'never writes through a symbolic link' {
         Set-Content -Path "$Dir/victim" -Value 'precious'
         New-Item -ItemType SymbolicLink -Path "$Dir/planted.pcap" -Target "$Dir/victim" | Out-Null

@@ -82,6 +82,26 @@ Describe 'Get-NetlinkMessage -Filter' {
         ($interpreted | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -match 'cannot be compiled' | Should -Not -BeNullOrEmpty
         @($interpreted | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] } | Key) | Should -Be @($All | Where-Object $block | Key)
     }
+    It 'writes a block''s failure for a message as its own error, which -ErrorAction and -ErrorVariable govern, and goes on' {
+        $ev = $null
+        $passed = @(Get-NetlinkMessage -Path $Captures[0] -Filter { 1 / $_.Sequence -gt 0 } -ErrorAction SilentlyContinue -ErrorVariable ev)
+        $zero = @(Get-NetlinkMessage -Path $Captures[0] | Where-Object Sequence -eq 0)
+        $zero.Count | Should -BeGreaterThan 0
+        $ev.Count | Should -Be $zero.Count
+        $ev[0].FullyQualifiedErrorId | Should -Be 'FilterFailed,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
+        $ev[0].TargetObject | Should -BeOfType NlmonPS.Decoding.NetlinkMessage
+        "$($ev[0])" | Should -Match '^-Filter failed on .*: Attempted to divide by zero\. The message does not pass'
+        $passed.Count | Should -Be (@(Get-NetlinkMessage -Path $Captures[0]).Count - $zero.Count)
+        { Get-NetlinkMessage -Path $Captures[0] -Filter { throw 'boom' } -ErrorAction Stop } | Should -Throw -ErrorId 'FilterFailed,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
+    }
+
+    It 'takes a generic family''s name for -MessageType: all its messages' {
+        $genl = "$Root/tests/fixtures/genl.pcap"
+        $family = @(Get-NetlinkMessage -Path $genl -MessageType nlctrl)
+        $family.Count | Should -BeGreaterThan 0
+        $family.Count | Should -Be @(Get-NetlinkMessage -Path $genl -MessageType 'nlctrl *').Count
+        $family.Family | Select-Object -Unique | Should -Be 'nlctrl'
+    }
 }
 
 # `Get-NetlinkMessage | Where-Object { … }`: the condition is judged in the reader first, so a message it rejects is

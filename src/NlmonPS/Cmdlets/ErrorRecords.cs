@@ -225,7 +225,7 @@ internal static class ErrorRecords
     /// -WhatIf is safe): not a directory; not a symbolic link (never written through: another user may have planted
     /// it); an existing file replaced only when neither -NoClobber nor its read-only mode stands in the way (-Force
     /// overrides both: the file is then replaced, never chmodded). ErrorIds are the cmdlet's
-    /// <paramref name="errorPrefix"/> + PathIsDirectory / TargetIsLink / FileExists / FileReadOnly. Returns the full path.
+    /// <paramref name="errorPrefix"/> + PathIsDirectory / TargetIsLink / DirectoryNotFound / FileExists / FileReadOnly. Returns the full path.
     /// </summary>
     public static string PrepareExportTarget(PSCmdlet cmdlet, string target, bool append, bool noClobber, bool force, string errorPrefix)
     {
@@ -237,6 +237,10 @@ internal static class ErrorRecords
         if (Directory.Exists(file))
             cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException($"'{file}' is a directory; give a file name for the capture."),
                 errorPrefix + "PathIsDirectory", ErrorCategory.InvalidArgument, file));
+        if (Path.GetDirectoryName(file) is { Length: > 0 } directory && !Directory.Exists(directory))
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException(
+                    $"The directory '{directory}' does not exist: create it first (New-Item -ItemType Directory -Path '{directory}'), or give a path in one that does."),
+                errorPrefix + "DirectoryNotFound", ErrorCategory.ObjectNotFound, directory));
         if (!File.Exists(file)) return file;
         if (noClobber && !force && !append)
             cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException($"The file '{file}' already exists and -NoClobber was given. Use -Force to overwrite it or -Append to add to it."),

@@ -27,10 +27,10 @@ public sealed class ExportPacketDropPcapCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string LiteralPath { get; set; } = "";
 
-    /// <summary>The drops to write (from Get-PacketDrop in packet mode).</summary>
+    /// <summary>The drops to write (from Get-PacketDrop in packet mode); anything else is an error per object.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowNull]
-    public PacketDrop? InputObject { get; set; }
+    public PSObject? InputObject { get; set; }
 
     /// <summary>Adds to an existing LINUX_SLL2 capture instead of replacing it.</summary>
     [Parameter]
@@ -69,7 +69,17 @@ public sealed class ExportPacketDropPcapCommand : PSCmdlet, IDisposable
 
     protected override void ProcessRecord()
     {
-        if (InputObject is not { } drop) return;
+        if (InputObject is null) return;
+        if (InputObject.BaseObject is not PacketDrop drop)
+        {
+            // Summary alerts (DropSummary: counts per location, no packet) come from the same Get-PacketDrop.
+            string why = InputObject.BaseObject is DropSummary
+                ? "a DropSummary is a summary alert (drop counts by location) and carries no packet: run Get-PacketDrop -Mode Packet for the packets"
+                : $"'{InputObject.BaseObject.GetType().Name}' is not a dropped packet";
+            WriteError(new ErrorRecord(new PSArgumentException($"Export-PacketDropPcap writes dropped packets from Get-PacketDrop; {why}."),
+                "PacketDropPcapInputNotADrop", ErrorCategory.InvalidArgument, InputObject));
+            return;
+        }
         if (PassThru) WriteObject(drop);
         if (_writer is null) return;
         if (drop.Packet.Length == 0) { _withoutPacket++; return; }

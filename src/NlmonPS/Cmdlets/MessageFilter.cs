@@ -207,8 +207,10 @@ internal sealed class MessageFilter
         if (_types is not null)
         {
             var key = (m.TypeName, m.Command);
+            // A generic family's name selects all its messages ("nlctrl", as Tab offers it, and "nlctrl *").
             if (!_accepts.TryGetValue(key, out var accepted))
-                _accepts[key] = accepted = Matches(m.TypeName) || (m.Command is not null && Matches(m.Command));
+                _accepts[key] = accepted = Matches(m.TypeName) || (m.Command is not null && Matches(m.Command))
+                    || (m.Protocol == NetlinkProtocol.Generic && m.Family is { } family && Matches(family));
             if (!accepted) return false;
         }
         return Where is null || Where.Test(m);

@@ -8,8 +8,9 @@ namespace NlmonPS.Cmdlets;
 /// Turns a deserialized message (Import-Clixml, remoting: a property bag named Deserialized.NlmonPS.Decoding.NetlinkMessage)
 /// back into a <see cref="NetlinkMessage"/>, decoded again from its Bytes with the record facts it carried (time,
 /// direction, protocol, source, record number and length, link header). NlmonPS.Types.ps1xml names it as the
-/// rehydration target, so Import-Clixml and Invoke-Command give real messages wherever the module is loaded, and
-/// Export-NetlinkPcap uses it for bags that arrived before it was.
+/// rehydration target, so Import-Clixml gives real messages wherever the module is loaded; remoting's results stay
+/// property bags (measured: Invoke-Command -HostName with the module imported on both sides), which Export-NetlinkPcap
+/// and the other cmdlets that take messages rebuild through it.
 /// </summary>
 public sealed class NetlinkMessageConverter : PSTypeConverter
 {

@@ -358,6 +358,7 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
         IPAddress ip => ip.ToString(),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         object[] many => "[" + string.Join(", ", many.Select(Format)) + "]",
+        Array items => "[" + string.Join(", ", items.Cast<object?>().Select(Format)) + "]",   // uint[] counters, nested sets
         _ => value.ToString() ?? "",
     };
 

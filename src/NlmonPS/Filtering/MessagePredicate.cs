@@ -92,7 +92,10 @@ internal sealed class MessagePredicate
     {
         try
         {
-            var output = _block.InvokeWithContext(null, new List<PSVariable> { new("_", message) });
+            // Errors inside the block stop it (ErrorActionPreference Stop, in its own scope): each comes back here
+            // and is written through the cmdlet, so -ErrorAction and -ErrorVariable apply to it (left alone, the
+            // block would write its errors straight to the host).
+            var output = _block.InvokeWithContext(null, new List<PSVariable> { new("_", message), new("ErrorActionPreference", ActionPreference.Stop) });
             return output.Count switch
             {
                 0 => false,
@@ -102,8 +105,13 @@ internal sealed class MessagePredicate
         }
         catch (RuntimeException e)
         {
-            // As Where-Object does: the failure is reported for this message, which does not pass.
-            _writeError(new ErrorRecord(e, "FilterFailed", ErrorCategory.InvalidOperation, message));
+            // The failure is reported for this message, which does not pass; the next messages are judged.
+            var cause = e is ActionPreferenceStopException { ErrorRecord.Exception: { } inner } ? inner : e;
+            var record = new ErrorRecord(cause, "FilterFailed", ErrorCategory.InvalidOperation, message)
+            {
+                ErrorDetails = new ErrorDetails($"-Filter failed on {message.TypeName} (record {message.RecordNumber}, message {message.Index}): {cause.Message} The message does not pass; the next ones are judged."),
+            };
+            _writeError(record);
             return false;
         }
     }

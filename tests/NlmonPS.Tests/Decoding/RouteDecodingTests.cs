@@ -37,6 +37,15 @@ public class RouteDecodingTests
         Assert.Equal(text, m.Attributes["address"]);
     }
 
+    [Fact]
+    public void ArraysOfNumbersReadAsTheirValuesInViews()
+    {
+        // af_spec's inet conf is a u32 array: a view showed "System.UInt32[]".
+        Assert.Equal("[1, 0, 4294967295]", NetlinkFields.Format(new uint[] { 1, 0, uint.MaxValue }));
+        Assert.Equal("[18446744073709551615]", NetlinkFields.Format(new ulong[] { ulong.MaxValue }));
+        Assert.Equal("[]", NetlinkFields.Format(Array.Empty<uint>()));
+    }
+
     [Theory]
     [InlineData(200, 201)]   // small types: the bit map
     [InlineData(600, 601)]   // types past the bit map
