@@ -54,6 +54,11 @@ Describe 'Get-NetlinkMessage -Path' {
         $e[0].FullyQualifiedErrorId | Should -BeLike 'NetlinkCaptureFileNotFound*'
     }
 
+    It 'reports a -GenericFamily key that is no family id with a stable ErrorId' {
+        { Get-NetlinkMessage -Path "$TestDrive/missing.pcap" -GenericFamily @{ abc = 'x' } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidGenericFamily,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
+    }
+
     It 'reports a capture of another link type' -Skip:(-not (Test-Path "$Shared/nldecap-1pkt_not_netlink_le.pcap")) {
         Get-NetlinkMessage -Path "$Shared/nldecap-1pkt_not_netlink_le.pcap" -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'NetlinkCaptureWrongLinkType*'

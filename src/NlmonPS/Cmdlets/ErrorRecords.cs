@@ -60,7 +60,7 @@ internal static class ErrorRecords
                 or NlmonUnavailableReason.Unknown => ErrorCategory.NotInstalled,
             NlmonUnavailableReason.PermissionDenied => ErrorCategory.PermissionDenied,
             _ => ErrorCategory.ResourceUnavailable,
-        }, target),
+        }, target ?? "nlmon"),   // no device named: what is missing is the kernel's nlmon driver
         NotAnNlmonDeviceException n => new(n, "NotAnNlmonDevice", ErrorCategory.InvalidArgument, n.Name),
         NlmonDeviceNotFoundException nf => new(nf, "NlmonDeviceNotFound", ErrorCategory.ObjectNotFound, nf.Name),
         NlmonDeviceDownException d => new(d, "NlmonDeviceDown", ErrorCategory.InvalidOperation, d.Name),

@@ -78,7 +78,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         {
             RevealSecrets = RevealSecrets,
             ByteOrder = ByteOrder,
-            GenericFamilies = ParseFamilyMap(GenericFamily),
+            GenericFamilies = ParseFamilyMap(GenericFamily, this),
         };
     }
 
@@ -147,7 +147,8 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
     private IEnumerable<string> ResolvePaths() =>
         CapturePaths.Resolve(this, ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet);
 
-    internal static IReadOnlyDictionary<int, string>? ParseFamilyMap(Hashtable? map)
+    /// <summary>-GenericFamily's ids and names; a key that is no family id stops the cmdlet (InvalidGenericFamily).</summary>
+    internal static IReadOnlyDictionary<int, string>? ParseFamilyMap(Hashtable? map, PSCmdlet cmdlet)
     {
         if (map is null) return null;
         var result = new Dictionary<int, string>();
@@ -155,7 +156,9 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         {
             var key = e.Key is PSObject pk ? pk.BaseObject : e.Key;
             if (!int.TryParse(Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture), out int id) || id < 0 || id > 0xffff)
-                throw new PSArgumentException($"-GenericFamily keys are family ids (0-65535); '{key}' is not.", nameof(GenericFamily));
+                cmdlet.ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-GenericFamily keys are family ids (0-65535), as the kernel numbers them (genl ctrl list shows them): '{key}' is not. Example: -GenericFamily @{{ 27 = 'ethtool' }}."),
+                    "InvalidGenericFamily", ErrorCategory.InvalidArgument, key));
             result[id] = Convert.ToString(e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
         }
         return result;

@@ -101,7 +101,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         _decoder = new NetlinkDecoder(new DecodeOptions
         {
             RevealSecrets = RevealSecrets,
-            GenericFamilies = GetNetlinkMessageCommand.ParseFamilyMap(GenericFamily),
+            GenericFamilies = GetNetlinkMessageCommand.ParseFamilyMap(GenericFamily, this),
         });
         // The family ids the trace teaches (and the kernel's, below), to judge generic messages by family and command.
         _filter.GenericFamilies = _decoder.Context.GenericFamilies;
