@@ -52,6 +52,10 @@ Describe 'Completion' {
         $any | Should -Be 'CTRL_CMD_GETFAMILY'
     }
 
+    It 'reads a word with wildcards of its own as a pattern: RTM_*ROUTE' {
+        Complete 'Get-NetlinkMessage -Protocol Route -MessageType RTM_*ROUTE' | Sort-Object | Should -Be @('RTM_DELROUTE', 'RTM_GETROUTE', 'RTM_NEWROUTE')
+    }
+
     It 'offers the generic families the running kernel registered' {
         $kernel = Complete 'Get-NetlinkMessage -Protocol Generic -MessageType '
         # nlctrl is always there; the kernel's list comes from an nlctrl dump (it needs no privilege).

@@ -59,6 +59,14 @@ Describe 'Get-NetlinkMessage -Path' {
             Should -Throw -ErrorId 'InvalidGenericFamily,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
     }
 
+    It 'points to -LiteralPath when a file''s own name is read as a wildcard pattern' {
+        Copy-Item -LiteralPath "$Root/tests/fixtures/route-link-addr.pcap" -Destination "$TestDrive/br[1].pcap"
+        Get-NetlinkMessage -Path "$TestDrive/br[1].pcap" -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'NetlinkCaptureFileNotFound*'
+        "$($e[0])" | Should -BeLike '*-LiteralPath*'
+        @(Get-NetlinkMessage -LiteralPath "$TestDrive/br[1].pcap").Count | Should -BeGreaterThan 0
+    }
+
     It 'reports a capture of another link type' -Skip:(-not (Test-Path "$Shared/nldecap-1pkt_not_netlink_le.pcap")) {
         Get-NetlinkMessage -Path "$Shared/nldecap-1pkt_not_netlink_le.pcap" -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'NetlinkCaptureWrongLinkType*'

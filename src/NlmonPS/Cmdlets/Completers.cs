@@ -40,7 +40,9 @@ public abstract class CompleterBase : IArgumentCompleter
     internal static IEnumerable<CompletionResult> Complete(IEnumerable<string> values, string? wordToComplete, bool ignoreCase = true)
     {
         var word = (wordToComplete ?? "").Trim('\'', '"');
-        var pattern = new WildcardPattern(WildcardPattern.Escape(word) + "*", ignoreCase ? WildcardOptions.IgnoreCase : WildcardOptions.None);
+        // A word with wildcards of its own (RTM_*ROUTE) is a pattern, as PowerShell's completers read it; else a prefix.
+        var text = WildcardPattern.ContainsWildcardCharacters(word) ? word : WildcardPattern.Escape(word);
+        var pattern = new WildcardPattern(text + "*", ignoreCase ? WildcardOptions.IgnoreCase : WildcardOptions.None);
         return values.Where(v => pattern.IsMatch(v)).Select(v => new CompletionResult(Quote(v), v, CompletionResultType.ParameterValue, v)).ToList();
     }
 
