@@ -90,9 +90,26 @@ Describe 'Get-NetlinkMessage -Filter' {
         $ev.Count | Should -Be $zero.Count
         $ev[0].FullyQualifiedErrorId | Should -Be 'FilterFailed,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
         $ev[0].TargetObject | Should -BeOfType NlmonPS.Decoding.NetlinkMessage
-        "$($ev[0])" | Should -Match '^-Filter failed on .*: Attempted to divide by zero\. The message does not pass'
+        "$($ev[0])" | Should -Match '^-Filter on .*\(record \d+, message \d+\): Attempted to divide by zero\.'
         $passed.Count | Should -Be (@(Get-NetlinkMessage -Path $Captures[0]).Count - $zero.Count)
         { Get-NetlinkMessage -Path $Captures[0] -Filter { throw 'boom' } -ErrorAction Stop } | Should -Throw -ErrorId 'FilterFailed,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
+    }
+
+    It 'passes what the block outputs after a statement of it failed, as Where-Object does' {
+        # In a child pwsh: under Pester's try, PowerShell makes a failing statement stop the whole block, in
+        # Where-Object's block as in this one.
+        $script = @'
+Import-Module '{0}'
+$block = {{ $null = [int]'not a number'; $_.Sequence -ge 0 }}
+$p = @(Get-NetlinkMessage -Path '{1}' -Filter $block -ErrorAction SilentlyContinue -ErrorVariable ev)
+$w = @(Get-NetlinkMessage -Path '{1}' | ForEach-Object {{ $_ }} | Where-Object $block 2>$null)
+"$($p.Count) $($w.Count) $($ev.Count) $($ev[0].FullyQualifiedErrorId)"
+'@ -f "$Root/out/NlmonPS/NlmonPS.psd1", $Captures[0]
+        $passed, $where, $errors, $id = (& (Join-Path $PSHOME pwsh) -NoProfile -NonInteractive -Command $script) -split ' '
+        [int]$passed | Should -BeGreaterThan 0
+        $passed | Should -Be $where
+        $errors | Should -Be $passed
+        $id | Should -Be 'FilterFailed,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
     }
 
     It 'takes a generic family''s name for -MessageType: all its messages' {

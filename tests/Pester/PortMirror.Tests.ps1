@@ -167,6 +167,15 @@ Describe 'Port mirroring' -Skip:$Skip {
         $left[0].Destinations | Should -Be @('vb')
     }
 
+    It 'keeps a clsact qdisc made by hand when an old object removes the mirror now on it' {
+        # The object says NlmonPS made the qdisc it saw; the qdisc there now was made by hand, and the cookies say so.
+        $script = '$m = New-PortMirror va vm -Direction Egress -PassThru; Remove-PortMirror -Source va; & tc qdisc add dev va clsact; ' +
+            'New-PortMirror va vm -Direction Egress; $m | Remove-PortMirror'
+        (Invoke-InNamespace $Ns $script).Errors | Should -BeNullOrEmpty
+        (Invoke-InNamespace $Ns 'Get-PortMirror -Source va').Output | Should -BeNullOrEmpty
+        (Get-Tc $Ns 'qdisc', 'show', 'dev', 'va') | Should -Match 'clsact'
+    }
+
     It 'warns when a destination would get each frame twice' {
         $result = Invoke-InNamespace $Ns 'New-PortMirror va vm -Direction Egress; New-PortMirror va vm,vb -Direction Egress -WarningVariable w 3>$null; "warnings=$($w.Count)"'
         $result.Errors | Should -BeNullOrEmpty

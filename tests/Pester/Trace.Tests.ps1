@@ -102,10 +102,12 @@ Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
         Push-Location $dir
         try {
             $info = $null
-            Trace-NetlinkCommand { printf '[%s]\n' *.conf '*.conf' ~ ~/x nomatch* } -InformationVariable info | Out-Null
-            $pwshItself = & printf '[%s]\n' *.conf '*.conf' ~ ~/x nomatch*
+            $pattern = '*.conf'; $here = '.'
+            Trace-NetlinkCommand { printf '[%s]\n' *.conf '*.conf' ~ ~/x nomatch* $pattern "$pattern" $here/b* -o:~/y } -InformationVariable info | Out-Null
+            $pwshItself = & printf '[%s]\n' *.conf '*.conf' ~ ~/x nomatch* $pattern "$pattern" $here/b* -o:~/y
             $info.MessageData | Should -Be $pwshItself
-            $info.MessageData | Should -Be @('[a.conf]', '[b.conf]', '[*.conf]', "[$HOME]", "[$HOME/x]", '[nomatch*]')
+            $info.MessageData | Should -Be @('[a.conf]', '[b.conf]', '[*.conf]', "[$HOME]", "[$HOME/x]", '[nomatch*]',
+                '[a.conf]', '[b.conf]', '[*.conf]', '[b.conf]', "[-o:$HOME/y]")
         }
         finally {
             Pop-Location

@@ -34,7 +34,7 @@ internal static class CapturePaths
                 cmdlet.WriteError(ErrorRecords.From(new CaptureFileException(CaptureFileProblem.NotFound, full,
                     WildcardPattern.ContainsWildcardCharacters(p)
                         ? File.Exists(full)
-                            ? $"No capture file matches the wildcard pattern '{p}', but a file has that very name: read it with -LiteralPath '{full}' (brackets, * and ? are wildcards in -Path)."
+                            ? $"No capture file matches the wildcard pattern '{p}', but a file has that very name: read it with -LiteralPath '{full.Replace("'", "''")}' (brackets, * and ? are wildcards in -Path)."
                             : $"No capture file matches '{p}'."
                         : $"Cannot find the capture file '{full}'. Check the path, or use -LiteralPath when the name contains wildcard characters.")));
                 continue;

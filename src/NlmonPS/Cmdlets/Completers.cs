@@ -40,10 +40,17 @@ public abstract class CompleterBase : IArgumentCompleter
     internal static IEnumerable<CompletionResult> Complete(IEnumerable<string> values, string? wordToComplete, bool ignoreCase = true)
     {
         var word = (wordToComplete ?? "").Trim('\'', '"');
-        // A word with wildcards of its own (RTM_*ROUTE) is a pattern, as PowerShell's completers read it; else a prefix.
-        var text = WildcardPattern.ContainsWildcardCharacters(word) ? word : WildcardPattern.Escape(word);
-        var pattern = new WildcardPattern(text + "*", ignoreCase ? WildcardOptions.IgnoreCase : WildcardOptions.None);
-        return values.Where(v => pattern.IsMatch(v)).Select(v => new CompletionResult(Quote(v), v, CompletionResultType.ParameterValue, v)).ToList();
+        // A word with wildcards of its own (RTM_*ROUTE) is a pattern, as PowerShell's completers read it; else, or when
+        // it is no valid pattern yet (an open bracket being typed), a prefix.
+        var options = ignoreCase ? WildcardOptions.IgnoreCase : WildcardOptions.None;
+        var prefix = new WildcardPattern(WildcardPattern.Escape(word) + "*", options);
+        var pattern = WildcardPattern.ContainsWildcardCharacters(word) ? new WildcardPattern(word + "*", options) : prefix;
+        bool Matches(string v)
+        {
+            try { return pattern.IsMatch(v); }
+            catch (WildcardPatternException) { pattern = prefix; return prefix.IsMatch(v); }
+        }
+        return values.Where(Matches).Select(v => new CompletionResult(Quote(v), v, CompletionResultType.ParameterValue, v)).ToList();
     }
 
     /// <summary>A value as it must be typed: in single quotes when it holds anything PowerShell would read as syntax.</summary>

@@ -70,14 +70,25 @@ public sealed class ExportPacketDropPcapCommand : PSCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         if (InputObject is null) return;
-        if (InputObject.BaseObject is not PacketDrop drop)
+        // -InputObject $drops: each drop, as from the pipeline.
+        if (InputObject.BaseObject is System.Collections.IEnumerable items and not string)
+        {
+            foreach (var item in items) if (item is not null) Write(PSObject.AsPSObject(item));
+            return;
+        }
+        Write(InputObject);
+    }
+
+    private void Write(PSObject input)
+    {
+        if (input.BaseObject is not PacketDrop drop)
         {
             // Summary alerts (DropSummary: counts per location, no packet) come from the same Get-PacketDrop.
-            string why = InputObject.BaseObject is DropSummary
+            string why = input.BaseObject is DropSummary
                 ? "a DropSummary is a summary alert (drop counts by location) and carries no packet: run Get-PacketDrop -Mode Packet for the packets"
-                : $"'{InputObject.BaseObject.GetType().Name}' is not a dropped packet";
+                : $"'{input.BaseObject.GetType().Name}' is not a dropped packet";
             WriteError(new ErrorRecord(new PSArgumentException($"Export-PacketDropPcap writes dropped packets from Get-PacketDrop; {why}."),
-                "PacketDropPcapInputNotADrop", ErrorCategory.InvalidArgument, InputObject));
+                "PacketDropPcapInputNotADrop", ErrorCategory.InvalidArgument, input));
             return;
         }
         if (PassThru) WriteObject(drop);

@@ -22,9 +22,9 @@ internal sealed class NativeCommandLineException : Exception
 ///     an array value gives one argument per element, $null gives none, an array literal written in place
 ///     (<c>a,b</c>) gives one comma-joined argument; <c>@splat</c> of an array gives its elements;
 ///   * <c>-name:value</c> gives "-name:value";
-///   * an unquoted word with wildcards (<c>*.conf</c>) gives the files it matches (none: the word as written), and
-///     <c>~</c> or <c>~/x</c> gives the home directory, as pwsh expands them for programs on Unix (only where the
-///     current location is in the file system: <see cref="BarewordExpansion"/>).
+///   * any argument but a quoted string (barewords, variables, $(...)) with wildcards (<c>*.conf</c>) gives the files
+///     it matches (none: the word as written), and <c>~</c> or <c>~/x</c> gives the home directory, as pwsh expands
+///     them for programs on Unix (<see cref="BarewordExpansion"/>).
 /// Refused, with an error that says how to write it: several statements, pipelines, redirections, the
 /// stop-parsing token, dot-sourcing, and names that PowerShell resolves to something other than a program
 /// (cmdlets, functions, aliases of those, scripts): Trace-NetlinkCommand traces native programs.
@@ -152,17 +152,18 @@ internal sealed class NativeCommandLine
                 }
                 else
                 {
-                    var value = Flatten(ValuesOf(parameter.Argument, evaluate)).Select(ToArgument);
-                    arguments.Add("-" + parameter.ParameterName + ":" + string.Join(",", value));
+                    var value = string.Join(",", Flatten(ValuesOf(parameter.Argument, evaluate)).Select(ToArgument));
+                    // -o:~/x: the value is expanded as an argument of its own would be (when it gives one word).
+                    if (expand is not null && !IsQuoted(parameter.Argument) && expand(value) is { Count: 1 } one) value = one[0];
+                    arguments.Add("-" + parameter.ParameterName + ":" + value);
                 }
                 return;
             case StringConstantExpressionAst s when s.Value == "--%":
                 throw new NativeCommandLineException("The stop-parsing token --% is not supported: write the arguments as PowerShell arguments, or use -FilePath and -ArgumentList.");
-            case StringConstantExpressionAst { StringConstantType: StringConstantType.BareWord } word when expand?.Invoke(word.Value) is { } expanded:
-                arguments.AddRange(expanded);
-                return;
             case ExpressionAst expression:
-                arguments.AddRange(ArgumentsOf(expression, evaluate));
+                var values = ArgumentsOf(expression, evaluate);
+                // pwsh expands every argument but a quoted string: barewords, variables, $(...), (...).
+                arguments.AddRange(expand is null || IsQuoted(expression) ? values : values.SelectMany(v => expand(v) ?? new[] { v }));
                 return;
             default:
                 throw new NativeCommandLineException($"'{element.Extent.Text}' cannot be passed to a native program.");
@@ -196,8 +197,17 @@ internal sealed class NativeCommandLine
     {
         StringConstantExpressionAst s => new object?[] { s.Value },
         ConstantExpressionAst c => new object?[] { c.Extent.Text },
+        // An unquoted word with variables in it ($HOME/x, $dir/*.conf) is a string PowerShell expands: read as
+        // written it would be an expression ($HOME / x).
+        ExpandableStringExpressionAst { StringConstantType: StringConstantType.BareWord } word =>
+            evaluate("\"" + word.Extent.Text.Replace("\"", "`\"", StringComparison.Ordinal) + "\""),
         _ => evaluate(expression.Extent.Text),
     };
+
+    /// <summary>A quoted string ('a*', "$x*"): pwsh passes it as it is; everything else it expands.</summary>
+    private static bool IsQuoted(ExpressionAst e) =>
+        e is StringConstantExpressionAst { StringConstantType: not StringConstantType.BareWord }
+            or ExpandableStringExpressionAst { StringConstantType: not StringConstantType.BareWord };
 
     /// <summary>Arrays and lists become their elements (PowerShell passes each as an argument); strings stay whole.</summary>
     private static IEnumerable<object?> Flatten(IEnumerable<object?> values)
@@ -222,20 +232,20 @@ internal sealed class NativeCommandLine
     };
 
     /// <summary>
-    /// pwsh's expansion of an unquoted word passed to a program on Unix (NativeCommandParameterBinder): with wildcards,
-    /// the file-system paths it matches, relative when the word was (none: null, the word stays as written); else
-    /// <c>~</c> and <c>~/...</c> with the home directory. Null everywhere when the current location is not in the file
-    /// system, where pwsh expands nothing.
+    /// pwsh's expansion of an argument passed to a program on Unix (NativeCommandParameterBinder.PossiblyGlobArg): with
+    /// wildcards, the file-system paths it matches, relative when the word was (none, or a location outside the file
+    /// system: null, the word stays as written); else <c>~</c> and <c>~/...</c> with the home directory.
     /// </summary>
     public static Func<string, IReadOnlyList<string>?> BarewordExpansion(SessionState session) => word =>
     {
-        var here = session.Path.CurrentLocation;
-        if (!here.Provider.Name.Equals("FileSystem", StringComparison.OrdinalIgnoreCase)) return null;
         if (WildcardPattern.ContainsWildcardCharacters(word))
         {
+            var here = session.Path.CurrentLocation;
+            if (!here.Provider.Name.Equals("FileSystem", StringComparison.OrdinalIgnoreCase)) return null;
             System.Collections.ObjectModel.Collection<PSObject> items;
+            // As pwsh: whatever the provider says (a bad pattern, no access), the word is passed as written.
             try { items = session.InvokeProvider.ChildItem.Get(word, false); }
-            catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException) { return null; }
+            catch (Exception e) when (e is not (OutOfMemoryException or PipelineStoppedException)) { return null; }
             if (items.Count == 0 || !items.All(i => i.BaseObject is FileSystemInfo)) return null;
             bool relative = !(word.StartsWith('~') || word.StartsWith('/'));
             return items.Select(i => ((FileSystemInfo)i.BaseObject).FullName)

@@ -88,33 +88,48 @@ internal sealed class MessagePredicate
         return IsPushedDown || RunBlock(message);
     }
 
+    // Runs the block with its error stream merged into its output (2>&1), so the errors it writes come back here and
+    // are written through the cmdlet (-ErrorAction and -ErrorVariable apply; run directly, the block would write them
+    // straight to the host). Bound where the block is (a module's block reads $_ through its own scopes).
+    private ScriptBlock? _capture;
+    private ScriptBlock Capture => _capture ??= _block.Module is { } module
+        ? module.NewBoundScriptBlock(ScriptBlock.Create(CaptureText))
+        : ScriptBlock.Create(CaptureText);
+    private const string CaptureText = "& $args[0] 2>&1";
+
     private bool RunBlock(NetlinkMessage message)
     {
         try
         {
-            // Errors inside the block stop it (ErrorActionPreference Stop, in its own scope): each comes back here
-            // and is written through the cmdlet, so -ErrorAction and -ErrorVariable apply to it (left alone, the
-            // block would write its errors straight to the host).
-            var output = _block.InvokeWithContext(null, new List<PSVariable> { new("_", message), new("ErrorActionPreference", ActionPreference.Stop) });
-            return output.Count switch
+            // As Where-Object: the block's errors are reported for this message, and what it outputs decides.
+            var output = Capture.InvokeWithContext(null, new List<PSVariable> { new("_", message) }, _block);
+            int values = 0;
+            object? first = null;
+            foreach (var item in output)
+            {
+                if (item?.BaseObject is ErrorRecord error) { _writeError(Failed(message, error.Exception, error)); continue; }
+                if (values++ == 0) first = item;
+            }
+            return values switch
             {
                 0 => false,
-                1 => PowerShellOperators.IsTrue(output[0]),
+                1 => PowerShellOperators.IsTrue(first),
                 _ => true,
             };
         }
         catch (RuntimeException e)
         {
-            // The failure is reported for this message, which does not pass; the next messages are judged.
-            var cause = e is ActionPreferenceStopException { ErrorRecord.Exception: { } inner } ? inner : e;
-            var record = new ErrorRecord(cause, "FilterFailed", ErrorCategory.InvalidOperation, message)
-            {
-                ErrorDetails = new ErrorDetails($"-Filter failed on {message.TypeName} (record {message.RecordNumber}, message {message.Index}): {cause.Message} The message does not pass; the next ones are judged."),
-            };
-            _writeError(record);
+            // A terminating error (throw): reported for this message, which does not pass; the next ones are judged.
+            _writeError(Failed(message, e, e.ErrorRecord));
             return false;
         }
     }
+
+    private static ErrorRecord Failed(NetlinkMessage message, Exception cause, ErrorRecord? original) =>
+        new(cause, "FilterFailed", original?.CategoryInfo.Category is { } c and not ErrorCategory.NotSpecified ? c : ErrorCategory.InvalidOperation, message)
+        {
+            ErrorDetails = new ErrorDetails($"-Filter on {message.TypeName} (record {message.RecordNumber}, message {message.Index}): {cause.Message}"),
+        };
 
     /// <summary>The -Verbose line saying how the filter ran.</summary>
     public string Describe() => IsPushedDown

@@ -137,6 +137,16 @@ internal sealed class PortMirrorManager : IDisposable
         };
     }
 
+    /// <summary>
+    /// Whether the filter now at an old object's place is the one it describes: the same destinations (devices by
+    /// index, shared blocks by number), the same other actions, made by the same hand.
+    /// </summary>
+    private static bool SameFilter(PortMirrorFilter then, PortMirrorFilter? now) =>
+        now is not null && now.CreatedByNlmonPS == then.CreatedByNlmonPS
+        && now.DestinationIndexes.SequenceEqual(then.DestinationIndexes)
+        && now.Destinations.Where((_, i) => now.DestinationIndexes[i] == 0).SequenceEqual(then.Destinations.Where((_, i) => then.DestinationIndexes[i] == 0))
+        && now.OtherActions.SequenceEqual(then.OtherActions);
+
     /// <summary>An action as tc names it, with mirred's direction and target ("mirred egress redirect to eth1").</summary>
     private string Describe(TcAction a)
     {
@@ -456,6 +466,7 @@ internal sealed class PortMirrorManager : IDisposable
             return new PortMirrorRemoval(0, false, null);
         }
         int removed = 0;
+        bool ownsQdisc = false;   // by the cookies of the filters removed now, not by what an old object says
         var replaced = new List<string>();
         var qdiscNow = Kernel(() => _tc.FindClsact(mirror.SourceIndex), "look up the clsact qdisc", source);
         foreach (var f in mirror.Filters)
@@ -471,7 +482,7 @@ internal sealed class PortMirrorManager : IDisposable
             // A PortMirror object may be old: what sits at its place now must be the filter it describes (the same
             // destinations, made by the same hand), or it is someone else's and stays.
             var now = ToMirrorFilter(target);
-            if (now is null || now.CreatedByNlmonPS != f.CreatedByNlmonPS || !now.DestinationIndexes.SequenceEqual(f.DestinationIndexes))
+            if (!SameFilter(f, now))
             {
                 string what = now is null ? "runs " + string.Join(", ", target.Actions.Select(a => a.Kind))
                     : $"mirrors to {string.Join(",", now.Destinations)}{(now.CreatedByNlmonPS ? "" : " (made by hand)")}";
@@ -484,6 +495,7 @@ internal sealed class PortMirrorManager : IDisposable
                 Kernel(() => _tc.DeleteFilter(mirror.SourceIndex, f.Hook, f.Priority, f.Protocol, f.Chain, f.Kind, alone ? null : f.Handle),
                     $"delete the {f.Hook.ToString().ToLowerInvariant()} filter prio {f.Priority}", source, Operation.DeleteFilter);
                 removed++;
+                ownsQdisc |= now!.QdiscCreatedByNlmonPS;
                 Verbose?.Invoke(alone
                     ? $"Deleted the {f.Kind} filters at prio {f.Priority} on {source} {f.Hook.ToString().ToLowerInvariant()}."
                     : $"Deleted {f.Kind} filter handle 0x{f.Handle:x} at prio {f.Priority} on {source} {f.Hook.ToString().ToLowerInvariant()}; other filters share that priority.");
@@ -495,7 +507,7 @@ internal sealed class PortMirrorManager : IDisposable
         }
 
         if (replaced.Count > 0) return new PortMirrorRemoval(removed, false, "other filters took this mirror's place", replaced);
-        if (!mirror.QdiscCreatedByNlmonPS) return new PortMirrorRemoval(removed, false, "NlmonPS did not create it");
+        if (!ownsQdisc) return new PortMirrorRemoval(removed, false, removed == 0 ? "no filter of this mirror was there to tell who created it" : "NlmonPS did not create it");
         var qdisc = Kernel(() => _tc.FindClsact(mirror.SourceIndex), "look up the clsact qdisc", source);
         if (qdisc is not { Kind: "clsact" }) return new PortMirrorRemoval(removed, false, qdisc is null ? null : $"it is an {qdisc.Kind} qdisc");
         var left = HooksOf(qdisc).SelectMany(h => Kernel(() => _tc.DumpFilters(mirror.SourceIndex, h), "list filters", source)).Where(f => !f.IsProtoHeader).ToList();

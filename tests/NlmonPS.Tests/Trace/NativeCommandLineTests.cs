@@ -101,11 +101,18 @@ public sealed class NativeCommandLineTests : IDisposable
     }
 
     [Fact]
-    public void UnquotedWordsAreExpandedByTheGivenExpansionAndNothingElse()
+    public void EveryArgumentButAQuotedStringIsExpanded()
     {
-        IReadOnlyList<string>? Expand(string word) => word == "*.conf" ? new[] { "a.conf", "b.conf" } : null;
-        var line = NativeCommandLine.FromScriptBlock(ScriptBlock.Create("printf x *.conf '*.conf' \"*.conf\" $dev ~"), _ => new object?[] { "*.conf" }, (_, _) => null, Expand);
-        Assert.Equal(new[] { "x", "a.conf", "b.conf", "*.conf", "*.conf", "*.conf", "~" }, line.Arguments);
+        // As pwsh on Unix: barewords, variables' values and -name:value values expand; quoted strings do not.
+        IReadOnlyList<string>? Expand(string word) => word == "*.conf" ? new[] { "a.conf", "b.conf" } : word == "~" ? new[] { "/home/u" } : null;
+        var line = NativeCommandLine.FromScriptBlock(ScriptBlock.Create("printf x *.conf '*.conf' \"*.conf\" $dev -o:~ ~"), _ => new object?[] { "*.conf" }, (_, _) => null, Expand);
+        Assert.Equal(new[] { "x", "a.conf", "b.conf", "*.conf", "*.conf", "a.conf", "b.conf", "-o:/home/u", "/home/u" }, line.Arguments);
+    }
+
+    [Fact]
+    public void AnUnquotedWordWithAVariableIsAStringNotAnExpression()
+    {
+        Assert.Equal(new[] { "eth0/x", "a-eth0" }, Parse("printf $dev/x a-$dev").Arguments);
     }
 
     public void Dispose() => _runspace.Dispose();
