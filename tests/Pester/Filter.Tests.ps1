@@ -82,7 +82,7 @@ Describe 'Get-NetlinkMessage -Filter' {
         ($interpreted | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -match 'cannot be compiled' | Should -Not -BeNullOrEmpty
         @($interpreted | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] } | Key) | Should -Be @($All | Where-Object $block | Key)
     }
-    It 'writes a block''s failure for a message as its own error, which -ErrorAction and -ErrorVariable govern, and goes on' {
+    It 'reports a block that fails for a message as FilterFailed for that message (under a try, as here), and goes on' {
         $ev = $null
         $passed = @(Get-NetlinkMessage -Path $Captures[0] -Filter { 1 / $_.Sequence -gt 0 } -ErrorAction SilentlyContinue -ErrorVariable ev)
         $zero = @(Get-NetlinkMessage -Path $Captures[0] | Where-Object Sequence -eq 0)
@@ -97,18 +97,20 @@ Describe 'Get-NetlinkMessage -Filter' {
 
     It 'passes what the block outputs after a statement of it failed, as Where-Object does' {
         # In a child pwsh: under Pester's try, PowerShell makes a failing statement stop the whole block, in
-        # Where-Object's block as in this one.
+        # Where-Object's block as in this one. The statement's error is PowerShell's, written where Where-Object's is.
         $script = @'
 Import-Module '{0}'
 $block = {{ $null = [int]'not a number'; $_.Sequence -ge 0 }}
-$p = @(Get-NetlinkMessage -Path '{1}' -Filter $block -ErrorAction SilentlyContinue -ErrorVariable ev)
+$p = @(Get-NetlinkMessage -Path '{1}' -Filter $block 2>$null)
 $w = @(Get-NetlinkMessage -Path '{1}' | ForEach-Object {{ $_ }} | Where-Object $block 2>$null)
-"$($p.Count) $($w.Count) $($ev.Count) $($ev[0].FullyQualifiedErrorId)"
+$t = @(Get-NetlinkMessage -Path '{1}' -Filter {{ throw 'boom' }} -ErrorAction SilentlyContinue -ErrorVariable ev)
+"$($p.Count) $($w.Count) $($t.Count) $($ev.Count) $($ev[0].FullyQualifiedErrorId)"
 '@ -f "$Root/out/NlmonPS/NlmonPS.psd1", $Captures[0]
-        $passed, $where, $errors, $id = (& (Join-Path $PSHOME pwsh) -NoProfile -NonInteractive -Command $script) -split ' '
+        $passed, $where, $thrown, $errors, $id = (& (Join-Path $PSHOME pwsh) -NoProfile -NonInteractive -Command $script) -split ' '
         [int]$passed | Should -BeGreaterThan 0
         $passed | Should -Be $where
-        $errors | Should -Be $passed
+        $thrown | Should -Be 0
+        $errors | Should -Be @(Get-NetlinkMessage -Path $Captures[0]).Count
         $id | Should -Be 'FilterFailed,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
     }
 
