@@ -238,8 +238,9 @@ internal static class ErrorRecords
             cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException($"'{file}' is a directory; give a file name for the capture."),
                 errorPrefix + "PathIsDirectory", ErrorCategory.InvalidArgument, file));
         if (Path.GetDirectoryName(file) is { Length: > 0 } directory && !Directory.Exists(directory))
-            cmdlet.ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException(
-                    $"The directory '{directory}' does not exist: create it first (New-Item -ItemType Directory -Path '{directory}'), or give a path in one that does."),
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException(File.Exists(directory)
+                    ? $"'{directory}' is a file, not a directory: the capture cannot be written inside it. Give a path in a directory."
+                    : $"The directory '{directory}' does not exist (or this user cannot search it): create it first (New-Item -ItemType Directory -Path '{directory}'), or give a path in one that does."),
                 errorPrefix + "DirectoryNotFound", ErrorCategory.ObjectNotFound, directory));
         if (!File.Exists(file)) return file;
         if (noClobber && !force && !append)
