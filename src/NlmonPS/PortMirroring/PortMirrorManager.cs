@@ -124,7 +124,7 @@ internal sealed class PortMirrorManager : IDisposable
             Handle = f.Handle,
             Chain = f.Chain,
             Kind = f.Kind,
-            Destinations = mirrors.Select(a => a.MirredBlockId is { } block && a.MirredIfIndex == 0 ? $"block {block}" : NameOf(a.MirredIfIndex)).ToArray(),
+            Destinations = mirrors.Select(TargetName).ToArray(),
             DestinationIndexes = mirrors.Select(a => a.MirredIfIndex).ToArray(),
             Actions = f.Actions.Select(a => a.Kind).ToArray(),
             OtherActions = f.Actions.Where(a => !a.IsMirror).Select(Describe).ToArray(),
@@ -143,9 +143,14 @@ internal sealed class PortMirrorManager : IDisposable
     /// </summary>
     private static bool SameFilter(PortMirrorFilter then, PortMirrorFilter? now) =>
         now is not null && now.CreatedByNlmonPS == then.CreatedByNlmonPS
-        && now.DestinationIndexes.SequenceEqual(then.DestinationIndexes)
-        && now.Destinations.Where((_, i) => now.DestinationIndexes[i] == 0).SequenceEqual(then.Destinations.Where((_, i) => then.DestinationIndexes[i] == 0))
-        && now.OtherActions.SequenceEqual(then.OtherActions);
+        && DestinationKeys(now).SequenceEqual(DestinationKeys(then)) && now.OtherActions.SequenceEqual(then.OtherActions);
+
+    // A device by its index (its name may change), a shared block (index 0) by its name, "block N".
+    private static IEnumerable<string> DestinationKeys(PortMirrorFilter f) =>
+        f.DestinationIndexes.Select((index, i) => index != 0 ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : f.Destinations[i]);
+
+    /// <summary>Where a mirred action sends: its device's name, or "block N" for a shared block (kernels from 6.12).</summary>
+    private string TargetName(TcAction a) => a.MirredBlockId is { } block && a.MirredIfIndex == 0 ? $"block {block}" : NameOf(a.MirredIfIndex);
 
     /// <summary>An action as tc names it, with mirred's direction and target ("mirred egress redirect to eth1").</summary>
     private string Describe(TcAction a)
@@ -159,7 +164,7 @@ internal sealed class PortMirrorManager : IDisposable
             Tc.TCA_INGRESS_MIRROR => "ingress mirror",
             _ => $"action {a.MirredAction}",
         };
-        return $"mirred {how} to {(a.MirredBlockId is { } block && a.MirredIfIndex == 0 ? $"block {block}" : NameOf(a.MirredIfIndex))}";
+        return $"mirred {how} to {TargetName(a)}";
     }
 
     /// <summary>
@@ -479,8 +484,8 @@ internal sealed class PortMirrorManager : IDisposable
                 Verbose?.Invoke($"The {f} filter on {source} is already gone.");
                 continue;
             }
-            // A PortMirror object may be old: what sits at its place now must be the filter it describes (the same
-            // destinations, made by the same hand), or it is someone else's and stays.
+            // A PortMirror object may be old: what sits at its place now must be the filter it describes
+            // (SameFilter), or it is someone else's and stays.
             var now = ToMirrorFilter(target);
             if (!SameFilter(f, now))
             {
