@@ -388,4 +388,34 @@ public class RouteFixtureTests
         Assert.NotEqual(0, refused.Error!.Errno);
         if (refused.Error.ErrorOffset is not null) Assert.Equal(".linkinfo.data.id", refused.Error.AttributePath);
     }
+    /// <summary>
+    /// IFLA_INET6_STATS and ICMP6STATS are named counters (they were bytes): 37 IPv6 counters from Debian's 6.1
+    /// kernel, 38 from this machine's (OutTransmits was added in 6.3), each the u64 at its index, the first the count.
+    /// </summary>
+    [Theory]
+    [InlineData("route-link-addr.pcap", 37)]
+    [InlineData("native/route-link.pcap", 38)]
+    public void Inet6StatisticsAreNamedCounters(string fixture, int counters)
+    {
+        var links = global::NlmonPS.Tests.Fixtures.Decode(ModuleLoader.Fixture(fixture))
+            .Where(m => m.TypeName == "RTM_NEWLINK" && m.Attributes["af_spec"] is NetlinkFields { } af && af["inet6"] is NetlinkFields { } i6 && i6.Contains("stats")).ToList();
+        Assert.NotEmpty(links);
+        foreach (var m in links)
+        {
+            Assert.Null(m.MalformedReason);
+            var inet6 = (NetlinkFields)((NetlinkFields)m.Attributes["af_spec"]!)["inet6"]!;
+            foreach (var (name, count, first) in new[] { ("stats", counters, "num"), ("icmp6stats", 7, "num") })
+            {
+                var field = inet6.Field(name)!;
+                var stats = Assert.IsType<NetlinkFields>(field.Value);
+                Assert.Equal(count, stats.Count);
+                Assert.Equal((ulong)count, stats[first]);
+                for (int i = 0; i < count; i++)
+                    Assert.Equal(BitConverter.ToUInt64(m.Bytes, field.Offset + 4 + i * 8), stats[i].Value);
+            }
+            var ip = (NetlinkFields)inet6["stats"]!;
+            Assert.Equal(counters == 38, ip.Contains("outpkts"));
+            Assert.IsType<ulong>(ip["reasm_overlaps"]);
+        }
+    }
 }

@@ -51,14 +51,34 @@ internal static class LinkTables
         { 0x10, "rs_sent" }, { 0x20, "ra_rcvd" }, { 0x40, "ra_managed" }, { 0x80, "ra_otherconf" }, { 0x80000000, "ready" },
     };
 
+    // IFLA_INET6_STATS and IFLA_INET6_ICMP6STATS: u64 counters indexed by the MIB enums of linux/snmp.h, the first
+    // ("num") the number of counters sent, itself included. Both lists grow at the end; a shorter one (an older
+    // kernel) is no fault. Named by the current header: index 5 was IPSTATS_MIB_OUTPKTS until 6.3, when it became
+    // OUTREQUESTS (both count OutRequests) and OUTPKTS (OutTransmits) was added last.
+    private static readonly string[] Ipv6StatNames =
+    {
+        "num", "inpkts", "inoctets", "indelivers", "outforwdatagrams", "outrequests", "outoctets", "inhdrerrors",
+        "intoobigerrors", "innoroutes", "inaddrerrors", "inunknownprotos", "intruncatedpkts", "indiscards", "outdiscards",
+        "outnoroutes", "reasmtimeout", "reasmreqds", "reasmoks", "reasmfails", "fragoks", "fragfails", "fragcreates",
+        "inmcastpkts", "outmcastpkts", "inbcastpkts", "outbcastpkts", "inmcastoctets", "outmcastoctets", "inbcastoctets",
+        "outbcastoctets", "csumerrors", "noectpkts", "ect1pkts", "ect0pkts", "cepkts", "reasm_overlaps", "outpkts",
+    };
+
+    /// <summary>IFLA_INET6_STATS: IPSTATS_MIB_* (37 counters before 6.3, 38 since).</summary>
+    public static readonly StructSpec Ipv6Stats = Resize(Enums.Sequential("ipstats_mib", U64, Ipv6StatNames), 31 * 8);
+
+    /// <summary>IFLA_INET6_ICMP6STATS: ICMP6_MIB_*.</summary>
+    public static readonly StructSpec Icmp6Stats = Resize(
+        Enums.Sequential("icmp6_mib", U64, "num", "inmsgs", "inerrors", "outmsgs", "outerrors", "csumerrors", "ratelimithost"), 5 * 8);
+
     public static readonly AttributeTable Inet6 = new("ifla-inet6", "IFLA_INET6_")
     {
         [1] = new("flags", U32) { Flags = Inet6Flags },
         [2] = new("conf", U32Array),
-        [3] = new("stats", Binary),
+        [3] = new("stats", Struct) { Struct = Ipv6Stats },
         [4] = new("mcast", Binary),
         [5] = new("cacheinfo", Struct) { Struct = Enums.Sequential("ifla_cacheinfo", U32, "max_reasm_len", "tstamp", "reachable_time", "retrans_time") },
-        [6] = new("icmp6stats", Binary),
+        [6] = new("icmp6stats", Struct) { Struct = Icmp6Stats },
         [7] = new("token", IPv6),
         [8] = new("addr_gen_mode", U8) { Enum = new EnumTable("in6-addr-gen-mode") { [0] = "eui64", [1] = "none", [2] = "stable_secret", [3] = "random" } },
         [9] = new("ra_mtu", U32),
