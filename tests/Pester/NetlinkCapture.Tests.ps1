@@ -57,6 +57,11 @@ Describe 'Get-NetlinkMessage -Path' {
     It 'reports a -GenericFamily key that is no family id with a stable ErrorId' {
         { Get-NetlinkMessage -Path "$TestDrive/missing.pcap" -GenericFamily @{ abc = 'x' } -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidGenericFamily,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
+        # With a -MessageType the map would name, the map's own fault is the error (it was UnknownMessageType).
+        { Get-NetlinkMessage -Path "$TestDrive/missing.pcap" -GenericFamily @{ abc = 'mydev' } -MessageType mydev -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidGenericFamily,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
+        { Get-NetlinkMessage -Path "$TestDrive/missing.pcap" -GenericFamily @{ 30 = 'mydev' } -MessageType mydev -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetlinkCaptureFileNotFound*'
     }
 
     It 'points to -LiteralPath when a file''s own name is read as a wildcard pattern' {

@@ -68,7 +68,9 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
     {
         _protocols = NetlinkProtocolNames.Parse(Protocol, out var badProtocol);
         if (badProtocol is not null) ThrowTerminatingError(badProtocol);
-        if (MessageTypeNames.Check(MessageType, _protocols, GenericFamily?.Values.Cast<object?>().Select(v => v?.ToString() ?? "")) is { } unknown)
+        // The family map first: -MessageType may name the families it adds, and a bad map is the error to see.
+        var families = ParseFamilyMap(GenericFamily, this);
+        if (MessageTypeNames.Check(MessageType, _protocols, families?.Values) is { } unknown)
             ThrowTerminatingError(unknown);
         _filter = new MessageFilter(_protocols, MessageType, Count);
         _filter.UseFilter(Filter, this);
@@ -78,7 +80,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
         {
             RevealSecrets = RevealSecrets,
             ByteOrder = ByteOrder,
-            GenericFamilies = ParseFamilyMap(GenericFamily, this),
+            GenericFamilies = families,
         };
     }
 

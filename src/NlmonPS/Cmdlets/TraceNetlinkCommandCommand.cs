@@ -92,7 +92,8 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         DurationParameter.Check(this, Duration);
-        if (MessageTypeNames.Check(MessageType, Protocol, GenericFamily?.Values.Cast<object?>().Select(v => v?.ToString() ?? "")) is { } unknown)
+        var families = GetNetlinkMessageCommand.ParseFamilyMap(GenericFamily, this);
+        if (MessageTypeNames.Check(MessageType, Protocol, families?.Values) is { } unknown)
             ThrowTerminatingError(unknown);
         _filter = new MessageFilter(Protocol, MessageType, Count);
         _filter.UseFilter(Filter, this);
@@ -101,7 +102,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         _decoder = new NetlinkDecoder(new DecodeOptions
         {
             RevealSecrets = RevealSecrets,
-            GenericFamilies = GetNetlinkMessageCommand.ParseFamilyMap(GenericFamily, this),
+            GenericFamilies = families,
         });
         // The family ids the trace teaches (and the kernel's, below), to judge generic messages by family and command.
         _filter.GenericFamilies = _decoder.Context.GenericFamilies;
