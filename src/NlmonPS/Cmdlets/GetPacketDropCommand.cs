@@ -185,11 +185,12 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         bool counted = MyInvocation.BoundParameters.ContainsKey(nameof(Count));
         int written = 0;
         long messages = 0;
+        var seen = new CaptureSymbols();
         foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, decoder, NoAlertsIn))
         {
             if (_stopping) return;
             messages++;
-            foreach (var alert in SavedDropAlerts.From(message))
+            foreach (var alert in SavedDropAlerts.From(message, seen))
             {
                 // Summary alerts carry no packet: a filter on packet fields cannot be met by them.
                 if (!filter.Matches(alert) || alert is DropSummary && filter.FiltersPacketFields) continue;

@@ -10,6 +10,8 @@ internal sealed class DropAlertContext
 {
     /// <summary>The kernel symbol table, asked for only when an alert carries an address without a symbol.</summary>
     public Func<KernelSymbols?>? Symbols { get; init; }
+    /// <summary>Reading a saved capture: the functions its packet alerts named so far (summary alerts' addresses are named by them).</summary>
+    public CaptureSymbols? SeenInCapture { get; init; }
     /// <summary>Interface index to device (the namespace of the command, or -NetNamespace).</summary>
     public Func<int, InterfaceInfo?>? Interfaces { get; init; }
     public string? NetNamespace { get; init; }
@@ -84,10 +86,11 @@ internal static class DropAlertParser
 
         // The symbol comes as %pS ("__udp4_lib_rcv+0x9a2/0xc30"); resolve the address ourselves when it does not.
         string? location = symbol, function = FunctionOf(symbol);
+        if (location is not null && pc is { } named) context.SeenInCapture?.Learn(named, location);
         if (location is null && pc is { } address && origin == DropOrigin.Software)
         {
             var symbols = context.Symbols?.Invoke();
-            if (symbols?.Resolve(address) is { } resolved) { location = resolved.Location; function = resolved.Name; }
+            if ((symbols?.Resolve(address) ?? context.SeenInCapture?.Resolve(address)) is { } resolved) { location = resolved.Location; function = resolved.Name; }
             else location = $"0x{address:x}";
         }
         if (origin == DropOrigin.Hardware && location is null && (trapGroup is not null || trapName is not null))
@@ -144,7 +147,7 @@ internal static class DropAlertParser
         DropSummary Point(ulong pc, uint count)
         {
             if (!symbolsAsked) { symbols = context.Symbols?.Invoke(); symbolsAsked = true; }
-            var resolved = symbols?.Resolve(pc);
+            var resolved = symbols?.Resolve(pc) ?? context.SeenInCapture?.Resolve(pc);
             return new DropSummary
             {
                 Timestamp = context.ReceivedAt, Origin = DropOrigin.Software, Location = resolved?.Location ?? $"0x{pc:x}", Symbol = resolved?.Name,

@@ -10,12 +10,13 @@ namespace NlmonPS.DropMonitoring;
 /// The family is known by name when the capture holds its nlctrl lookup; without one (dwdump writes none), a packet
 /// alert of an unknown generic family is recognised by its shape.
 /// What a file cannot give: device names the alert does not carry (only NET_DM_ATTR_PORT_NETDEV_NAME), addresses
-/// without a symbol (the kernel that dropped them had its own kallsyms), and the interval of summary alerts.
+/// without a symbol that no earlier packet alert of the read named (the kernel that dropped them had its own kallsyms),
+/// and the interval of summary alerts.
 /// </summary>
 internal static class SavedDropAlerts
 {
     /// <summary>The drops a message carries: none unless it is a NET_DM alert from the kernel.</summary>
-    public static IEnumerable<object> From(NetlinkMessage message)
+    public static IEnumerable<object> From(NetlinkMessage message, CaptureSymbols? seen = null)
     {
         var bytes = message.Bytes;
         if (message.Protocol != NetlinkProtocol.Generic || message.Direction == NetlinkDirection.ToKernel
@@ -25,7 +26,7 @@ internal static class SavedDropAlerts
         bool netDm = message.Family == NetDm.FamilyName
             || (message.Family is null || message.Family.StartsWith("genl(", StringComparison.Ordinal)) && LooksLikePacketAlert(message);
         if (!netDm) return Array.Empty<object>();
-        var context = new DropAlertContext { ReceivedAt = message.Timestamp, RecordNumber = message.RecordNumber };
+        var context = new DropAlertContext { ReceivedAt = message.Timestamp, RecordNumber = message.RecordNumber, SeenInCapture = seen };
         return command switch
         {
             NetDm.NET_DM_CMD_PACKET_ALERT => new object[] { DropAlertParser.ParsePacketAlert(bytes, message.ByteOrder, message.Type, context) },
