@@ -28,7 +28,8 @@ internal static class LinkTypes
     /// <summary>
     /// Finds the netlink protocol and messages in one frame. LINKTYPE_NETLINK and LINUX_SLL share a 16-byte header
     /// (ARPHRD at 2, protocol at 14, big-endian); LINUX_SLL2 has 20 bytes (protocol at 0, ARPHRD at 8).
-    /// Returns false for frames that are not netlink (other devices in a `tcpdump -i any` capture).
+    /// Returns false for frames that are not netlink (other devices in a `tcpdump -i any` capture). A netlink frame
+    /// cut inside its header (a snaplen below it, a zero-length record) is netlink with no messages.
     /// </summary>
     public static bool TryGetNetlink(int linkType, ReadOnlyMemory<byte> frame, out NetlinkProtocol protocol, out ReadOnlyMemory<byte> messages)
     {
@@ -38,17 +39,19 @@ internal static class LinkTypes
         switch (linkType)
         {
             case Netlink:
-                if (s.Length < 16) return false;
+                if (s.Length < 16) return true;
                 protocol = (NetlinkProtocol)BinaryPrimitives.ReadUInt16BigEndian(s[14..]);
                 messages = frame[16..];
                 return true;
             case LinuxSll:
-                if (s.Length < 16 || BinaryPrimitives.ReadUInt16BigEndian(s[2..]) != ArphrdNetlink) return false;
+                if (s.Length < 4 || BinaryPrimitives.ReadUInt16BigEndian(s[2..]) != ArphrdNetlink) return false;
+                if (s.Length < 16) return true;
                 protocol = (NetlinkProtocol)BinaryPrimitives.ReadUInt16BigEndian(s[14..]);
                 messages = frame[16..];
                 return true;
             case LinuxSll2:
-                if (s.Length < 20 || BinaryPrimitives.ReadUInt16BigEndian(s[8..]) != ArphrdNetlink) return false;
+                if (s.Length < 10 || BinaryPrimitives.ReadUInt16BigEndian(s[8..]) != ArphrdNetlink) return false;
+                if (s.Length < 20) return true;
                 protocol = (NetlinkProtocol)BinaryPrimitives.ReadUInt16BigEndian(s);
                 messages = frame[20..];
                 return true;

@@ -45,7 +45,7 @@ internal sealed class NetlinkCaptureReader : IDisposable
     private long _pulled;
 
     public string Path { get; }
-    /// <summary>The link type of the file (pcap) or of its first interface (pcapng).</summary>
+    /// <summary>The link type of the file (pcap), or of the first pcapng interface that can carry netlink (else the first).</summary>
     public int LinkType { get; private set; }
     /// <summary>"pcap" or "pcapng".</summary>
     public string Format => _pcapng ? "pcapng" : "pcap";
@@ -57,7 +57,7 @@ internal sealed class NetlinkCaptureReader : IDisposable
     public long RecordsRead => _recordNumber;
     /// <summary>Frames that were not netlink (other devices in an SLL capture, other pcapng interfaces).</summary>
     public long SkippedFrames { get; private set; }
-    /// <summary>Netlink frames with no netlink bytes at all (a snaplen of 16 or less keeps only the cooked header).</summary>
+    /// <summary>Netlink frames with no netlink bytes at all (a snaplen of 16 or less keeps the cooked header, or part of it, alone).</summary>
     public long EmptyFrames { get; private set; }
     /// <summary>Netlink frames the capture cut short (caplen &lt; len): their last message is incomplete or missing.</summary>
     public long CutFrames { get; private set; }
@@ -65,6 +65,28 @@ internal sealed class NetlinkCaptureReader : IDisposable
     public int Snaplen => _snaplen;
     /// <summary>What was wrong with the record just returned (an impossible timestamp), or null; the record is still returned.</summary>
     public string? RecordProblem { get; private set; }
+
+    // A pcapng packet block whose own length is sound but whose contents are not (a caplen past the block, an
+    // interface never described) is skipped, and reading goes on at the next block. The first of them are told.
+    private const int MaxToldBlocks = 100;
+    private readonly List<string> _badBlocks = new();
+    /// <summary>Packet blocks skipped as corrupt (all of them, told or not).</summary>
+    public long SkippedBlocks { get; private set; }
+
+    /// <summary>Why each packet block skipped since the last call was skipped (the first <c>100</c> of the file), then forgets them.</summary>
+    public string[] TakeSkippedBlocks()
+    {
+        if (_badBlocks.Count == 0) return Array.Empty<string>();
+        var told = _badBlocks.ToArray();
+        _badBlocks.Clear();
+        return told;
+    }
+
+    private void SkipBlock(string why)
+    {
+        if (++SkippedBlocks <= MaxToldBlocks)
+            _badBlocks.Add($"'{Path}': packet block {_recordNumber} is corrupt and was skipped ({why}); reading goes on with the next block.");
+    }
 
     /// <summary>Asks a read in progress to stop (Ctrl+C): <see cref="ReadNext"/> returns null at the next record.</summary>
     public void Stop() => _stopping = true;
@@ -135,8 +157,12 @@ internal sealed class NetlinkCaptureReader : IDisposable
         {
             _pcapng = true;
             // The first block must be a section header; ReadNext reads it (and every later one) like any block.
+            if (!Fill(12))
+                throw new CaptureFileException(CaptureFileProblem.Truncated, Path, $"'{Path}' ends inside its pcapng section header ({_end - _start} of at least 28 bytes). The capture was probably cut short.");
             if (!NextBlockIsSection())
-                throw NotACapture();
+                throw new CaptureFileException(CaptureFileProblem.NotACapture, Path,
+                    $"'{Path}' begins as a pcapng file, but its section header's byte-order magic reads {Convert.ToHexString(_buffer.AsSpan(_start + 8, 4))} " +
+                    "(1A2B3C4D in either byte order is expected): the file is corrupt, or not a capture.");
             if (!ReadInterfacesUpToFirstPacket())
                 throw new CaptureFileException(CaptureFileProblem.NotACapture, Path, $"'{Path}' is a pcapng file without any interface description: it holds no packets.");
             return;
@@ -243,22 +269,24 @@ internal sealed class NetlinkCaptureReader : IDisposable
                     break;
                 case 6 or 2:   // enhanced packet block; the obsolete packet block has a 16-bit interface id and drops count
                 {
-                    if (length < 32) throw BadBlock(type, length);
                     _recordNumber++;
+                    if (length < 32) { SkipBlock($"type {type}, {length} bytes: shorter than its 32-byte fields"); break; }
                     uint id = type == 6 ? U32(block[8..]) : U16(block[8..]);
-                    var iface = InterfaceOf(id);
+                    if (id >= _interfaces.Count) { SkipBlock(NoSuchInterface(id)); break; }
+                    var iface = _interfaces[(int)id];
                     ulong ts = (ulong)U32(block[12..]) << 32 | U32(block[16..]);
                     uint caplen = U32(block[20..]), original = U32(block[24..]);
-                    if (caplen > length - 32) throw BadBlock(type, length);
+                    if (caplen > length - 32) { SkipBlock($"type {type}, {length} bytes: it claims {caplen} captured bytes, more than the block holds"); break; }
                     var record = Frame(iface, at + 28, (int)caplen, original, ts);
                     if (record is not null) return record;
                     break;
                 }
                 case 3:        // simple packet block: interface 0, no timestamp
                 {
-                    if (length < 16) throw BadBlock(type, length);
                     _recordNumber++;
-                    var iface = InterfaceOf(0);
+                    if (length < 16) { SkipBlock($"a simple packet block of {length} bytes, shorter than its 16-byte fields"); break; }
+                    if (_interfaces.Count == 0) { SkipBlock(NoSuchInterface(0)); break; }
+                    var iface = _interfaces[0];
                     uint original = U32(block[8..]);
                     int caplen = (int)Math.Min(original, length - 16);
                     var record = Frame(iface, at + 12, caplen, original, 0);
@@ -311,16 +339,17 @@ internal sealed class NetlinkCaptureReader : IDisposable
         };
     }
 
-    private Interface InterfaceOf(uint id) => id < _interfaces.Count ? _interfaces[(int)id]
-        : throw new CaptureFileException(CaptureFileProblem.ReadFailed, Path,
-            $"'{Path}' is corrupt at record {_recordNumber}: it names interface {id}, but the section describes {_interfaces.Count}.");
+    private string NoSuchInterface(uint id) => _interfaces.Count == 0
+        ? $"it names interface {id}, but its section describes none yet"
+        : $"it names interface {id}, but its section describes interfaces 0 to {_interfaces.Count - 1}";
 
-    private CaptureFileException BadBlock(uint type, uint length) => new(CaptureFileProblem.ReadFailed, Path,
-        $"'{Path}' is corrupt at record {_recordNumber + 1}: a packet block (type {type}) of {length} bytes is too short for what it claims.");
+    // An interface block cannot be skipped: the numbers of the interfaces after it would shift.
+    private CaptureFileException BadInterfaceBlock(int length) => new(CaptureFileProblem.ReadFailed, Path,
+        $"'{Path}' is corrupt after record {_recordNumber}: an interface description block of {length} bytes is shorter than its 20-byte fields. The {_recordNumber} records before it were read.");
 
     private void AddInterface(ReadOnlySpan<byte> block)
     {
-        if (block.Length < 20) throw BadBlock(1, (uint)block.Length);
+        if (block.Length < 20) throw BadInterfaceBlock(block.Length);
         int linkType = U16(block[8..]);
         int snaplen = (int)Math.Min(U32(block[12..]), int.MaxValue);
         ulong units = 1_000_000;
@@ -348,7 +377,8 @@ internal sealed class NetlinkCaptureReader : IDisposable
         }
         var (host, ns, device) = Pcapng.ParseDescription(description);
         _interfaces.Add(new Interface(linkType, units, offset, name, host, ns, device ?? name));
-        if (_interfaces.Count == 1)
+        // A capture of several devices (dumpcap -i eth0 -i nlmon0) is read for its netlink ones.
+        if (_interfaces.Count == 1 || !LinkTypes.CanCarryNetlink(LinkType) && LinkTypes.CanCarryNetlink(linkType))
         {
             LinkType = linkType;
             _snaplen = snaplen;
@@ -368,21 +398,29 @@ internal sealed class NetlinkCaptureReader : IDisposable
         return bom == PcapngByteOrder || bom == BinaryPrimitives.ReverseEndianness(PcapngByteOrder);
     }
 
-    /// <summary>Reads the section header and the interface blocks before the first packet, so the link type is known at open.</summary>
+    /// <summary>
+    /// Reads the section header and the interface blocks before the first packet, so the link types are known at open:
+    /// a file none of whose interfaces can carry netlink is refused; the frames of the others are skipped as read.
+    /// </summary>
     private bool ReadInterfacesUpToFirstPacket()
     {
-        while (_interfaces.Count == 0)
+        while (true)
         {
-            if (!Fill(12)) return false;
+            if (!Fill(12)) break;
             uint type = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start)) == PcapngShb ? PcapngShb : U32(_buffer.AsSpan(_start));
-            if (type is 6 or 2 or 3) return false;
-            if (type == PcapngShb) _swapped = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start + 8)) != PcapngByteOrder;
+            if (type is 6 or 2 or 3) break;
+            if (type == PcapngShb)
+            {
+                _swapped = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start + 8)) != PcapngByteOrder;
+                _interfaces.Clear();   // a new section (one before it held no packets): its own interfaces
+            }
             uint length = U32(_buffer.AsSpan(_start + 4));
             if (length < 12 || length % 4 != 0 || length > MaxBlock || !Fill((int)length))
                 throw new CaptureFileException(CaptureFileProblem.Truncated, Path, $"'{Path}' ends (or is corrupt) inside its pcapng section header.");
             if (type == 1) AddInterface(_buffer.AsSpan(_start, (int)length));
             Consume((int)length);
         }
+        if (_interfaces.Count == 0) return false;
         CheckLinkType(LinkType);
         return true;
     }

@@ -56,9 +56,15 @@ internal static class CapturePaths
         var decoded = new List<NetlinkMessage>();
         foreach (var (record, file) in capture.Records())
         {
-            decoded.Clear();
-            capture.Decode(decoder, record, file, null, decoded);
-            foreach (var message in decoded) yield return message;
+            var part = new RecordPart(RecordPart.FileMessages);
+            bool more;
+            do
+            {
+                decoded.Clear();
+                more = capture.Decode(decoder, record, file, null, decoded, ref part);
+                foreach (var message in decoded) yield return message;
+            }
+            while (more);
         }
     }
 
@@ -70,13 +76,15 @@ internal static class CapturePaths
     {
         if (byteOrderDoubts > 0)
             cmdlet.WriteWarning($"{reader.Path}: {byteOrderDoubts} messages have headers that mix byte orders; they are decoded in the order the record's lengths read and marked IsMalformed. If the capture came from a host of the other byte order, read it with -ByteOrder.");
-        long netlink = reader.RecordsRead - reader.SkippedFrames;
+        if (reader.SkippedBlocks > 100)
+            cmdlet.WriteWarning($"{reader.Path}: {reader.SkippedBlocks} corrupt packet blocks were skipped; the first 100 were each written as an error.");
+        long netlink = reader.RecordsRead - reader.SkippedFrames - reader.SkippedBlocks;
         if (reader.CutFrames > 0)
             cmdlet.WriteWarning($"{reader.Path}: the capture cut {reader.CutFrames} of its {netlink} netlink records short (snaplen {reader.Snaplen})" +
                 (reader.EmptyFrames > 0 ? $"; {reader.EmptyFrames} of them kept no netlink bytes at all, so their messages are lost" : "") +
                 ". The messages cut short are marked IsMalformed. Capture again with a larger snaplen (tcpdump -s 0).");
         else if (reader.EmptyFrames > 0)
-            cmdlet.WriteWarning($"{reader.Path}: {reader.EmptyFrames} of its {netlink} netlink records hold no netlink bytes (only the 16-byte header).");
+            cmdlet.WriteWarning($"{reader.Path}: {reader.EmptyFrames} of its {netlink} netlink records hold no netlink message bytes (a link header, part of one, or nothing): whatever they carried is lost.");
         if (reader.SkippedFrames > 0 && netlink == 0)
             cmdlet.WriteWarning($"{reader.Path}: none of its {reader.RecordsRead} frames is netlink: all were skipped ({LinkTypes.Describe(reader.LinkType)} frames of other devices or protocols).");
         else if (reader.SkippedFrames > 0)
@@ -154,15 +162,19 @@ internal sealed class MergedCapture : IDisposable
         }
     }
 
-    /// <summary>Decodes a record of a file, counting what the file gave (its messages, headers of doubtful byte order).</summary>
-    public void Decode(NetlinkDecoder decoder, NetlinkRecord record, MergedFile file, Func<NetlinkProtocol, ushort, bool>? mayMatch, List<NetlinkMessage> into,
-        RawMessageTest? mayMatchBytes = null)
+    /// <summary>
+    /// Decodes the next part of a record of a file (see <see cref="NetlinkDecoder.Decode(NetlinkRecord, Func{NetlinkProtocol, ushort, bool}?, List{NetlinkMessage}, ref RecordPart, RawMessageTest?)"/>),
+    /// counting what the file gave (its messages, headers of doubtful byte order); false once the record is done.
+    /// </summary>
+    public bool Decode(NetlinkDecoder decoder, NetlinkRecord record, MergedFile file, Func<NetlinkProtocol, ushort, bool>? mayMatch, List<NetlinkMessage> into,
+        ref RecordPart part, RawMessageTest? mayMatchBytes = null)
     {
         long doubts = decoder.Context.ByteOrderDoubts;
         int before = into.Count;
-        decoder.Decode(record, mayMatch, into, mayMatchBytes);
+        bool more = decoder.Decode(record, mayMatch, into, ref part, mayMatchBytes);
         file.ByteOrderDoubts += decoder.Context.ByteOrderDoubts - doubts;
         file.Messages += into.Count - before;
+        return more;
     }
 
     /// <summary>Reads a file's next record; at its end (or a read error) reports the file and returns false.</summary>
@@ -175,17 +187,30 @@ internal sealed class MergedCapture : IDisposable
         }
         catch (CaptureFileException e)
         {
+            TellSkippedBlocks(file);
             _cmdlet.WriteError(ErrorRecords.From(e));
             file.Head = null;
             file.Done = true;
             return false;
         }
+        TellSkippedBlocks(file);
         if (file.Head is not null) return true;
         file.Done = true;
         if (_stopping) return false;
         CapturePaths.ReportLoss(_cmdlet, file.Reader, file.ByteOrderDoubts);
         _fileRead?.Invoke(file.Path, file.Messages);
         return false;
+    }
+
+    /// <summary>Writes the corrupt blocks a file's reader skipped, each once (a file opened again reads its first blocks again).</summary>
+    private void TellSkippedBlocks(MergedFile file)
+    {
+        foreach (var why in file.Reader!.TakeSkippedBlocks())
+            if (++file.BlocksSeen > file.BlocksTold)
+            {
+                file.BlocksTold = file.BlocksSeen;
+                _cmdlet.WriteError(ErrorRecords.BadRecord(why, file.Path));
+            }
     }
 
     public void Dispose()
@@ -205,6 +230,8 @@ internal sealed class MergedFile(string path, int order)
     public NetlinkRecord? Head;
     public string? HeadProblem;
     public long Size, Messages, ByteOrderDoubts;
+    /// <summary>Corrupt blocks told as errors, and met since the file was last opened.</summary>
+    public long BlocksTold, BlocksSeen;
     public bool Done;
 
     public bool Open(PSCmdlet cmdlet)
@@ -213,6 +240,7 @@ internal sealed class MergedFile(string path, int order)
         {
             // Opened again when its time comes: read as far as it reached the first time (see NetlinkCaptureReader.Open).
             Reader = NetlinkCaptureReader.Open(Path, Size);
+            BlocksSeen = 0;
             return true;
         }
         catch (CaptureFileException e)

@@ -212,8 +212,11 @@ internal static class ErrorRecords
     }
 
     /// <summary>A record read with something wrong that is not in its messages (an impossible timestamp); the record is still decoded.</summary>
-    public static ErrorRecord BadRecord(string problem, NlmonPS.Decoding.NetlinkRecord record) => new(
-        new InvalidDataException(problem), "NetlinkCaptureBadRecord", ErrorCategory.InvalidData, $"{record.Source}#{record.RecordNumber}");
+    public static ErrorRecord BadRecord(string problem, NlmonPS.Decoding.NetlinkRecord record) => BadRecord(problem, $"{record.Source}#{record.RecordNumber}");
+
+    /// <summary>A record that could not be read (a corrupt pcapng packet block, skipped): its file and number as "path#n".</summary>
+    public static ErrorRecord BadRecord(string problem, string target) => new(
+        new InvalidDataException(problem), "NetlinkCaptureBadRecord", ErrorCategory.InvalidData, target);
 
     public static ErrorRecord Malformed(NetlinkMessage message) => new(
         new InvalidDataException($"Malformed {message.Protocol} message {message.TypeName} (record {message.RecordNumber}, message {message.Index}" +

@@ -117,13 +117,20 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
                 // Generic netlink records are always looked at: their nlctrl messages teach family ids for later records.
                 if (_filter.WantsProtocol(record.Protocol) || record.Protocol == NetlinkProtocol.Generic)
                 {
-                    decoded.Clear();
-                    capture.Decode(decoder, record, file, _filter.TypeTest, decoded, _filter.BytesTest);
-                    foreach (var message in decoded)
+                    // A record of millions of messages is handed on a part at a time.
+                    var part = new RecordPart(RecordPart.FileMessages);
+                    bool more;
+                    do
                     {
-                        _filter.Write(message, this);
-                        if (_filter.IsComplete) break;
+                        decoded.Clear();
+                        more = capture.Decode(decoder, record, file, _filter.TypeTest, decoded, ref part, _filter.BytesTest);
+                        foreach (var message in decoded)
+                        {
+                            _filter.Write(message, this);
+                            if (_filter.IsComplete) break;
+                        }
                     }
+                    while (more && !_filter.IsComplete);
                     if (_filter.IsComplete) break;
                 }
                 if (clock.ElapsedMilliseconds >= nextProgress && capture.FileSize > 0)

@@ -38,27 +38,44 @@ internal sealed class NetlinkDecoder
     /// condition on an attribute's value): false leaves it undecoded too.</param>
     public void Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted, List<NetlinkMessage> into, RawMessageTest? wantedBytes = null)
     {
-        var order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
+        var part = new RecordPart(int.MaxValue);
+        Decode(record, wanted, into, ref part, wantedBytes);
+    }
+
+    /// <summary>
+    /// Decodes the next part of a record (at most <see cref="RecordPart.MaxMessages"/> messages) into
+    /// <paramref name="into"/>; false once the record is done. A file's record may hold millions of messages (up to
+    /// 64 MiB): read a part at a time, they are handed on as they come and memory stays bounded.
+    /// </summary>
+    internal bool Decode(NetlinkRecord record, Func<NetlinkProtocol, ushort, bool>? wanted, List<NetlinkMessage> into, ref RecordPart part,
+        RawMessageTest? wantedBytes = null)
+    {
+        if (part.Offset < 0) return false;
+        if (part.Index == 0) part.Order = Context.Options.ByteOrder ?? NetlinkMessageSplitter.DetectByteOrder(record.Data.Span, Endian.Host);
+        var order = part.Order;
         var raws = _raws;
         raws.Clear();
-        NetlinkMessageSplitter.Split(record.Data, order, raws);
+        part.Offset = NetlinkMessageSplitter.Split(record.Data, order, raws, part.Offset, part.MaxMessages);
         var split = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(raws);
         // Only a guess against the host's order is doubted (a record the host's order walks costs nothing more).
         if (order != Endian.Host && Context.Options.ByteOrder is null) Context.ByteOrderDoubts += DoubtByteOrder(split, record.Protocol, order);
+        bool last = part.Offset < 0;
         for (int i = 0; i < split.Length; i++)
         {
             ref readonly var raw = ref split[i];
             if (wanted is null || raw.IsMalformed
                 || (wanted(record.Protocol, raw.Header.Type) && (wantedBytes is null || wantedBytes(record.Protocol, raw, order))))
             {
-                var message = DecodeMessage(raw, record, order, i);
-                message.IsLastInRecord = i == split.Length - 1;
+                var message = DecodeMessage(raw, record, order, part.Index + i);
+                message.IsLastInRecord = last && i == split.Length - 1;
                 into.Add(message);
             }
             else if (raw.Bytes.Length >= Nl.HeaderLength)
                 LearnFromSkipped(raw, record, order, wanted);
         }
+        part.Index += split.Length;
         raws.Clear();
+        return !last;
     }
 
     /// <summary>
@@ -481,4 +498,15 @@ internal enum Learning
     FromBytes,
     /// <summary>Something only the decoded message tells: a filter that must be exact decodes it.</summary>
     OnlyWhenDecoded,
+}
+
+/// <summary>Where the decoding of one record stands: the next message's offset (-1: done) and index, and the record's byte order.</summary>
+internal struct RecordPart(int maxMessages)
+{
+    /// <summary>Messages a part holds at most: a file's reader hands each part on before decoding the next.</summary>
+    public const int FileMessages = 4096;
+    public readonly int MaxMessages = maxMessages;
+    internal int Offset;
+    internal int Index;
+    internal ByteOrder Order;
 }

@@ -84,9 +84,11 @@ internal static class DroppedPacketDecoder
         {
             return Network(payload, offset, protocol, srcMac, dstMac);
         }
-        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException or OverflowException)
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException or OverflowException
+            or NotImplementedException or NotSupportedException)
         {
-            // PacketDotNet reads past the end of truncated packets: read the fixed headers that are there by hand.
+            // PacketDotNet reads past the end of truncated packets, and refuses some it has no parser for (OSPFv3 is
+            // NotImplementedException): read the fixed headers that are there by hand.
             return Truncated(payload, offset, protocol, srcMac, dstMac);
         }
     }
@@ -260,7 +262,8 @@ internal static class DroppedPacketDecoder
         };
         Packet? inner;
         try { inner = ip.PayloadPacket; }
-        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException
+            or NotImplementedException or NotSupportedException)
         {
             inner = null;
         }

@@ -40,23 +40,29 @@ internal static class NetlinkMessageSplitter
         return messages;
     }
 
+    public static void Split(ReadOnlyMemory<byte> buffer, ByteOrder order, List<RawMessage> into) => Split(buffer, order, into, 0, int.MaxValue);
+
+    /// <summary>
+    /// Splits from <paramref name="offset"/> on, at most <paramref name="max"/> messages: the offset to go on from, or
+    /// -1 when the buffer is done. A record of millions of messages is read a part at a time in bounded memory.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Split(ReadOnlyMemory<byte> buffer, ByteOrder order, List<RawMessage> into)
+    public static int Split(ReadOnlyMemory<byte> buffer, ByteOrder order, List<RawMessage> into, int offset, int max)
     {
         var span = buffer.Span;
-        int offset = 0;
-        while (offset < span.Length)
+        for (int taken = 0; offset < span.Length; taken++)
         {
             int left = span.Length - offset;
             // Zero bytes after the last message are padding: iproute2 sends whole request structs (nlmsg_len covers
             // only their start), and the kernel stops at a zero nlmsg_len without complaint.
             // (A buffer of nothing but zeros is no padding: it is reported below as a zero nlmsg_len.)
-            if (offset > 0 && span[offset] == 0 && span[offset..].IndexOfAnyExcept((byte)0) < 0) return;
+            if (offset > 0 && span[offset] == 0 && span[offset..].IndexOfAnyExcept((byte)0) < 0) return -1;
+            if (taken == max) return offset;
             if (left < Nl.HeaderLength)
             {
                 into.Add(new RawMessage(offset, default, buffer[offset..],
                     $"{left} trailing bytes at offset {offset} are too short for a netlink header (16 bytes)"));
-                return;
+                return -1;
             }
 
             var header = NetlinkHeader.Read(span[offset..], order);
@@ -64,18 +70,19 @@ internal static class NetlinkMessageSplitter
             {
                 into.Add(new RawMessage(offset, header, buffer.Slice(offset, Nl.HeaderLength),
                     $"nlmsg_len {header.Length} at offset {offset} is below the 16-byte header"));
-                return;
+                return -1;
             }
             if (header.Length > left)
             {
                 into.Add(new RawMessage(offset, header, buffer[offset..],
                     $"nlmsg_len {header.Length} at offset {offset} runs past the end of the buffer ({left} bytes left)"));
-                return;
+                return -1;
             }
 
             into.Add(new RawMessage(offset, header, buffer.Slice(offset, (int)header.Length), null));
             offset += Math.Min(Nl.Align((int)header.Length), left);
         }
+        return -1;
     }
 
     /// <summary>

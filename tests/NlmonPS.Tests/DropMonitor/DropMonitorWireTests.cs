@@ -194,6 +194,21 @@ public class DropMonitorWireTests
     }
 
     [Fact]
+    public void APacketPacketDotNetHasNoParserForIsReadByHand()
+    {
+        // IPv4 carrying OSPFv3 (protocol 89, version byte 3): PacketDotNet throws NotImplementedException. The fuzz
+        // of drop alerts found it escaping the parser.
+        var packet = Convert.FromHexString("000000000000000000000000" + "0800"
+            + "45000030000000004059" + "0000" + "0a000001" + "0a000002"
+            + "03010010" + "01010101" + "00000000" + "0000" + "0000" + "00000000");
+        var info = DroppedPacketDecoder.Decode(packet, 0x0800, packet.Length, hardware: false);
+        Assert.Equal(IPAddress.Parse("10.0.0.1"), info.SourceAddress);
+        Assert.Equal(IPAddress.Parse("10.0.0.2"), info.DestinationAddress);
+        Assert.Null(info.Parsed);
+        Assert.False(string.IsNullOrEmpty(info.Summary));
+    }
+
+    [Fact]
     public void EtherTypesByNameOrNumber()
     {
         Assert.True(EtherTypeNames.TryParse("ipv6", out var v6));
