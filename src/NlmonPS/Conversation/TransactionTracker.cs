@@ -73,6 +73,7 @@ internal sealed class TransactionTracker
 
     private void AddRequest(NetlinkMessage request, List<NetlinkTransaction> completed)
     {
+        if (NotificationBefore(request) is { } notification) Unlink(notification);   // nobody's transaction
         var kind = request.Kind;
         // nfnetlink's batch begin and end (NFNL_MSG_BATCH_BEGIN/END) frame the requests of a batch and get no data.
         bool batch = request.Protocol == NetlinkProtocol.Netfilter && request.Type is NfnlBatchBegin or NfnlBatchEnd;
@@ -230,6 +231,13 @@ internal sealed class TransactionTracker
 
     private void Finish(NetlinkTransaction t, List<NetlinkTransaction> completed)
     {
+        Unlink(t);
+        completed.Add(t);
+    }
+
+    /// <summary>Takes a transaction out of the waiting ones (its key's chain and the age list).</summary>
+    private void Unlink(NetlinkTransaction t)
+    {
         var key = (t.Protocol, t.Sequence);
         if (_pending.TryGetValue(key, out var first))
         {
@@ -247,6 +255,19 @@ internal sealed class TransactionTracker
         t.NextSameKey = null;
         if (t.AgeNode is { } node) _byAge.Remove(node);
         t.AgeNode = null;
-        completed.Add(t);
+    }
+
+    /// <summary>
+    /// A waiting "request" that was the kernel's copy of this one to listeners, captured before it: rtnetlink (tc's
+    /// actions and filters) sends its notification with the request's header, flags and all, and the requester's port
+    /// id, which is how a capture without directions came to read it as a request. The request itself says port 0.
+    /// </summary>
+    private NetlinkTransaction? NotificationBefore(NetlinkMessage request)
+    {
+        if (request.PortId != 0 || !request.DirectionInferred || !_pending.TryGetValue((request.Protocol, request.Sequence), out var t)) return null;
+        for (; t is not null; t = t.NextSameKey)
+            if (t.Request is { DirectionInferred: true, PortId: not 0 } earlier && earlier.Type == request.Type && t.FirstAnswer is null)
+                return t;
+        return null;
     }
 }

@@ -141,6 +141,23 @@ public class TransactionTests
     }
 
     [Fact]
+    public void ANotificationCapturedBeforeItsRequestIsNobodysTransaction()
+    {
+        // tc monitor's capture: rtnetlink sent its copy of two requests (RTM_NEWACTION, RTM_DELTFILTER: the request's
+        // header and flags, the requester's port id) to listeners before nlmon saw the requests themselves. They read as
+        // requests and took the requests' ACKs (5.5 ms and 8.9 ms "latencies"; the requests NoAnswer). QA in real pwsh.
+        var messages = Fixtures.Decode(ModuleLoader.Fixture("native/tc-monitor.pcap"));
+        var transactions = Pair(messages);
+        Assert.All(transactions, t => Assert.Equal(TransactionStatus.Answered, t.Status));
+        foreach (var type in new[] { "RTM_NEWACTION", "RTM_DELTFILTER" })
+        {
+            var t = Assert.Single(transactions, t => t.RequestType == type);
+            Assert.Equal(0u, t.Request!.PortId);
+            Assert.True(t.Latency < TimeSpan.FromMilliseconds(2), $"{type}: {t.Latency}");
+        }
+    }
+
+    [Fact]
     public void EthtoolOn61PairsTheAnswersTheCaptureHolds()
     {
         // genl.pcap lost a few ACKs (nlmon on 6.1): those requests are Incomplete or NoAnswer, never paired with another's answer.
