@@ -146,4 +146,19 @@ Describe 'Deserialized transactions and statistics (Export-Clixml, remoting)' {
         }
         finally { Remove-Item $file }
     }
+
+    It 'are measured as the transactions themselves (they were refused as PSCustomObject)' {
+        $file = [IO.Path]::GetTempFileName()
+        try {
+            foreach ($capture in $Traced, "$Root/tests/fixtures/route-link-addr.pcap") {
+                Get-NetlinkTransaction -Path $capture | Export-Clixml $file   # remoting's depth (1)
+                $imported = Import-Clixml $file | Measure-NetlinkTransaction -ErrorVariable e
+                $e | Should -BeNullOrEmpty
+                $expected = Measure-NetlinkTransaction -Path $capture
+                ($imported | ConvertTo-Json -Depth 3) | Should -Be ($expected | ConvertTo-Json -Depth 3)
+                @($imported | Where-Object Errors -GT 0).Count | Should -BeGreaterThan 0
+            }
+        }
+        finally { Remove-Item $file }
+    }
 }

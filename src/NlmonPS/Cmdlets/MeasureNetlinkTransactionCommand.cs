@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using NlmonPS.Conversation;
 using NlmonPS.Decoding;
+using NlmonPS.Wire;
 
 namespace NlmonPS.Cmdlets;
 
@@ -45,6 +46,31 @@ public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
         TransactionTimeoutParameter.Check(this, Timeout);
     }
 
+    private static readonly string DeserializedTransaction = "Deserialized." + typeof(NetlinkTransaction).FullName;
+
+    /// <summary>
+    /// A transaction that came through remoting or Export-Clixml (a property bag): what the statistics need, read by
+    /// name. Its enums come back as numbers, its error as a bag of its own.
+    /// </summary>
+    private static TransactionFacts FactsOf(PSObject p)
+    {
+        NetlinkMessageConverter.TryEnum(NetlinkMessageConverter.Value(p, "Protocol"), out NetlinkProtocol protocol);
+        NetlinkMessageConverter.TryEnum(NetlinkMessageConverter.Value(p, "Status"), out TransactionStatus status);
+        string? errorName = null;
+        if (status == TransactionStatus.Error)
+            errorName = p.Properties["Error"]?.Value switch
+            {
+                NetlinkError e => e.ErrorName,
+                PSObject e => NetlinkMessageConverter.Value(e, "ErrorName") as string,
+                _ => null,
+            } ?? (NetlinkMessageConverter.Value(p, "Final") is NetlinkMessage { Type: Nl.NLMSG_DONE } done && done.Header["error"] is int err && err < 0
+                ? Errno.NameOf(-err) : null);
+        return new TransactionFacts(protocol, NetlinkMessageConverter.Value(p, "Family") as string,
+            NetlinkMessageConverter.Value(p, "RequestType") as string ?? "?", status,
+            NetlinkMessageConverter.Int(NetlinkMessageConverter.Value(p, "ObjectCount")) ?? 0, errorName,
+            NetlinkMessageConverter.Value(p, "LastAnswerLatency") as TimeSpan?);
+    }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == InputSet)
@@ -54,6 +80,7 @@ public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
                 case NetlinkTransaction t: _statistics.Add(t); break;
                 case NetlinkMessage m: Pair(m); break;
                 case null: break;
+                case var _ when InputObject.TypeNames.Contains(DeserializedTransaction): _statistics.Add(FactsOf(InputObject)); break;
                 case var other:
                     WriteError(new ErrorRecord(new PSArgumentException(
                         $"Measure-NetlinkTransaction takes NetlinkTransaction objects (from Get-NetlinkTransaction) or NetlinkMessage objects, not {other.GetType().Name}."),

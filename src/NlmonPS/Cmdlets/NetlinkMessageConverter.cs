@@ -79,9 +79,9 @@ public sealed class NetlinkMessageConverter : PSTypeConverter
         return message;
     }
 
-    private static object? Value(PSObject p, string name) => p.Properties[name]?.Value is { } v ? v is PSObject w ? w.BaseObject : v : null;
+    internal static object? Value(PSObject p, string name) => p.Properties[name]?.Value is { } v ? v is PSObject w ? w.BaseObject : v : null;
 
-    private static int? Int(object? v) => v switch
+    internal static int? Int(object? v) => v switch
     {
         null => null,
         int i => i,
@@ -89,7 +89,7 @@ public sealed class NetlinkMessageConverter : PSTypeConverter
         _ => int.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), out int n) ? n : null,
     };
 
-    private static bool TryEnum<T>(object? v, out T value) where T : struct, Enum
+    internal static bool TryEnum<T>(object? v, out T value) where T : struct, Enum
     {
         value = default;
         if (v is null) return false;

@@ -68,7 +68,11 @@ internal sealed class TransactionStatistics
     // Fixed seed: the same input gives the same percentiles.
     private readonly Random _random = new(14);
 
-    public void Add(NetlinkTransaction t)
+    public void Add(NetlinkTransaction t) => Add(new TransactionFacts(t.Protocol, t.Family, t.RequestType, t.Status, t.ObjectCount,
+        t.Status == TransactionStatus.Error ? t.Error?.ErrorName ?? (t.DoneErrno != 0 ? Errno.NameOf(t.DoneErrno) : "?") : null, t.LastAnswerLatency));
+
+    /// <summary>What the statistics count of one transaction: from a NetlinkTransaction, or one deserialized (remoting, Import-Clixml).</summary>
+    public void Add(TransactionFacts t)
     {
         var key = (t.Protocol, t.Family, t.RequestType);
         if (!_groups.TryGetValue(key, out var g))
@@ -78,19 +82,19 @@ internal sealed class TransactionStatistics
             _order.Add(g);
         }
         g.Count++;
-        g.Objects += t.ObjectCount;
+        g.Objects += t.Objects;
         switch (t.Status)
         {
             case TransactionStatus.Answered: g.Answered++; break;
             case TransactionStatus.Error:
                 g.Errors++;
-                var name = t.Error?.ErrorName ?? (t.DoneErrno != 0 ? Errno.NameOf(t.DoneErrno) : "?");
+                var name = t.ErrorName ?? "?";
                 g.ByErrno[name] = g.ByErrno.GetValueOrDefault(name) + 1;
                 break;
             case TransactionStatus.NoAnswer or TransactionStatus.Incomplete: g.Unanswered++; break;
             case TransactionStatus.AnswerWithoutRequest: g.WithoutRequest++; break;
         }
-        if (t.LastAnswerLatency is not { } latency || t.Status is TransactionStatus.AnswerWithoutRequest) return;
+        if (t.Latency is not { } latency || t.Status is TransactionStatus.AnswerWithoutRequest) return;
         long ticks = latency.Ticks;
         g.Timed++;
         g.Sum += ticks;
@@ -145,3 +149,7 @@ internal sealed class TransactionStatistics
         return TimeSpan.FromTicks(sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)]);
     }
 }
+
+/// <summary>One transaction as the statistics count it: its group, outcome, objects, the errno's name when it failed, latency.</summary>
+internal readonly record struct TransactionFacts(NetlinkProtocol Protocol, string? Family, string RequestType, TransactionStatus Status, int Objects,
+    string? ErrorName, TimeSpan? Latency);
