@@ -76,6 +76,21 @@ Describe 'Export-NetlinkPcap' {
         (& tshark -r "$Dir/drops.pcap" 2>$null | Measure-Object).Count | Should -Be $packets.Count
     }
 
+    It 'writes the NET_DM alerts of drops, summaries too (each alert once), so Get-PacketDrop reads them back' {
+        foreach ($capture in "$Fixtures/dropmon.pcap", "$Fixtures/6.12/dropmon.pcap") {
+            $drops = @(Get-PacketDrop -Path $capture)
+            $ev = $null
+            $drops | Export-NetlinkPcap -Path "$Dir/alerts.pcap" -Force -ErrorVariable ev
+            $ev | Should -BeNullOrEmpty
+            $back = @(Get-PacketDrop -Path "$Dir/alerts.pcap")
+            ($back | ForEach-Object { "$($_.GetType().Name) $($_.Location) $($_.Timestamp.UtcTicks)" }) |
+                Should -Be ($drops | ForEach-Object { "$($_.GetType().Name) $($_.Location) $($_.Timestamp.UtcTicks)" })
+            # One record per alert: a summary alert of several locations is one message.
+            $alerts = @($drops | ForEach-Object { [Convert]::ToBase64String($_.Bytes) } | Select-Object -Unique)
+            @(Get-NetlinkMessage -Path "$Dir/alerts.pcap" -MessageType NET_DM_CMD_ALERT, NET_DM_CMD_PACKET_ALERT).Count | Should -Be $alerts.Count
+        }
+    }
+
     It 'never writes through a symbolic link' {
         Set-Content -Path "$Dir/victim" -Value 'precious'
         New-Item -ItemType SymbolicLink -Path "$Dir/planted.pcap" -Target "$Dir/victim" | Out-Null

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using NlmonPS.Capture;
 using NlmonPS.Decoding;
+using NlmonPS.DropMonitoring;
 using NlmonPS.Protocols.Generic;
 using NlmonPS.Wire;
 
@@ -76,10 +77,18 @@ public sealed class ExportNetlinkPcapCommand : PSCmdlet, IDisposable
         }
     }
 
+    private byte[]? _lastSummaryAlert;
+
     protected override void ProcessRecord()
     {
         if (InputObject is null) return;
         if (PassThru) WriteObject(InputObject);
+        // The locations of one summary alert are one message: written with the first of them that comes.
+        if (InputObject.BaseObject is DropSummary summary)
+        {
+            if (ReferenceEquals(summary.Bytes, _lastSummaryAlert)) return;
+            _lastSummaryAlert = summary.Bytes;
+        }
         if (NetlinkMessageConverter.From(InputObject) is not { } message)
         {
             WriteError(new ErrorRecord(new PSArgumentException($"Export-NetlinkPcap writes netlink messages (from Get-NetlinkMessage, Trace-NetlinkCommand, or their deserialized forms); " +

@@ -127,5 +127,8 @@ public sealed class DropSummary
     /// <summary>The alert decoded as a generic netlink message of family NET_DM.</summary>
     public NetlinkMessage Message => _message ??= DropAlertParser.Decode(Bytes, ByteOrder, FamilyId, Timestamp, RecordNumber);
 
+    /// <summary>The alert message: Export-NetlinkPcap writes it (once for the locations of one alert, which share it).</summary>
+    public static implicit operator NetlinkMessage(DropSummary summary) => summary.Message;
+
     public override string ToString() => $"{Count} drops at {Location ?? (Pc is { } pc ? $"0x{pc:x}" : "?")}{(Origin == DropOrigin.Hardware ? " [hardware]" : "")}";
 }
