@@ -88,6 +88,9 @@ internal sealed class GenericFamilyRegistry
     /// <summary>Records a family id seen in the stream or asked of the kernel (this wins over the user's map).</summary>
     public void Learn(int id, string name)
     {
+        // A name from the wire becomes TypeName and Family, which Select-Object and Format-List print as they are:
+        // control characters escaped (no terminal sequences), and no longer than a view can hold (the kernel's are 15).
+        name = SafeText.Printable(name.Length > MaxNameLength ? name[..MaxNameLength] + "..." : name);
         if (_byId.TryGetValue(id, out var known) && known == name) return;
         _byId[id] = name;
         Version++;
@@ -95,6 +98,8 @@ internal sealed class GenericFamilyRegistry
 
     /// <summary>Moves on whenever an id is learned anew, so what was resolved through the old names can be dropped.</summary>
     internal int Version { get; private set; }
+
+    private const int MaxNameLength = 64;
 
     public string? NameOf(int id) => _byId.TryGetValue(id, out var n) ? n : _fromUser.TryGetValue(id, out var u) ? u : null;
 

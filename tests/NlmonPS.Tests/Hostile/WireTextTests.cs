@@ -32,6 +32,25 @@ public class WireTextTests
     }
 
     [Fact]
+    public void AGenericFamilyNameFromTheWireIsEscapedInTypeNameAndFamily()
+    {
+        // nlctrl's CTRL_CMD_NEWFAMILY teaches id 0x30 a crafted name: TypeName and Family, which Format-List and
+        // Select-Object print as they are, carried it raw to the terminal (QA in real pwsh).
+        var decoder = new NetlinkDecoder();
+        var announce = new MessageBuilder(Nl.GENL_ID_CTRL, 0, 1).AddBytes(new byte[] { 1, 2, 0, 0 })   // CTRL_CMD_NEWFAMILY, version 2
+            .AddU16(1, 0x30).AddString(2, Crafted + new string('x', 500)).ToArray();
+        decoder.Decode(new NetlinkRecord(announce, NetlinkProtocol.Generic) { Direction = NetlinkDirection.FromKernel });
+        var m = decoder.Decode(new NetlinkRecord(new MessageBuilder(0x30, 0, 2).AddBytes(new byte[] { 1, 1, 0, 0 }).ToArray(), NetlinkProtocol.Generic)
+            { Direction = NetlinkDirection.FromKernel }).Single();
+        foreach (var shown in new[] { m.TypeName, m.Family!, m.Summary })
+        {
+            Assert.False(SafeText.HasControls(shown), shown);
+            Assert.Contains(@"ev\x1b]0;pwned\x07", shown);
+            Assert.True(shown.Length < 200, shown);
+        }
+    }
+
+    [Fact]
     public void ExtendedAckTextIsEscaped()
     {
         var data = new MessageBuilder(Nl.NLMSG_ERROR, (ushort)(Nl.NLM_F_CAPPED | Nl.NLM_F_ACK_TLVS), 5)
