@@ -215,6 +215,10 @@ internal sealed class NetlinkDecoder
             LinkNamesVersion = Context.Links.Version,
         };
         int mark = redactions.Count;
+        // Only a capped ACK's echo of a generic request stops at the netlink header; the kernel refuses such a
+        // message (GENL_HDRLEN) and never sends one.
+        if (resolved is not null && !echoed && record.Protocol == NetlinkProtocol.Generic && raw.Payload.Length == 0)
+            malformed ??= $"generic netlink message at offset {raw.Offset} without its 4-byte genlmsghdr";
         if (resolved is not null)
             DecodeBody(resolved, message, redactions, ref malformed);
         else if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)

@@ -283,6 +283,27 @@ public class GenericTests
         var problems = paths.SelectMany(p => CoverageProblems(Decode(p))).ToList();
         Assert.Empty(problems);
     }
+
+    [Fact]
+    public void AGenericMessageShorterThanItsGenlmsghdrIsMalformedButACappedEchoIsNot()
+    {
+        // The kernel refuses a generic message shorter than GENL_HDRLEN (4): one of 2 bytes, or none, is malformed
+        // (they read as well formed). A capped ACK echoes only the request's netlink header, and that is no fault.
+        NetlinkMessage One(byte[] data, NetlinkDirection direction) =>
+            new NetlinkDecoder().Decode(new NetlinkRecord(data, NetlinkProtocol.Generic) { Direction = direction }).Single();
+        var data = new MessageBuilder(Nl.GENL_ID_CTRL, 0, 1).AddBytes(new byte[] { 1, 2 }).ToArray()[..18];
+        BitConverter.TryWriteBytes(data, 18u);   // nlmsg_len 18: a 2-byte genlmsghdr
+        var two = One(data, NetlinkDirection.FromKernel);
+        Assert.Contains("too short for field reserved", two.MalformedReason);
+        var none = One(new MessageBuilder(0x30, Nl.NLM_F_REQUEST, 1).ToArray(), NetlinkDirection.ToKernel);
+        Assert.Contains("without its 4-byte genlmsghdr", none.MalformedReason);
+
+        var request = new MessageBuilder(Nl.GENL_ID_CTRL, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, 7).AddBytes(new byte[] { 3, 1, 0, 0 }).ToArray();
+        var ack = new MessageBuilder(Nl.NLMSG_ERROR, Nl.NLM_F_CAPPED, 7).AddBytes(new byte[4]).AddBytes(request[..16]).ToArray();
+        var answer = One(ack, NetlinkDirection.FromKernel);
+        Assert.Null(answer.MalformedReason);
+        Assert.Null(answer.Error!.Request!.MalformedReason);
+    }
 }
 
 internal static class NetlinkFieldsWalk

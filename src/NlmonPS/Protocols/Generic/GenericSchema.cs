@@ -15,7 +15,8 @@ internal sealed class GenericSchema : IProtocolSchema, IMessageObserver
     // genetlink.h: nlctrl's fixed id, CTRL_ATTR_FAMILY_ID and CTRL_ATTR_FAMILY_NAME.
     private const ushort NlctrlId = Nl.GENL_ID_CTRL, CtrlAttrFamilyId = 1, CtrlAttrFamilyName = 2;
 
-    public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 } };
+    // struct genlmsghdr, whole: the kernel refuses a message shorter than it (GENL_HDRLEN), so a shorter one is malformed.
+    public static readonly StructSpec GenlMsgHdr = new("genlmsghdr", 4) { { "cmd", 0, U8 }, { "version", 1, U8 }, { "reserved", 2, U16 } };
 
     // Built on first use, not in the constructor: a family table (nlctrl's policies) may reach Schemas, whose
     // static constructor builds this schema, so touching a family class first must not need the families here.
