@@ -61,6 +61,8 @@ public sealed class GetNetlinkTransactionCommand : PSCmdlet
         foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, _decoder))
         {
             if (_stopping) return;
+            // As Get-NetlinkMessage -Path says it: a malformed message is paired as it reads, and told.
+            if (message.IsMalformed) WriteError(ErrorRecords.Malformed(message));
             Take(message);
         }
     }

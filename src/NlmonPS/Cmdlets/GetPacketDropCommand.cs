@@ -190,6 +190,8 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         {
             if (_stopping) return;
             messages++;
+            // A malformed alert gives no drop: told, not lost (the file's other traffic is not this cmdlet's to judge).
+            if (message.IsMalformed && message.Family == NetDm.FamilyName) WriteError(ErrorRecords.Malformed(message));
             foreach (var alert in SavedDropAlerts.From(message, seen))
             {
                 // Summary alerts carry no packet: a filter on packet fields cannot be met by them.

@@ -100,6 +100,32 @@ public sealed class ConversationCmdletTests : IDisposable
     }
 
     [Fact]
+    public void TransactionsFromAFileTellTheMalformedMessagesTheyPair()
+    {
+        // A reply with nlmsg_len 0 between a request and its ACK: Get-NetlinkMessage -Path says it is malformed, and
+        // the transaction cmdlets paired it without a word (QA in real pwsh).
+        var request = Cmdlets.CaptureFiles.GetLink(7);
+        var bad = new byte[20];
+        BitConverter.TryWriteBytes(bad.AsSpan(4), (ushort)16);
+        BitConverter.TryWriteBytes(bad.AsSpan(8), 7u);
+        var ack = new NlmonPS.Wire.MessageBuilder(NlmonPS.Wire.Nl.NLMSG_ERROR, 0, 7).AddBytes(new byte[4]).AddBytes(request[..16]).ToArray();
+        var path = Path.Combine(Path.GetTempPath(), $"nlmonps-malformed-reply-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            File.WriteAllBytes(path, Cmdlets.CaptureFiles.Pcap(new[] { request, bad, ack }.Select((m, i) => new Cmdlets.CaptureFiles.Frame(1, (uint)i, Cmdlets.CaptureFiles.NetlinkFrame(m)))));
+            foreach (var cmdlet in new[] { "Get-NetlinkTransaction", "Measure-NetlinkTransaction" })
+            {
+                var r = _host.Run(cmdlet + " -Path $p", new Dictionary<string, object?> { ["p"] = path });
+                var error = Assert.Single(r.Errors);
+                Assert.StartsWith("NetlinkMessageMalformed", error.FullyQualifiedErrorId);
+                Assert.Contains("nlmsg_len 0", error.Exception.Message);
+                Assert.Single(r.Output);
+            }
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void DropsComeBackFromASavedNetDmCapture()
     {
         var r = Run("Get-PacketDrop -Path $dropmon");
