@@ -45,6 +45,15 @@ Describe 'Get-NetlinkMessage -Path' {
         @($filtered) | Should -Be @($expected)
     }
 
+    It 'reads attributes like a hashtable: ContainsKey, and entries with Key and Value' {
+        $m = Get-NetlinkMessage -Path "$Root/tests/fixtures/route-link-addr.pcap" -MessageType RTM_NEWLINK -Count 1
+        $m.Attributes.ContainsKey('ifname') | Should -BeTrue
+        $m.Attributes.ContainsKey('IFNAME') | Should -BeTrue
+        $m.Attributes.ContainsKey('nope') | Should -BeFalse
+        $first = $m.Attributes.GetEnumerator() | Select-Object -First 1
+        "$($first.Key)=$($first.Value)" | Should -Be "ifname=$($m.Attributes.ifname)"
+    }
+
     It 'stops reading when Select-Object -First has enough' {
         @(Get-NetlinkMessage -Path $Kernel | Select-Object -First 2).Count | Should -Be 2
     }

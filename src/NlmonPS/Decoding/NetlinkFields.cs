@@ -317,6 +317,9 @@ public sealed class NetlinkFields : IDictionary, IReadOnlyList<NetlinkField>
 
     public bool Contains(string name) => IndexOf(name) >= 0;
 
+    /// <summary>As a hashtable answers it (<c>$_.Attributes.ContainsKey('ifname')</c>): <see cref="Contains"/>.</summary>
+    public bool ContainsKey(string name) => Contains(name);
+
     /// <summary>Typed access for code: the value when present and of type T.</summary>
     public T? Get<T>(string name) => this[name] is T t ? t : default;
 
