@@ -86,3 +86,19 @@ Describe 'What a user sees in the message table' {
         $Objects.Message[0].Sequence | Should -BeGreaterThan 0
     }
 }
+
+Describe 'Format-Wide' {
+    It 'names each <Kind> (<Form>), never a blank cell' -ForEach @(
+        foreach ($kind in 'Transaction', 'Statistics', 'Drop', 'DropCount') { @{ Kind = $kind; Form = 'live' }, @{ Kind = $kind; Form = 'deserialized' } }) {
+        $conversation = "$Root/tests/fixtures/native/conversation.pcap"
+        $items = switch ($Kind) {
+            'Transaction' { Get-NetlinkTransaction -Path $conversation | Select-Object -First 4 }
+            'Statistics' { Measure-NetlinkTransaction -Path $conversation | Select-Object -First 4 }
+            default { $Objects[$Kind] }
+        }
+        if ($Form -eq 'deserialized') { $items = Deserialize $items }
+        $cells = ($items | Format-Wide -Column 1 | Out-String -Width 80) -split "`r?`n" | Where-Object { $_.Trim() }
+        @($cells).Count | Should -Be @($items).Count
+        $cells | ForEach-Object { $_.Trim() | Should -Match '^[A-Z_a-z]' }
+    }
+}
