@@ -58,7 +58,7 @@ public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
         NetlinkMessageConverter.TryEnum(NetlinkMessageConverter.Value(p, "Status"), out TransactionStatus status);
         string? errorName = null;
         if (status == TransactionStatus.Error)
-            errorName = p.Properties["Error"]?.Value switch
+            errorName = NetlinkMessageConverter.Value(p, "ErrorName") as string ?? p.Properties["Error"]?.Value switch
             {
                 NetlinkError e => e.ErrorName,
                 PSObject e => NetlinkMessageConverter.Value(e, "ErrorName") as string,

@@ -66,7 +66,13 @@ public sealed class NetlinkTransaction
 
     /// <summary>The error the kernel answered with (Errno, ErrorName, Text, extended ACK), or null.</summary>
     public NetlinkError? Error => Final?.Error is { IsAck: false } e ? e : null;
-    /// <summary>The errno of a dump's NLMSG_DONE when it carried one (negative error in the DONE).</summary>
+    /// <summary>
+    /// The errno's name when the request failed (Status Error): from the kernel's NLMSG_ERROR, a dump's NLMSG_DONE,
+    /// or a FIB lookup's err field; null otherwise.
+    /// </summary>
+    public string? ErrorName => Status != TransactionStatus.Error ? null : Error?.ErrorName ?? (DoneErrno != 0 ? Errno.NameOf(DoneErrno) : null);
+
+    /// <summary>The errno an answer carried outside an NLMSG_ERROR: a dump's NLMSG_DONE (negative error in it), a FIB lookup's err.</summary>
     internal int DoneErrno { get; set; }
 
     /// <summary>When the request was sent (or, without a request, when the first answer came).</summary>
@@ -123,7 +129,8 @@ public sealed class NetlinkTransaction
                 if (e.AttributePath is not null) sb.Append(" [at ").Append(e.AttributePath).Append(']');
                 break;
             case TransactionStatus.Error when DoneErrno != 0:
-                sb.Append("DONE ").Append(Errno.NameOf(DoneErrno)).Append(' ').Append(Errno.TextOf(DoneErrno));
+                if (Final is { Type: Nl.NLMSG_DONE }) sb.Append("DONE ");
+                sb.Append(Errno.NameOf(DoneErrno)).Append(' ').Append(Errno.TextOf(DoneErrno));
                 break;
             case TransactionStatus.NoAnswer: sb.Append("no answer"); break;
             case TransactionStatus.NotAcknowledged: sb.Append("no ACK asked, none came"); break;

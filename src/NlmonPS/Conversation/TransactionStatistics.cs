@@ -69,7 +69,7 @@ internal sealed class TransactionStatistics
     private readonly Random _random = new(14);
 
     public void Add(NetlinkTransaction t) => Add(new TransactionFacts(t.Protocol, t.Family, t.RequestType, t.Status, t.ObjectCount,
-        t.Status == TransactionStatus.Error ? t.Error?.ErrorName ?? (t.DoneErrno != 0 ? Errno.NameOf(t.DoneErrno) : "?") : null, t.LastAnswerLatency));
+        t.ErrorName, t.LastAnswerLatency));
 
     /// <summary>What the statistics count of one transaction: from a NetlinkTransaction, or one deserialized (remoting, Import-Clixml).</summary>
     public void Add(TransactionFacts t)

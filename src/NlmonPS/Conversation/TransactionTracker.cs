@@ -145,9 +145,11 @@ internal sealed class TransactionTracker
         t.LastReply = answer;
         // One reply ends a request that is no dump and asked for no ACK (a GET's answer, an echo), even when it says
         // NLM_F_MULTI: ctnetlink marks single answers so (conntrack -C), and no DONE follows them.
+        // NETLINK_FIB_LOOKUP answers with the request's buffer, the lookup's errno in its err field (no NLMSG_ERROR).
+        if (answer.Protocol == NetlinkProtocol.FibLookup && answer.Header["err"] is int lookupErr && lookupErr is < 0 and >= -4095) t.DoneErrno = -lookupErr;
         if (!t.AckRequested && !t.IsDump && t.Request is not null)
         {
-            t.Status = TransactionStatus.Answered;
+            t.Status = t.DoneErrno != 0 ? TransactionStatus.Error : TransactionStatus.Answered;
             Finish(t, completed);
         }
     }

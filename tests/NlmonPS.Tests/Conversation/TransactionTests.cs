@@ -158,6 +158,24 @@ public class TransactionTests
     }
 
     [Fact]
+    public void AFailedFibLookupIsAnErrorWithItsErrno()
+    {
+        // NETLINK_FIB_LOOKUP answers in the request's own buffer, the errno in fib_result_nl.err: it counted as Answered.
+        var fib = Pair(Fixtures.Decode(ModuleLoader.Fixture("native/nf-other.pcap"))).Where(t => t.Protocol == NetlinkProtocol.FibLookup).ToList();
+        Assert.Equal(2, fib.Count);
+        Assert.Equal(TransactionStatus.Answered, fib[0].Status);
+        Assert.Null(fib[0].ErrorName);
+        Assert.Equal(TransactionStatus.Error, fib[1].Status);
+        Assert.Equal("EAGAIN", fib[1].ErrorName);
+        Assert.EndsWith("EAGAIN Resource temporarily unavailable in 0.072 ms", fib[1].Summary);
+        var stats = new TransactionStatistics();
+        foreach (var t in fib) stats.Add(t);
+        var s = Assert.Single(stats.Results());
+        Assert.Equal(1, s.Errors);
+        Assert.Equal(1, s.ErrorsByErrno["EAGAIN"]);
+    }
+
+    [Fact]
     public void EthtoolOn61PairsTheAnswersTheCaptureHolds()
     {
         // genl.pcap lost a few ACKs (nlmon on 6.1): those requests are Incomplete or NoAnswer, never paired with another's answer.
