@@ -71,6 +71,9 @@ Describe 'Get-NetlinkMessage -Path' {
             Should -Throw -ErrorId 'InvalidGenericFamily,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
         { Get-NetlinkMessage -Path "$TestDrive/missing.pcap" -GenericFamily @{ 30 = 'mydev' } -MessageType mydev -ErrorAction Stop } |
             Should -Throw -ErrorId 'NetlinkCaptureFileNotFound*'
+        # A family without a name (it made messages of an empty TypeName).
+        { Get-NetlinkMessage -Path "$TestDrive/missing.pcap" -GenericFamily @{ 48 = $null } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidGenericFamily,NlmonPS.Cmdlets.GetNetlinkMessageCommand'
     }
 
     It 'points to -LiteralPath when a file''s own name is read as a wildcard pattern' {

@@ -225,7 +225,9 @@ internal sealed class NetlinkCaptureReader : IDisposable
             uint seconds = U32(h), fraction = U32(h[4..]), caplen = U32(h[8..]), length = U32(h[12..]);
             if (caplen > MaxBlock)
                 throw new CaptureFileException(CaptureFileProblem.ReadFailed, Path,
-                    $"'{Path}' is corrupt at record {_recordNumber + 1}: it claims {caplen} captured bytes. The {_recordNumber} records before it were read.");
+                    $"'{Path}' is corrupt at record {_recordNumber + 1}: it claims {caplen} captured bytes, more than the 64 MiB any capture tool writes in a record " +
+                    $"(nlmon's records are at most 64 KiB), so nothing after it can be found. The {_recordNumber} records before it were read; to keep them, export them " +
+                    "(Get-NetlinkMessage -Path ... | Export-NetlinkPcap).");
             if (!Fill(16 + (int)caplen))
                 throw Truncated($"it has {_end - _start - 16} of its {caplen} bytes");
             _recordNumber++;

@@ -168,7 +168,12 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
                 cmdlet.ThrowTerminatingError(new ErrorRecord(
                     new ArgumentException($"-GenericFamily keys are family ids (0-65535), as the kernel numbers them (genl ctrl list shows them): '{key}' is not. Example: -GenericFamily @{{ 27 = 'ethtool' }}."),
                     "InvalidGenericFamily", ErrorCategory.InvalidArgument, key));
-            result[id] = Convert.ToString(e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            var name = Convert.ToString(e.Value is PSObject pv ? pv.BaseObject : e.Value, System.Globalization.CultureInfo.InvariantCulture);
+            if (string.IsNullOrWhiteSpace(name))
+                cmdlet.ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-GenericFamily values are family names (the kernel's own, such as 'ethtool'): family id {id} has none. Example: -GenericFamily @{{ 27 = 'ethtool' }}."),
+                    "InvalidGenericFamily", ErrorCategory.InvalidArgument, e.Value));
+            result[id] = name ?? "";
         }
         return result;
     }

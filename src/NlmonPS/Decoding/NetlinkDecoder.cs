@@ -330,7 +330,10 @@ internal sealed class NetlinkDecoder
             malformed ??= $"NLMSG_ERROR at offset {raw.Offset} has {p.Length} payload bytes, too short for its error code";
             return new NetlinkError { ErrorName = "?", Text = "truncated" };
         }
-        int errno = -AttributeDecoder.ReadInt32(p.Span, order);
+        int code = AttributeDecoder.ReadInt32(p.Span, order), errno = -code;
+        // The kernel sends 0 (an ACK) or a negative error (an errno, or a subsystem's own past 4095: ipset's); never a positive one.
+        if (code > 0)
+            malformed ??= $"NLMSG_ERROR at offset {raw.Offset} carries error code {code}: the kernel sends 0 (an ACK) or a negative error";
         bool capped = (raw.Header.Flags & Nl.NLM_F_CAPPED) != 0;
         NetlinkMessage? request = null;
         int tlvStart = p.Length;

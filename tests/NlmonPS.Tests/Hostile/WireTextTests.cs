@@ -51,6 +51,19 @@ public class WireTextTests
     }
 
     [Fact]
+    public void APositiveErrorCodeIsMalformedButASubsystemsOwnIsNot()
+    {
+        // The kernel sends 0 or a negative error; ipset's own errors lie past -4095 (-4107 is IPSET_ERR_EXIST + ...).
+        NetlinkMessage Error(int code) => new NetlinkDecoder().Decode(new NetlinkRecord(
+            new MessageBuilder(Nl.NLMSG_ERROR, 0, 9).AddBytes(BitConverter.GetBytes(code)).AddBytes(new MessageBuilder(16, 5, 9).ToArray()).ToArray(),
+            NetlinkProtocol.Route) { Direction = NetlinkDirection.FromKernel }).Single();
+        Assert.Contains("carries error code 12345", Error(12345).MalformedReason);
+        Assert.Null(Error(-4107).MalformedReason);
+        Assert.Null(Error(-19).MalformedReason);
+        Assert.Null(Error(0).MalformedReason);
+    }
+
+    [Fact]
     public void ExtendedAckTextIsEscaped()
     {
         var data = new MessageBuilder(Nl.NLMSG_ERROR, (ushort)(Nl.NLM_F_CAPPED | Nl.NLM_F_ACK_TLVS), 5)
