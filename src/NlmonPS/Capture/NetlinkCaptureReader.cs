@@ -82,6 +82,15 @@ internal sealed class NetlinkCaptureReader : IDisposable
         return told;
     }
 
+    private readonly List<string> _notes = new();
+    /// <summary>What the file declares that could not be taken as declared (said once per file, at its end).</summary>
+    public IReadOnlyList<string> Notes => _notes;
+
+    private void Note(string text)
+    {
+        if (_notes.Count < 10 && !_notes.Contains(text)) _notes.Add(text);
+    }
+
     private void SkipBlock(string why)
     {
         if (++SkippedBlocks <= MaxToldBlocks)
@@ -369,8 +378,12 @@ internal sealed class NetlinkCaptureReader : IDisposable
                 case 3: description = Text(value); break;
                 case 9 when len >= 1:
                     int exponent = value[0] & 0x7f;
-                    units = (value[0] & 0x80) != 0 ? (exponent < 64 ? 1UL << exponent : ulong.MaxValue)
-                        : exponent <= 19 ? (ulong)Math.Pow(10, exponent) : ulong.MaxValue;
+                    bool binary = (value[0] & 0x80) != 0;
+                    // Past 2^-63 or 10^-19 s no unit fits 64 bits, and no clock ticks so finely: such a file's
+                    // timestamps would all read as 1970. They are read in the default unit, and that is said.
+                    if (binary ? exponent < 64 : exponent <= 19) units = binary ? 1UL << exponent : (ulong)Math.Pow(10, exponent);
+                    else Note($"interface {_interfaces.Count} declares if_tsresol 0x{value[0]:x2} ({(binary ? 2 : 10)}^-{exponent} s), finer than any " +
+                        "clock or 64-bit count: its timestamps are read in microseconds, the pcapng default, and may be wrong.");
                     if (units == 0) units = 1;
                     break;
                 case 14 when len >= 8: offset = (long)U64(value); break;

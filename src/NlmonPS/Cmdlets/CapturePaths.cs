@@ -76,6 +76,7 @@ internal static class CapturePaths
     {
         if (byteOrderDoubts > 0)
             cmdlet.WriteWarning($"{reader.Path}: {byteOrderDoubts} messages have headers that mix byte orders; they are decoded in the order the record's lengths read and marked IsMalformed. If the capture came from a host of the other byte order, read it with -ByteOrder.");
+        foreach (var note in reader.Notes) cmdlet.WriteWarning($"{reader.Path}: {note}");
         if (reader.SkippedBlocks > 100)
             cmdlet.WriteWarning($"{reader.Path}: {reader.SkippedBlocks} corrupt packet blocks were skipped; the first 100 were each written as an error.");
         long netlink = reader.RecordsRead - reader.SkippedFrames - reader.SkippedBlocks;

@@ -158,6 +158,17 @@ public sealed class PcapngInterfacesTests : IDisposable
         Assert.Contains(empty.Warnings, w => w.Contains("1 of its 2 netlink records hold no netlink message bytes"));
     }
 
+    [Theory]
+    [InlineData(0x7f)]
+    [InlineData(0xff)]
+    public void AnImpossibleTimestampResolutionIsReadInMicrosecondsAndSaid(byte tsresol)
+    {
+        // 10^-127 or 2^-127 s: every timestamp read as 1970, without a word.
+        var r = Read(Write("tsresol.pcapng", Pcapng(new[] { (1_700_000_000_000_000UL, Netlink(1)) }, tsresol: tsresol)));
+        Assert.Equal(new DateTimeOffset(2023, 11, 14, 22, 13, 20, TimeSpan.Zero), Assert.Single(Messages(r)).Timestamp);
+        Assert.Contains(r.Warnings, w => w.Contains($"if_tsresol 0x{tsresol:x2}") && w.Contains("read in microseconds"));
+    }
+
     public void Dispose()
     {
         _host.Dispose();
