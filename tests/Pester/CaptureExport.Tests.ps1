@@ -89,6 +89,10 @@ Describe 'Export-NetlinkPcap' {
             $alerts = @($drops | ForEach-Object { [Convert]::ToBase64String($_.Bytes) } | Select-Object -Unique)
             @(Get-NetlinkMessage -Path "$Dir/alerts.pcap" -MessageType NET_DM_CMD_ALERT, NET_DM_CMD_PACKET_ALERT).Count | Should -Be $alerts.Count
         }
+        # Interleaved (as Sort-Object leaves them), an alert is still written once.
+        $s = @(Get-PacketDrop -Path "$Fixtures/6.12/dropmon.pcap" | Where-Object { $_ -is [NlmonPS.DropMonitoring.DropSummary] })
+        $s[0], $s[1], $s[0] | Export-NetlinkPcap -Path "$Dir/interleaved.pcap" -Force
+        @(Get-PacketDrop -Path "$Dir/interleaved.pcap").Count | Should -Be 2
     }
 
     It 'never writes through a symbolic link' {

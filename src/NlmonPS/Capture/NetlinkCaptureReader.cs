@@ -69,14 +69,14 @@ internal sealed class NetlinkCaptureReader : IDisposable
     // A pcapng packet block whose own length is sound but whose contents are not (a caplen past the block, an
     // interface never described) is skipped, and reading goes on at the next block. The first of them are told.
     private const int MaxToldBlocks = 100;
-    private readonly List<string> _badBlocks = new();
+    private readonly List<(long Record, string Why)> _badBlocks = new();
     /// <summary>Packet blocks skipped as corrupt (all of them, told or not).</summary>
     public long SkippedBlocks { get; private set; }
 
-    /// <summary>Why each packet block skipped since the last call was skipped (the first <c>100</c> of the file), then forgets them.</summary>
-    public string[] TakeSkippedBlocks()
+    /// <summary>Each packet block skipped since the last call, its number and why (the first <c>100</c> of the file), then forgets them.</summary>
+    public (long Record, string Why)[] TakeSkippedBlocks()
     {
-        if (_badBlocks.Count == 0) return Array.Empty<string>();
+        if (_badBlocks.Count == 0) return Array.Empty<(long, string)>();
         var told = _badBlocks.ToArray();
         _badBlocks.Clear();
         return told;
@@ -94,7 +94,7 @@ internal sealed class NetlinkCaptureReader : IDisposable
     private void SkipBlock(string why)
     {
         if (++SkippedBlocks <= MaxToldBlocks)
-            _badBlocks.Add($"'{Path}': packet block {_recordNumber} is corrupt and was skipped ({why}); reading goes on with the next block.");
+            _badBlocks.Add((_recordNumber, $"'{Path}': packet block {_recordNumber} is corrupt and was skipped ({why}); reading goes on with the next block."));
     }
 
     /// <summary>Asks a read in progress to stop (Ctrl+C): <see cref="ReadNext"/> returns null at the next record.</summary>

@@ -85,9 +85,10 @@ internal static class CapturePaths
                 (reader.EmptyFrames > 0 ? $"; {reader.EmptyFrames} of them kept no netlink bytes at all, so their messages are lost" : "") +
                 ". The messages cut short are marked IsMalformed. Capture again with a larger snaplen (tcpdump -s 0).");
         else if (reader.EmptyFrames > 0)
-            cmdlet.WriteWarning($"{reader.Path}: {reader.EmptyFrames} of its {netlink} netlink records hold no netlink message bytes (a link header, part of one, or nothing): whatever they carried is lost.");
+            cmdlet.WriteWarning($"{reader.Path}: {reader.EmptyFrames} of its {netlink} netlink records hold no netlink message bytes (a link header, part of one, or nothing): if they carried messages, the file does not have them.");
         if (reader.SkippedFrames > 0 && netlink == 0)
-            cmdlet.WriteWarning($"{reader.Path}: none of its {reader.RecordsRead} frames is netlink: all were skipped ({LinkTypes.Describe(reader.LinkType)} frames of other devices or protocols).");
+            cmdlet.WriteWarning($"{reader.Path}: none of its {reader.SkippedFrames} frames is netlink: all were skipped (" +
+                (reader.Format == "pcap" ? $"{LinkTypes.Describe(reader.LinkType)} frames of other devices or protocols" : "frames of interfaces, devices or protocols that are not netlink") + ").");
         else if (reader.SkippedFrames > 0)
             cmdlet.WriteVerbose($"{reader.Path}: skipped {reader.SkippedFrames} frames that are not netlink (other devices in the capture).");
     }
@@ -206,11 +207,11 @@ internal sealed class MergedCapture : IDisposable
     /// <summary>Writes the corrupt blocks a file's reader skipped, each once (a file opened again reads its first blocks again).</summary>
     private void TellSkippedBlocks(MergedFile file)
     {
-        foreach (var why in file.Reader!.TakeSkippedBlocks())
+        foreach (var (record, why) in file.Reader!.TakeSkippedBlocks())
             if (++file.BlocksSeen > file.BlocksTold)
             {
                 file.BlocksTold = file.BlocksSeen;
-                _cmdlet.WriteError(ErrorRecords.BadRecord(why, file.Path));
+                _cmdlet.WriteError(ErrorRecords.BadRecord(why, $"{file.Path}#{record}"));
             }
     }
 

@@ -77,17 +77,18 @@ public sealed class ExportNetlinkPcapCommand : PSCmdlet, IDisposable
         }
     }
 
-    private byte[]? _lastSummaryAlert;
+    private readonly HashSet<byte[]> _summaryAlerts = new(ReferenceEqualityComparer.Instance);
 
     protected override void ProcessRecord()
     {
         if (InputObject is null) return;
         if (PassThru) WriteObject(InputObject);
-        // The locations of one summary alert are one message: written with the first of them that comes.
+        // The locations of one summary alert share its bytes: the alert is written with the first of them that comes,
+        // in whatever order they come (Sort-Object interleaves alerts). The set is bounded; a long stream starts over.
         if (InputObject.BaseObject is DropSummary summary)
         {
-            if (ReferenceEquals(summary.Bytes, _lastSummaryAlert)) return;
-            _lastSummaryAlert = summary.Bytes;
+            if (_summaryAlerts.Count >= 65536) _summaryAlerts.Clear();
+            if (!_summaryAlerts.Add(summary.Bytes)) return;
         }
         if (NetlinkMessageConverter.From(InputObject) is not { } message)
         {

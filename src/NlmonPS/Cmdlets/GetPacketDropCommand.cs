@@ -185,14 +185,16 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
         bool counted = MyInvocation.BoundParameters.ContainsKey(nameof(Count));
         int written = 0;
         long messages = 0;
-        var seen = new CaptureSymbols();
+        // Functions are learned per file: captures of other boots place the kernel elsewhere (KASLR).
+        var seen = new Dictionary<string, CaptureSymbols>();
         foreach (var message in CapturePaths.Messages(this, literal ? LiteralPath : Path, literal, decoder, NoAlertsIn))
         {
             if (_stopping) return;
             messages++;
             // A malformed alert gives no drop: told, not lost (the file's other traffic is not this cmdlet's to judge).
             if (message.IsMalformed && message.Family == NetDm.FamilyName) WriteError(ErrorRecords.Malformed(message));
-            foreach (var alert in SavedDropAlerts.From(message, seen))
+            var symbols = message.Source is { } source ? seen.TryGetValue(source, out var known) ? known : seen[source] = new CaptureSymbols() : null;
+            foreach (var alert in SavedDropAlerts.From(message, symbols))
             {
                 // Summary alerts carry no packet: a filter on packet fields cannot be met by them.
                 if (!filter.Matches(alert) || alert is DropSummary && filter.FiltersPacketFields) continue;

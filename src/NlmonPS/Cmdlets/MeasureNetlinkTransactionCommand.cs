@@ -63,8 +63,8 @@ public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
                 NetlinkError e => e.ErrorName,
                 PSObject e => NetlinkMessageConverter.Value(e, "ErrorName") as string,
                 _ => null,
-            } ?? (NetlinkMessageConverter.Value(p, "Final") is NetlinkMessage { Type: Nl.NLMSG_DONE } done && done.Header["error"] is int err && err < 0
-                ? Errno.NameOf(-err) : null);
+            } ?? ((p.Properties["Final"]?.Value is PSObject final ? NetlinkMessageConverter.From(final) : null) is { Type: Nl.NLMSG_DONE } done
+                && done.Header["error"] is int err && err < 0 ? Errno.NameOf(-err) : null);
         return new TransactionFacts(protocol, NetlinkMessageConverter.Value(p, "Family") as string,
             NetlinkMessageConverter.Value(p, "RequestType") as string ?? "?", status,
             NetlinkMessageConverter.Int(NetlinkMessageConverter.Value(p, "ObjectCount")) ?? 0, errorName,

@@ -130,7 +130,8 @@ public sealed class NetlinkTransaction
                 break;
             case TransactionStatus.Error when DoneErrno != 0:
                 if (Final is { Type: Nl.NLMSG_DONE }) sb.Append("DONE ");
-                sb.Append(Errno.NameOf(DoneErrno)).Append(' ').Append(Errno.TextOf(DoneErrno));
+                sb.Append(Protocol == NetlinkProtocol.FibLookup ? Errno.FibLookupText(DoneErrno)
+                    : $"{Errno.NameOf(DoneErrno)} {Errno.TextOf(DoneErrno)}");
                 break;
             case TransactionStatus.NoAnswer: sb.Append("no answer"); break;
             case TransactionStatus.NotAcknowledged: sb.Append("no ACK asked, none came"); break;

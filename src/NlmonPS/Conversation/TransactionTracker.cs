@@ -138,15 +138,16 @@ internal sealed class TransactionTracker
             Finish(t, completed);
             return;
         }
-        t.ObjectCount++;
+        // NETLINK_FIB_LOOKUP answers with the request's buffer, the lookup's errno in its err field (no NLMSG_ERROR):
+        // a failed lookup returned no object.
+        if (answer.Protocol == NetlinkProtocol.FibLookup && answer.Header["err"] is int lookupErr && lookupErr is < 0 and >= -4095) t.DoneErrno = -lookupErr;
+        else t.ObjectCount++;
         if ((answer.Flags & Nl.NLM_F_DUMP_INTR) != 0) t.Interrupted = true;
         if (t._replies.Count < _options.MaximumReplies) t._replies.Add(answer);
         else t.RepliesTruncated = true;
         t.LastReply = answer;
         // One reply ends a request that is no dump and asked for no ACK (a GET's answer, an echo), even when it says
         // NLM_F_MULTI: ctnetlink marks single answers so (conntrack -C), and no DONE follows them.
-        // NETLINK_FIB_LOOKUP answers with the request's buffer, the lookup's errno in its err field (no NLMSG_ERROR).
-        if (answer.Protocol == NetlinkProtocol.FibLookup && answer.Header["err"] is int lookupErr && lookupErr is < 0 and >= -4095) t.DoneErrno = -lookupErr;
         if (!t.AckRequested && !t.IsDump && t.Request is not null)
         {
             t.Status = t.DoneErrno != 0 ? TransactionStatus.Error : TransactionStatus.Answered;
@@ -260,15 +261,18 @@ internal sealed class TransactionTracker
     }
 
     /// <summary>
-    /// A waiting "request" that was the kernel's copy of this one to listeners, captured before it: rtnetlink (tc's
-    /// actions and filters) sends its notification with the request's header, flags and all, and the requester's port
-    /// id, which is how a capture without directions came to read it as a request. The request itself says port 0.
+    /// A waiting "request" that was the kernel's copy of this one to listeners, captured just before it: rtnetlink
+    /// (tc's actions and filters) sends its notification with the request's header, flags and all, and the
+    /// requester's port id, which is how a capture without directions came to read it as a request. The request itself
+    /// says port 0. Same type, flags and sequence, within a second: a tool's own earlier request (libnl sets its port
+    /// id) differs in flags or time.
     /// </summary>
     private NetlinkTransaction? NotificationBefore(NetlinkMessage request)
     {
         if (request.PortId != 0 || !request.DirectionInferred || !_pending.TryGetValue((request.Protocol, request.Sequence), out var t)) return null;
         for (; t is not null; t = t.NextSameKey)
-            if (t.Request is { DirectionInferred: true, PortId: not 0 } earlier && earlier.Type == request.Type && t.FirstAnswer is null)
+            if (t.Request is { DirectionInferred: true, PortId: not 0 } earlier && earlier.Type == request.Type && earlier.Flags == request.Flags
+                && t.FirstAnswer is null && request.Timestamp - earlier.Timestamp is { Ticks: >= 0 } gap && gap <= TimeSpan.FromSeconds(1))
                 return t;
         return null;
     }

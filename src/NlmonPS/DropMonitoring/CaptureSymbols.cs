@@ -9,15 +9,17 @@ namespace NlmonPS.DropMonitoring;
 /// </summary>
 internal sealed class CaptureSymbols
 {
-    // A capture names a handful of drop sites; a hostile one cannot make this grow past the bound.
+    // A capture names a handful of drop sites; a hostile one cannot make this grow past the bound, nor claim every
+    // address with one huge function (the kernel's largest are tens of kilobytes).
     private const int MaxFunctions = 4096;
+    private const ulong MaxFunctionSize = 1 << 20;
     private readonly List<KernelSymbol> _functions = new();
 
     /// <summary>Keeps the function a packet alert's %pS names at its address (nothing when the text is no %pS).</summary>
     public void Learn(ulong pc, string? location)
     {
         if (location is null || _functions.Count >= MaxFunctions || Parse(location) is not var (name, offset, size, module)) return;
-        if (offset > pc || size == 0 || offset >= size) return;
+        if (offset > pc || size == 0 || offset >= size || size > MaxFunctionSize) return;
         ulong start = pc - offset;
         foreach (var f in _functions) if (f.Address == start && f.Name == name) return;
         _functions.Add(new KernelSymbol(name, start, 0, size, module));

@@ -114,7 +114,7 @@ public sealed class PcapngInterfacesTests : IDisposable
         Assert.Contains("5000 captured bytes", r.Errors[0].Exception.Message);
         Assert.Contains("packet block 3 ", r.Errors[1].Exception.Message);
         Assert.Contains("interface 7", r.Errors[1].Exception.Message);
-        Assert.Equal(path, r.Errors[0].TargetObject);
+        Assert.Equal(path + "#2", r.Errors[0].TargetObject);
     }
 
     [Fact]

@@ -158,6 +158,25 @@ public class TransactionTests
     }
 
     [Fact]
+    public void ALibnlRequestWithItsOwnPortIdIsNotTakenForANotification()
+    {
+        // A request that sets its port id (libnl does) and asks for nothing, then another tool's request of the same
+        // type and sequence (both start at time(NULL)) a second later, with other flags: both are requests (the
+        // review found the first dropped as "the kernel's copy" of the second).
+        var start = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        var decoder = new NetlinkDecoder();
+        NetlinkMessage At(double seconds, byte[] data) => decoder.Decode(new NetlinkRecord(data, NetlinkProtocol.Route) { Timestamp = start.AddSeconds(seconds) }).Single();
+        var ifinfo = new byte[16];
+        var a = At(0, new MessageBuilder(16, Nl.NLM_F_REQUEST, 1000, 5555).AddBytes(ifinfo).ToArray());
+        var b = At(1, new MessageBuilder(16, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, 1000).AddBytes(ifinfo).ToArray());
+        var ack = At(1.001, new MessageBuilder(Nl.NLMSG_ERROR, 0, 1000, 7777).AddBytes(new byte[4]).AddBytes(new MessageBuilder(16, 5, 1000).ToArray()).ToArray());
+        var transactions = Pair(new[] { a, b, ack });
+        Assert.Equal(2, transactions.Count);
+        Assert.Contains(transactions, t => ReferenceEquals(t.Request, a) && t.Status == TransactionStatus.NotAcknowledged);
+        Assert.Contains(transactions, t => ReferenceEquals(t.Request, b) && t.Status == TransactionStatus.Answered);
+    }
+
+    [Fact]
     public void AFailedFibLookupIsAnErrorWithItsErrno()
     {
         // NETLINK_FIB_LOOKUP answers in the request's own buffer, the errno in fib_result_nl.err: it counted as Answered.
@@ -167,7 +186,8 @@ public class TransactionTests
         Assert.Null(fib[0].ErrorName);
         Assert.Equal(TransactionStatus.Error, fib[1].Status);
         Assert.Equal("EAGAIN", fib[1].ErrorName);
-        Assert.EndsWith("EAGAIN Resource temporarily unavailable in 0.072 ms", fib[1].Summary);
+        Assert.EndsWith(": EAGAIN no route matches in 0.072 ms", fib[1].Summary);   // fib_table_lookup's "no match"
+        Assert.Equal(0, fib[1].ObjectCount);
         var stats = new TransactionStatistics();
         foreach (var t in fib) stats.Add(t);
         var s = Assert.Single(stats.Results());

@@ -36,7 +36,7 @@ public class OtherProtocolTests
         Assert.Equal("local", answers[0].Header["type"]);
         Assert.Equal("host", answers[0].Header["scope"]);
         Assert.Equal("lookup 127.0.0.1 table local: local/32 scope host", answers[0].Summary);
-        Assert.Equal("lookup 192.0.2.1 table main: EAGAIN Resource temporarily unavailable", answers[1].Summary);
+        Assert.Equal("lookup 192.0.2.1 table main: EAGAIN no route matches", answers[1].Summary);
         Assert.Equal("lookup 127.0.0.1 table local", messages[0].Summary);
     }
 

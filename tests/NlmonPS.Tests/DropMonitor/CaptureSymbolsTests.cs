@@ -46,6 +46,14 @@ public class CaptureSymbolsTests
     }
 
     [Fact]
+    public void AFunctionTooBigForAKernelTeachesNothing()
+    {
+        var seen = new CaptureSymbols();
+        seen.Learn(0xffffffff81000010, "everything+0x10/0xffffffffffff");
+        Assert.Null(seen.Resolve(0xffffffff90000000));
+    }
+
+    [Fact]
     public void AnOffsetBeyondTheAddressTeachesNothing()
     {
         var seen = new CaptureSymbols();

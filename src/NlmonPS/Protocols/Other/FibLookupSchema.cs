@@ -49,7 +49,7 @@ internal sealed class FibLookupSchema : IProtocolSchema
             h["fl_mark"] is uint mark && mark != 0 ? $"mark 0x{mark:x}" : null, h["fl_tos"] is byte tos && tos != 0 ? $"tos 0x{tos:x}" : null);
         bool answered = h["tb_id"] is not (byte)0 and not "unspec" || h["err"] is int e && e != 0;
         if (!answered) return query;
-        if (h["err"] is int err && err != 0) return $"{query}: {Errno.NameOf(-err)} {Errno.TextOf(-err)}";
+        if (h["err"] is int err && err != 0) return $"{query}: {Errno.FibLookupText(-err)}";
         var table = Equals(h["tb_id"], h["tb_id_in"]) ? "" : $" table {NetlinkFields.Format(h["tb_id"])}";
         return $"{query}: {NetlinkFields.Format(h["type"])}/{h["prefixlen"]} scope {NetlinkFields.Format(h["scope"])}{table}";
     }
