@@ -105,4 +105,52 @@ internal static class CaptureFiles
 
     /// <summary>One RTM_GETLINK request (a real message shape: ifinfomsg, no attributes).</summary>
     public static byte[] GetLink(uint seq = 1) => new NlmonPS.Wire.MessageBuilder(18, 0x301, seq).AddBytes(new byte[16]).ToArray();
+
+    /// <summary>Raw pcapng blocks, little-endian.</summary>
+    public sealed class Blocks
+    {
+        private readonly MemoryStream _o = new();
+
+        public Blocks Block(uint type, byte[] body, uint? claimedLength = null)
+        {
+            int length = 12 + (body.Length + 3) / 4 * 4;
+            var b = new byte[length];
+            BinaryPrimitives.WriteUInt32LittleEndian(b, type);
+            BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(4), claimedLength ?? (uint)length);
+            body.CopyTo(b, 8);
+            BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(length - 4), (uint)length);
+            _o.Write(b);
+            return this;
+        }
+
+        public Blocks Section(uint byteOrderMagic = 0x1A2B3C4D)
+        {
+            var shb = new byte[16];
+            BinaryPrimitives.WriteUInt32LittleEndian(shb, byteOrderMagic);
+            BinaryPrimitives.WriteUInt16LittleEndian(shb.AsSpan(4), 1);
+            BinaryPrimitives.WriteInt64LittleEndian(shb.AsSpan(8), -1);
+            return Block(0x0A0D0D0A, shb);
+        }
+
+        public Blocks Interface(ushort linkType)
+        {
+            var idb = new byte[8];
+            BinaryPrimitives.WriteUInt16LittleEndian(idb, linkType);
+            return Block(1, idb);
+        }
+
+        public Blocks Packet(uint iface, ulong microseconds, byte[] frame, uint? caplen = null, uint? original = null)
+        {
+            var epb = new byte[20 + frame.Length];
+            BinaryPrimitives.WriteUInt32LittleEndian(epb, iface);
+            BinaryPrimitives.WriteUInt32LittleEndian(epb.AsSpan(4), (uint)(microseconds >> 32));
+            BinaryPrimitives.WriteUInt32LittleEndian(epb.AsSpan(8), (uint)microseconds);
+            BinaryPrimitives.WriteUInt32LittleEndian(epb.AsSpan(12), caplen ?? (uint)frame.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(epb.AsSpan(16), original ?? (uint)frame.Length);
+            frame.CopyTo(epb, 20);
+            return Block(6, epb);
+        }
+
+        public byte[] ToArray() => _o.ToArray();
+    }
 }
