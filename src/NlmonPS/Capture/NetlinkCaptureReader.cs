@@ -68,12 +68,12 @@ internal sealed class NetlinkCaptureReader : IDisposable
 
     // A pcapng packet block whose own length is sound but whose contents are not (a caplen past the block, an
     // interface never described) is skipped, and reading goes on at the next block. The first of them are told.
-    private const int MaxToldBlocks = 100;
+    public const int MaxToldBlocks = 100;
     private readonly List<(long Record, string Why)> _badBlocks = new();
     /// <summary>Packet blocks skipped as corrupt (all of them, told or not).</summary>
     public long SkippedBlocks { get; private set; }
 
-    /// <summary>Each packet block skipped since the last call, its number and why (the first <c>100</c> of the file), then forgets them.</summary>
+    /// <summary>Each packet block skipped since the last call, its number and why (the first <see cref="MaxToldBlocks"/> of the file), then forgets them.</summary>
     public (long Record, string Why)[] TakeSkippedBlocks()
     {
         if (_badBlocks.Count == 0) return Array.Empty<(long, string)>();

@@ -55,17 +55,8 @@ internal static class CapturePaths
         using var capture = new MergedCapture(cmdlet, Resolve(cmdlet, paths, literal), fileRead);
         var decoded = new List<NetlinkMessage>();
         foreach (var (record, file) in capture.Records())
-        {
-            var part = new RecordPart(RecordPart.FileMessages);
-            bool more;
-            do
-            {
-                decoded.Clear();
-                more = capture.Decode(decoder, record, file, null, decoded, ref part);
-                foreach (var message in decoded) yield return message;
-            }
-            while (more);
-        }
+            foreach (var part in capture.DecodeParts(decoder, record, file, null, null, decoded))
+                foreach (var message in part) yield return message;
     }
 
     /// <summary>
@@ -77,8 +68,8 @@ internal static class CapturePaths
         if (byteOrderDoubts > 0)
             cmdlet.WriteWarning($"{reader.Path}: {byteOrderDoubts} messages have headers that mix byte orders; they are decoded in the order the record's lengths read and marked IsMalformed. If the capture came from a host of the other byte order, read it with -ByteOrder.");
         foreach (var note in reader.Notes) cmdlet.WriteWarning($"{reader.Path}: {note}");
-        if (reader.SkippedBlocks > 100)
-            cmdlet.WriteWarning($"{reader.Path}: {reader.SkippedBlocks} corrupt packet blocks were skipped; the first 100 were each written as an error.");
+        if (reader.SkippedBlocks > NetlinkCaptureReader.MaxToldBlocks)
+            cmdlet.WriteWarning($"{reader.Path}: {reader.SkippedBlocks} corrupt packet blocks were skipped; the first {NetlinkCaptureReader.MaxToldBlocks} were each written as an error.");
         long netlink = reader.RecordsRead - reader.SkippedFrames - reader.SkippedBlocks;
         if (reader.CutFrames > 0)
             cmdlet.WriteWarning($"{reader.Path}: the capture cut {reader.CutFrames} of its {netlink} netlink records short (snaplen {reader.Snaplen})" +
@@ -165,18 +156,26 @@ internal sealed class MergedCapture : IDisposable
     }
 
     /// <summary>
-    /// Decodes the next part of a record of a file (see <see cref="NetlinkDecoder.Decode(NetlinkRecord, Func{NetlinkProtocol, ushort, bool}?, List{NetlinkMessage}, ref RecordPart, RawMessageTest?)"/>),
-    /// counting what the file gave (its messages, headers of doubtful byte order); false once the record is done.
+    /// Decodes a record of a file a part at a time (<see cref="RecordPart.FileMessages"/> messages), each part in
+    /// <paramref name="into"/> (cleared first) handed on before the next is made: a record of millions of messages
+    /// is read in bounded memory, and a reader that has enough stops. Counts what the file gave (its messages,
+    /// headers of doubtful byte order).
     /// </summary>
-    public bool Decode(NetlinkDecoder decoder, NetlinkRecord record, MergedFile file, Func<NetlinkProtocol, ushort, bool>? mayMatch, List<NetlinkMessage> into,
-        ref RecordPart part, RawMessageTest? mayMatchBytes = null)
+    public IEnumerable<List<NetlinkMessage>> DecodeParts(NetlinkDecoder decoder, NetlinkRecord record, MergedFile file,
+        Func<NetlinkProtocol, ushort, bool>? mayMatch, RawMessageTest? mayMatchBytes, List<NetlinkMessage> into)
     {
-        long doubts = decoder.Context.ByteOrderDoubts;
-        int before = into.Count;
-        bool more = decoder.Decode(record, mayMatch, into, ref part, mayMatchBytes);
-        file.ByteOrderDoubts += decoder.Context.ByteOrderDoubts - doubts;
-        file.Messages += into.Count - before;
-        return more;
+        var part = new RecordPart(RecordPart.FileMessages);
+        bool more;
+        do
+        {
+            into.Clear();
+            long doubts = decoder.Context.ByteOrderDoubts;
+            more = decoder.Decode(record, mayMatch, into, ref part, mayMatchBytes);
+            file.ByteOrderDoubts += decoder.Context.ByteOrderDoubts - doubts;
+            file.Messages += into.Count;
+            yield return into;
+        }
+        while (more);
     }
 
     /// <summary>Reads a file's next record; at its end (or a read error) reports the file and returns false.</summary>

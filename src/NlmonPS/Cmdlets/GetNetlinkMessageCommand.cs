@@ -111,26 +111,21 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
             var progress = new ProgressRecord(1, "Get-NetlinkMessage", "Reading capture files");
             var clock = Stopwatch.StartNew();
             long nextProgress = 500;
-            var decoded = new List<NetlinkMessage>();   // one list for every record: its messages are handed on at once
+            var decoded = new List<NetlinkMessage>();   // one list for every part of every record, handed on at once
             foreach (var (record, file) in capture.Records())
             {
                 // Generic netlink records are always looked at: their nlctrl messages teach family ids for later records.
                 if (_filter.WantsProtocol(record.Protocol) || record.Protocol == NetlinkProtocol.Generic)
                 {
-                    // A record of millions of messages is handed on a part at a time.
-                    var part = new RecordPart(RecordPart.FileMessages);
-                    bool more;
-                    do
+                    foreach (var part in capture.DecodeParts(decoder, record, file, _filter.TypeTest, _filter.BytesTest, decoded))
                     {
-                        decoded.Clear();
-                        more = capture.Decode(decoder, record, file, _filter.TypeTest, decoded, ref part, _filter.BytesTest);
-                        foreach (var message in decoded)
+                        foreach (var message in part)
                         {
                             _filter.Write(message, this);
                             if (_filter.IsComplete) break;
                         }
+                        if (_filter.IsComplete) break;
                     }
-                    while (more && !_filter.IsComplete);
                     if (_filter.IsComplete) break;
                 }
                 if (clock.ElapsedMilliseconds >= nextProgress && capture.FileSize > 0)

@@ -215,12 +215,8 @@ internal sealed class NetlinkDecoder
             LinkNamesVersion = Context.Links.Version,
         };
         int mark = redactions.Count;
-        // Only a capped ACK's echo of a generic request stops at the netlink header; the kernel refuses such a
-        // message (GENL_HDRLEN) and never sends one.
-        if (resolved is not null && !echoed && record.Protocol == NetlinkProtocol.Generic && raw.Payload.Length == 0)
-            malformed ??= $"generic netlink message at offset {raw.Offset} without its 4-byte genlmsghdr";
         if (resolved is not null)
-            DecodeBody(resolved, message, redactions, ref malformed);
+            DecodeBody(resolved, message, redactions, echoed, ref malformed);
         else if (h.Type == Nl.NLMSG_ERROR && raw.MalformedReason is null)
         {
             if (!echoed) message.Error = DecodeError(raw, record, message, ref malformed);
@@ -274,10 +270,14 @@ internal sealed class NetlinkDecoder
 
     /// <summary>The family header (and generic/netfilter pre-header) and the attributes: checked now, walked when read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeBody(ResolvedMessage resolved, NetlinkMessage message, List<(int Offset, int Length)> redactions, ref string? malformed)
+    private static void DecodeBody(ResolvedMessage resolved, NetlinkMessage message, List<(int Offset, int Length)> redactions, bool echoed, ref string? malformed)
     {
         int payloadLength = message.Bytes.Length - Nl.HeaderLength;
         int offset = 0;
+        // genlmsghdr and nfgenmsg: the kernel refuses a message without its pre-header (GENL_HDRLEN, nfnetlink_rcv_msg)
+        // and never sends one. Only a capped ACK's echo of a request stops at the netlink header.
+        if (resolved.PreHeader is { } pre && payloadLength == 0 && !echoed)
+            malformed ??= $"{resolved.Family ?? message.Protocol.ToString()} message without its {pre.Size}-byte {pre.Name}";
         CheckHeader(resolved.PreHeader, resolved.Spec.Kind, message, ref offset, redactions, ref malformed);
         CheckHeader(resolved.Spec.Header, resolved.Spec.Kind, message, ref offset, redactions, ref malformed);
 
