@@ -62,6 +62,20 @@ Describe 'Completion' {
         $kernel | Should -Contain 'nlctrl'
     }
 
+    It 'offers the running kernel''s generic families as the map -GenericFamily takes' {
+        $all = Complete 'Get-NetlinkMessage -Path x.pcap -GenericFamily '
+        # This kernel registers families beyond nlctrl (every kernel here does: VFS_DQUOT at least); nlctrl's id is fixed.
+        $all | Should -Not -BeNullOrEmpty
+        $map = Invoke-Expression $all[0]
+        $map | Should -BeOfType [hashtable]
+        $map.Values | Should -Not -Contain 'nlctrl'
+        $first = @($map.GetEnumerator() | Sort-Object Key)[0]
+        $one = Complete "Get-NetlinkMessage -Path x.pcap -GenericFamily $($first.Value.Substring(0, 3))"
+        $one | Should -Contain "@{ $($first.Key) = '$($first.Value)' }"
+        { Get-NetlinkMessage -Path $Fixture -GenericFamily (Invoke-Expression $all[0]) -Count 1 } | Should -Not -Throw
+        Complete 'Get-NetlinkMessage -GenericFamily nosuchfamily' | Should -BeNullOrEmpty
+    }
+
     It 'offers the links of this namespace for -InterfaceName, -Source and -Destination' -Skip:$NoNetns {
         Complete 'Get-PacketDrop -InterfaceName ' | Should -Contain 'lo'
         Complete 'New-PortMirror -Source l' | Should -Contain 'lo'

@@ -148,3 +148,42 @@ public sealed class NetlinkProtocolCompleter : CompleterBase
         return (capture ? NetlinkProtocols.SeenByNlmon : Enum.GetValues<NetlinkProtocol>()).Select(p => p.ToString()).Distinct();
     }
 }
+
+/// <summary>
+/// -GenericFamily: the running kernel's generic families as the map the parameter takes, for a capture recorded on
+/// this host without the CTRL_CMD_GETFAMILY answers that name its ids. First the whole map, then one per family;
+/// the word typed picks families by name or id ("eth" -> @{ 20 = 'ethtool' }).
+/// </summary>
+public sealed class GenericFamilyCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        Dictionary<int, string> families;
+        try
+        {
+            families = NlctrlFamilyDump.Query(1000);
+        }
+        catch (Exception)
+        {
+            return Array.Empty<CompletionResult>();   // tab never fails on the prompt
+        }
+        // nlctrl's id is fixed (16), the decoder knows it; names are the kernel's own, quoted as PowerShell reads them.
+        var known = families.Where(f => f.Key != Nl.GENL_ID_CTRL && f.Value.Length > 0).OrderBy(f => f.Key).ToList();
+        var word = (wordToComplete ?? "").TrimStart('@', '{', ' ').Trim('\'', '"', ' ');
+        var picked = known.Where(f => word.Length == 0
+            || f.Value.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+            || f.Key.ToString(System.Globalization.CultureInfo.InvariantCulture).StartsWith(word, StringComparison.Ordinal)).ToList();
+        var results = new List<CompletionResult>();
+        if (picked.Count > 1)
+            results.Add(new CompletionResult(Map(picked), $"every family of this kernel ({picked.Count})", CompletionResultType.ParameterValue,
+                "The running kernel's generic netlink families, id = name"));
+        foreach (var f in picked)
+            results.Add(new CompletionResult(Map(new[] { f }), $"{f.Value} ({f.Key})", CompletionResultType.ParameterValue,
+                $"Generic netlink family {f.Value}: id {f.Key} on this kernel"));
+        return results;
+    }
+
+    private static string Map(IEnumerable<KeyValuePair<int, string>> families) =>
+        "@{ " + string.Join("; ", families.Select(f => $"{f.Key} = '{f.Value.Replace("'", "''")}'")) + " }";
+}

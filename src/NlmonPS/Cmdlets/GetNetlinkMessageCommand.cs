@@ -55,6 +55,7 @@ public sealed partial class GetNetlinkMessageCommand : PSCmdlet, IDisposable
     public ByteOrder? ByteOrder { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(GenericFamilyCompleter))]
     public Hashtable? GenericFamily { get; set; }
 
     [Parameter]
