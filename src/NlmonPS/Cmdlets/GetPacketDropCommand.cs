@@ -192,7 +192,7 @@ public sealed class GetPacketDropCommand : PSCmdlet, IDisposable
             if (_stopping) return;
             messages++;
             // A malformed alert gives no drop: told, not lost (the file's other traffic is not this cmdlet's to judge).
-            if (message.IsMalformed && message.Family == NetDm.FamilyName) WriteError(ErrorRecords.Malformed(message));
+            if (message.IsMalformed && SavedDropAlerts.IsAlert(message)) WriteError(ErrorRecords.Malformed(message));
             var symbols = message.Source is { } source ? seen.TryGetValue(source, out var known) ? known : seen[source] = new CaptureSymbols() : null;
             foreach (var alert in SavedDropAlerts.From(message, symbols))
             {

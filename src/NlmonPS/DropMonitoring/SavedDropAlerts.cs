@@ -18,14 +18,9 @@ internal static class SavedDropAlerts
     /// <summary>The drops a message carries: none unless it is a NET_DM alert from the kernel.</summary>
     public static IEnumerable<object> From(NetlinkMessage message, CaptureSymbols? seen = null)
     {
+        if (message.IsMalformed || !IsAlert(message)) return Array.Empty<object>();
         var bytes = message.Bytes;
-        if (message.Protocol != NetlinkProtocol.Generic || message.Direction == NetlinkDirection.ToKernel
-            || message.IsMalformed || bytes.Length <= Nl.HeaderLength + 4 || message.Type < Nl.NLMSG_MIN_TYPE)
-            return Array.Empty<object>();
         byte command = bytes[Nl.HeaderLength];
-        bool netDm = message.Family == NetDm.FamilyName
-            || (message.Family is null || message.Family.StartsWith("genl(", StringComparison.Ordinal)) && LooksLikePacketAlert(message);
-        if (!netDm) return Array.Empty<object>();
         var context = new DropAlertContext { ReceivedAt = message.Timestamp, RecordNumber = message.RecordNumber, SeenInCapture = seen };
         return command switch
         {
@@ -34,6 +29,16 @@ internal static class SavedDropAlerts
             _ => Array.Empty<object>(),
         };
     }
+
+    /// <summary>
+    /// A NET_DM message from the kernel, well formed or not: of the family by name, or, in a capture that never named
+    /// it, by a packet alert's shape (a malformed one is then known only if its first attributes survived).
+    /// </summary>
+    public static bool IsAlert(NetlinkMessage message) =>
+        message.Protocol == NetlinkProtocol.Generic && message.Direction != NetlinkDirection.ToKernel
+        && message.Bytes.Length > Nl.HeaderLength + 4 && message.Type >= Nl.NLMSG_MIN_TYPE
+        && (message.Family == NetDm.FamilyName
+            || (message.Family is null || message.Family.StartsWith("genl(", StringComparison.Ordinal)) && LooksLikePacketAlert(message));
 
     /// <summary>A packet alert of a family the stream never named: the command, and the attributes every packet alert has.</summary>
     private static bool LooksLikePacketAlert(NetlinkMessage message)

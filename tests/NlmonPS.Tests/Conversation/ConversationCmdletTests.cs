@@ -174,6 +174,31 @@ public sealed class ConversationCmdletTests : IDisposable
     }
 
     [Fact]
+    public void AMalformedAlertWithoutTheFamilyLookupIsTold()
+    {
+        // dwdump's alerts alone, the first packet alert ending in an attribute cut short: no drop from it, and an error.
+        var path = Path.Combine(Path.GetTempPath(), $"nlmonps-dwdump-bad-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            var alerts = Fixtures.ReadNetlinkPcap(ModuleLoader.Fixture("dropmon.pcap"))
+                .Where(r => r.Protocol == NlmonPS.Wire.NetlinkProtocol.Generic && r.Data.Length > 16 && r.Data.Span[16] == 5
+                    && BitConverter.ToUInt16(r.Data.Span[4..]) > 16)
+                .Select(r => (r.Timestamp, r.Protocol, r.Data.ToArray())).ToList();
+            var first = alerts[0].Item3;
+            int length = BitConverter.ToInt32(first);
+            var cut = first[..length].Concat(new byte[] { 8, 0, 0x63, 0 }).ToArray();
+            BitConverter.TryWriteBytes(cut, length + 4);
+            alerts[0] = (alerts[0].Timestamp, alerts[0].Protocol, cut);
+            Fixtures.WriteNetlinkPcap(path, alerts);
+            var r = _host.Run("Get-PacketDrop -Path $p", new Dictionary<string, object?> { ["p"] = path });
+            Assert.Equal(alerts.Count - 1, r.Output.Select(o => o.BaseObject).OfType<PacketDrop>().Count());
+            var error = Assert.Single(r.Errors);
+            Assert.Equal("NetlinkMessageMalformed", error.FullyQualifiedErrorId.Split(',')[0]);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void FramesOfExportPacketDropPcapAreRefusedWithTheReason()
     {
         var path = Path.Combine(Path.GetTempPath(), $"nlmonps-sll2-{Guid.NewGuid():N}.pcap");
