@@ -39,6 +39,9 @@ Describe 'Get-NetlinkMessage -Filter' {
         # Family-header fields, judged on the bytes too.
         @{ Text = '$_.Header.index -eq 1 -and -not $_.Error' }
         @{ Text = '$_.Header.family -eq ''inet6'' -and $_.Header.dst_len -in 0, 64, 128' }
+        # An MPLS route's destination is a label, an IPv4 route's an address: the family header picks.
+        @{ Text = '$_.Attributes.dst -eq 100 -or $_.Attributes.newdst -contains 300' }
+        @{ Text = '$_.Attributes.dst -like ''10.*''' }
     ) {
         $result = Compare-Filter ([scriptblock]::Create($Text))
         $result.Pushed | Should -Be $result.Where

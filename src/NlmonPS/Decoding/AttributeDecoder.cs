@@ -70,6 +70,13 @@ internal static class AttributeDecoder
                 if (p.Length == 4 || p.Length == 16) return new IPAddress(p);
                 return p.ToArray();
             case ValueKind.HardwareAddress: return HardwareAddress(p);
+            case ValueKind.MplsLabels:
+            {
+                // Each entry is label << 12 | tc << 9 | bos << 8 | ttl, always big-endian.
+                var labels = new uint[p.Length / 4];
+                for (int i = 0; i < labels.Length; i++) labels[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(p[(i * 4)..]) >> 12;
+                return labels;
+            }
             case ValueKind.U32Array:
             {
                 var values = new uint[p.Length / 4];

@@ -162,6 +162,12 @@ internal struct LevelCursor
         return true;
     }
 
+    private const byte AF_MPLS = 28;
+
+    /// <summary>A message whose family header starts with AF_MPLS (an rtmsg of an MPLS route).</summary>
+    private static bool IsMplsMessage(NetlinkMessage message) =>
+        message.Bytes.Length > Nl.HeaderLength && message.Bytes[Nl.HeaderLength] == AF_MPLS;
+
     /// <summary>The next attribute of the stream (the one TLV walk), matched to its description.</summary>
     private bool Attribute(out FieldEntry e)
     {
@@ -193,7 +199,7 @@ internal struct LevelCursor
             return true;
         }
         e.Spec = spec;
-        e.Kind = spec.Kind;
+        e.Kind = spec.LabelsForMplsFamily && IsMplsMessage(message) ? ValueKind.MplsLabels : spec.Kind;
         e.BigEndian = a.IsNetByteOrder || spec.NetworkOrder;
         e.Mode = FieldLevels.ModeOf(spec, _level.Depth);
         return true;

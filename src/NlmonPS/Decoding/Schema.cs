@@ -36,6 +36,8 @@ public enum ValueKind
     /// <see cref="AttributeSpec.LengthField"/> (struct rtnexthop + RTA_* in RTA_MULTIPATH).
     /// </summary>
     StructArray,
+    /// <summary>An MPLS label stack (struct mpls_label[], big-endian): the 20-bit labels, as iproute2 prints them (100/200).</summary>
+    MplsLabels,
 }
 
 /// <summary>Names of the values of an enumeration (ARPHRD_*, RT_SCOPE_*, IF_OPER_*...).</summary>
@@ -102,6 +104,12 @@ internal sealed record AttributeSpec(string Name, ValueKind Kind) : ValueSpec(Na
     public string? HeaderSelector { get; init; }
     /// <summary>StructArray records: the struct field holding each record's length (header included).</summary>
     public string? LengthField { get; init; }
+
+    /// <summary>
+    /// An address of the family the message's family header names first (rtm_family): for AF_MPLS it is a label stack
+    /// (<see cref="ValueKind.MplsLabels"/>), not an IPv4 address of the same four bytes (RTA_DST of an MPLS route).
+    /// </summary>
+    public bool LabelsForMplsFamily { get; init; }
 
     public StructSpec? Struct { get; init; }
     /// <summary>The payload is a run of <see cref="Struct"/>s without attribute headers (xfrm templates): an array.</summary>
@@ -191,7 +199,7 @@ internal readonly struct AttributeCheck
         int size = FieldLevels.SizeOf(spec.Kind);
         if (size > 0) return new(Step.Fixed, size);
         return spec.Kind is ValueKind.String or ValueKind.Binary or ValueKind.Flag or ValueKind.IpAddress
-            or ValueKind.HardwareAddress or ValueKind.U32Array ? None : new(Step.Entry, 0);
+            or ValueKind.HardwareAddress or ValueKind.U32Array or ValueKind.MplsLabels ? None : new(Step.Entry, 0);
     }
 }
 

@@ -99,7 +99,8 @@ internal sealed class AttributeValueProbe
         Step? next = null;
         if (depth == path.Length - 1)
         {
-            if (named.Any(n => FieldLevels.ModeOf(n.Spec, depth) != EntryMode.Scalar)) return null;
+            // A value whose kind the message's family picks (an MPLS route's label) is left to the decoder.
+            if (named.Any(n => FieldLevels.ModeOf(n.Spec, depth) != EntryMode.Scalar || n.Spec.LabelsForMplsFamily)) return null;
         }
         else
         {

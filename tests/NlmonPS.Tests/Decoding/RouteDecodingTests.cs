@@ -109,6 +109,22 @@ public class RouteDecodingTests
     }
 
     [Fact]
+    public void AnMplsRoutesDestinationIsItsLabel()
+    {
+        // `ip -f mpls route add 100 via inet 192.0.2.254 dev va` and `... add 101 as 300 via inet 198.51.100.254 dev d1`,
+        // recorded through nlmon: RTA_DST and RTA_NEWDST are labels (4 bytes that would also read as an IPv4 address).
+        var mpls = Fixtures.Decode(ModuleLoader.Fixture("route-route-neigh-rule.pcap"))
+            .Where(m => m.TypeName == "RTM_NEWROUTE" && m.Direction == NetlinkDirection.ToKernel && Equals(m.Header["family"], "mpls")).ToList();
+        Assert.Equal(2, mpls.Count);
+        Assert.Equal(new uint[] { 100 }, mpls[0].Attributes["dst"]);
+        Assert.Equal("add 100 via inet 192.0.2.254 dev va", mpls[0].Summary);
+        Assert.Equal(new uint[] { 101 }, mpls[1].Attributes["dst"]);
+        Assert.Equal(new uint[] { 300 }, mpls[1].Attributes["newdst"]);
+        Assert.Equal("add 101 as to 300 via inet 198.51.100.254 dev d1", mpls[1].Summary);
+        Assert.All(mpls, m => Assert.False(m.IsMalformed));
+    }
+
+    [Fact]
     public void MplsEncapIsChosenByTheNumericEncapType()
     {
         var rtmsg = new byte[12];
@@ -120,7 +136,7 @@ public class RouteDecodingTests
             .AddAttribute(5, new byte[] { 10, 0, 0, 1 });
         var m = Decode(b);
         Assert.Null(m.MalformedReason);
-        Assert.Equal(new uint[] { 100 << 12, 200 << 12 | 0x100 }, ((NetlinkFields)m.Attributes["encap"]!)["dst"]);
+        Assert.Equal(new uint[] { 100, 200 }, ((NetlinkFields)m.Attributes["encap"]!)["dst"]);   // the labels, as iproute2 prints them
         Assert.Equal("10.1.2.0/24 encap mpls 100/200 via 10.0.0.1", m.Summary);
     }
 

@@ -162,7 +162,8 @@ internal static class RouteSummaries
         var type = h["type"] as string;
         var line = new Line();
         line.Add(type is not null && type != "unicast" && type != "unspec" ? type : null);
-        line.Add(Prefix(a["dst"], h["dst_len"]));
+        // An MPLS route's destination is its label (`ip -f mpls route` prints "100"), the length always 20.
+        line.Add(a["dst"] is uint[] label ? Labels(label) : Prefix(a["dst"], h["dst_len"]));
         if (Int(h["src_len"]) > 0 || a["src"] is not null) line.Part("from ").Append(Prefix(a["src"], h["src_len"], "all"));
         line.Add("nhid", a["nh_id"]);
         Hop(line, a);
@@ -235,7 +236,7 @@ internal static class RouteSummaries
         return string.Join(" ", parts);
     }
 
-    private static string Labels(uint[] entries) => string.Join("/", entries.Select(e => (e >> 12).ToString(CultureInfo.InvariantCulture)));
+    private static string Labels(uint[] labels) => string.Join("/", labels.Select(l => l.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>"encap mpls 100/200", "encap seg6 mode encap segs 2001:db8::5", "encap ip id 7 dst 10.0.0.50 ttl 9".</summary>
     private static string? Encap(object? type, NetlinkFields? encap)

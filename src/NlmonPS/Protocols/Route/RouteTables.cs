@@ -13,8 +13,7 @@ internal static class RouteTables
     // ---- lightweight tunnel encapsulations (RTA_ENCAP / NHA_ENCAP, chosen by the sibling *_ENCAP_TYPE number)
     public static readonly AttributeTable EncapMpls = new("encap-mpls", "MPLS_IPTUNNEL_")
     {
-        // A label stack: each u32 (big-endian) is label << 12 | tc << 9 | bos << 8 | ttl.
-        [1] = new("dst", U32Array) { NetworkOrder = true }, [2] = new("ttl", U8),
+        [1] = new("dst", MplsLabels), [2] = new("ttl", U8),
     };
     public static readonly AttributeTable IpOptGeneve = new("ip-opt-geneve", "LWTUNNEL_IP_OPT_GENEVE_")
     {
@@ -127,12 +126,12 @@ internal static class RouteTables
 
     public static readonly AttributeTable Route = WithMultipath(new AttributeTable("route", "RTA_")
     {
-        [1] = new("dst", IpAddress), [2] = new("src", IpAddress), [3] = new("iif", U32), [4] = new("oif", U32), [5] = new("gateway", IpAddress),
-        [6] = new("priority", U32), [7] = new("prefsrc", IpAddress), [8] = new("metrics", Nested) { Nested = Metrics },
+        [1] = new("dst", IpAddress) { LabelsForMplsFamily = true }, [2] = new("src", IpAddress), [3] = new("iif", U32), [4] = new("oif", U32),
+        [5] = new("gateway", IpAddress), [6] = new("priority", U32), [7] = new("prefsrc", IpAddress), [8] = new("metrics", Nested) { Nested = Metrics },
         [10] = new("protoinfo", Binary), [11] = new("flow", U32), [12] = new("cacheinfo", Struct) { Struct = RtaCacheInfo },
         [13] = new("session", Binary), [14] = new("mp_algo", U32), [15] = new("table", U32) { Enum = RouteEnums.Table }, [16] = new("mark", U32),
         [17] = new("mfc_stats", Struct) { Struct = Enums.Sequential("rta_mfc_stats", U64, "packets", "bytes", "wrong_if") },
-        [18] = new("via", Struct) { Struct = RtVia }, [19] = new("newdst", U32Array) { NetworkOrder = true },
+        [18] = new("via", Struct) { Struct = RtVia }, [19] = new("newdst", MplsLabels),
         [20] = new("pref", U8) { Enum = RouteEnums.RoutePref }, [21] = new("encap_type", U16) { Enum = RouteEnums.EncapType },
         [22] = new("encap", Nested) { SelectorAttribute = 21, SelectorEnum = RouteEnums.EncapType, NestedByKind = Encap },
         [23] = new("expires", Uint), [24] = new("pad", Binary), [25] = new("uid", U32), [26] = new("ttl_propagate", U8),
