@@ -67,6 +67,9 @@ public class SummaryNamingTests
         // route-route-neigh-rule.pcap: its link dump names va, and routes through it say so.
         var routes = Fixtures.Decode(ModuleLoader.Fixture("route-route-neigh-rule.pcap"));
         Assert.Contains(routes, m => m.Summary == "192.0.2.0/24 dev va proto kernel scope link src 192.0.2.1");
+        // route-link-addr.pcap: IPv6 addresses carry no label, so the link dump's name: "3: d0 inet6 ...", as ip monitor.
+        var addresses = Fixtures.Decode(ModuleLoader.Fixture("route-link-addr.pcap"));
+        Assert.Contains(addresses, m => m.Summary == "3: d0 inet6 fe80::ff:fe00:d0/64 scope link permanent");
     }
 
     [Fact]

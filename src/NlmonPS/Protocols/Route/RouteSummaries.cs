@@ -135,8 +135,10 @@ internal static class RouteSummaries
         var addr = local ?? a["address"];
         var peer = local is not null && a["address"] is { } p && !Equals(p, local) ? p : null;
         var line = new Line();
-        if (h["index"] is uint index && index != 0) line.Part().Append(index).Append(':');
-        line.Add(Num(a["label"]));
+        uint index = h["index"] as uint? ?? 0;
+        if (index != 0) line.Part().Append(index).Append(':');
+        // IPv4 addresses carry their label (the interface's name); IPv6 ones only the index: the stream's name for it.
+        line.Add(a["label"] is { } label ? Num(label) : index != 0 ? m.LinkName(index) : null);
         line.Add(Family(m));
         if (addr is not null)
         {
