@@ -167,6 +167,32 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
         }
     }
 
+    It 'rebuilds remoted messages with a cast, and measures them as the local ones' {
+        $file = "$Root/tests/fixtures/route-link-addr.pcap"
+        $local = Get-NetlinkMessage -Path $file
+        $remote = Invoke-Command -Session $Sessions[0] { Get-NetlinkMessage -Path $using:file }
+        # pwsh's SSH transport deserializes with the built-in types only: property bags arrive.
+        $remote[0].pstypenames[0] | Should -Be 'Deserialized.NlmonPS.Decoding.NetlinkMessage'
+        $rebuilt = [NlmonPS.Decoding.NetlinkMessage[]]$remote
+        $rebuilt[0] | Should -BeOfType ([NlmonPS.Decoding.NetlinkMessage])
+        @($rebuilt | Where-Object Direction -EQ FromKernel).Count | Should -Be @($local | Where-Object Direction -EQ FromKernel).Count
+        ($rebuilt | Sort-Object Timestamp -Descending)[0].Summary | Should -Be ($local | Sort-Object Timestamp -Descending)[0].Summary
+        $e = $null
+        $measured = $remote | Measure-NetlinkTransaction -ErrorVariable e | ForEach-Object { "$($_.RequestType) $($_.Count) $($_.Median)" }
+        $e | Should -BeNullOrEmpty
+        $measured | Should -Be ($local | Measure-NetlinkTransaction | ForEach-Object { "$($_.RequestType) $($_.Count) $($_.Median)" })
+    }
+
+    It 'keeps a remoted transaction''s exact time' {
+        $file = "$Root/tests/fixtures/route-link-addr.pcap"
+        $local = @(Get-NetlinkTransaction -Path $file)
+        $remote = @(Invoke-Command -Session $Sessions[0] { Get-NetlinkTransaction -Path $using:file })
+        $remote.Count | Should -Be $local.Count
+        $remote[0].Timestamp.UtcTicks | Should -Be $local[0].Timestamp.UtcTicks
+        $text = $remote | Select-Object -First 3 | Format-Table | Out-String -Width 120
+        $text | Should -Match ([regex]::Escape($local[1].Timestamp.ToLocalTime().ToString('HH:mm:ss.fff')))
+    }
+
     It 'shows remoted messages in the table view with Time and Dir filled' {
         $remote = Invoke-Command -Session $Sessions[0] { Get-NetlinkMessage -Path "$using:Root/tests/fixtures/route-link-addr.pcap" -Count 3 }
         $text = $remote | Format-Table | Out-String -Width 80

@@ -81,6 +81,10 @@ public sealed class MeasureNetlinkTransactionCommand : PSCmdlet
                 case NetlinkMessage m: Pair(m); break;
                 case null: break;
                 case var _ when InputObject.TypeNames.Contains(DeserializedTransaction): _statistics.Add(FactsOf(InputObject)); break;
+                // A message from remoting or Import-Clixml, rebuilt from its bytes as Get-NetlinkTransaction's binding does.
+                case var _ when NetlinkMessageConverter.IsDeserializedMessage(InputObject) && NetlinkMessageConverter.From(InputObject) is { } rebuilt:
+                    Pair(rebuilt);
+                    break;
                 case var other:
                     WriteError(new ErrorRecord(new PSArgumentException(
                         $"Measure-NetlinkTransaction takes NetlinkTransaction objects (from Get-NetlinkTransaction) or NetlinkMessage objects, not {other.GetType().Name}."),
