@@ -126,20 +126,43 @@ Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
         $m | Should -HaveCount 3
     }
 
+    It 'leaves $LASTEXITCODE as it was when -Count or -Duration stops the command, as pwsh does after Select-Object -First' {
+        & sh -c 'exit 5'
+        $m = Trace-NetlinkCommand { sh -c 'while :; do ip link >/dev/null; sleep 0.1; done' } -Count 2
+        $m | Should -HaveCount 2
+        $LASTEXITCODE | Should -Be 5
+        $null = Trace-NetlinkCommand { sh -c 'while :; do ip link >/dev/null; sleep 0.1; done' } -Duration 1
+        $LASTEXITCODE | Should -Be 5
+    }
+
     It 'refuses a script block that is not one native command line' {
         { Trace-NetlinkCommand { ip link | Where-Object x } -ErrorAction Stop } | Should -Throw -ErrorId 'TraceScriptBlockNotCommandLine,NlmonPS.Cmdlets.TraceNetlinkCommandCommand'
         { Trace-NetlinkCommand { Get-Date } -ErrorAction Stop } | Should -Throw -ExpectedMessage "*'Get-Date' is a PowerShell cmdlet*"
     }
 
-    It 'names a missing program' {
-        Trace-NetlinkCommand -FilePath no-such-program-nlmonps -ErrorVariable e -ErrorAction SilentlyContinue
-        $e[0].FullyQualifiedErrorId | Should -BeLike 'TraceCommandNotFound*'
-        $e[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    It 'names a missing program, and stops as pwsh does for a missing command (try/catch catches it)' {
+        $e = { Trace-NetlinkCommand -FilePath no-such-program-nlmonps } | Should -Throw -ErrorId 'TraceCommandNotFound*' -PassThru
+        $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $e.Exception.Message | Should -BeLike '*not found in PATH. Check the name*'
+        $caught = try { Trace-NetlinkCommand { no-such-program-nlmonps link }; 'not caught' } catch { $_.FullyQualifiedErrorId }
+        $caught | Should -BeLike 'TraceCommandNotFound*'
+    }
+
+    It 'says a file that is not executable is not, and how to run it' {
+        $script = Join-Path ([IO.Path]::GetTempPath()) "nlmonps-noexec-$PID.sh"
+        Set-Content -LiteralPath $script 'ip link show lo'
+        try {
+            & chmod 644 $script
+            $e = { Trace-NetlinkCommand -FilePath $script } | Should -Throw -ErrorId 'TraceCommandNotExecutable*' -PassThru
+            $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $e.Exception.Message | Should -BeLike "*chmod +x*sh '$script'*"
+            $e.TargetObject | Should -Be $script
+        }
+        finally { Remove-Item -LiteralPath $script }
     }
 
     It 'names a process that is gone' {
-        Trace-NetlinkCommand -ProcessId 2147483646 -ErrorVariable e -ErrorAction SilentlyContinue
-        $e[0].FullyQualifiedErrorId | Should -BeLike 'TraceProcessNotFound*'
+        { Trace-NetlinkCommand -ProcessId 2147483646 } | Should -Throw -ErrorId 'TraceProcessNotFound*'
     }
 
     It 'refuses a process this session started itself' {
@@ -147,8 +170,7 @@ Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
         # and a sleep that ended on its own would fail the HasExited check.
         $p = Start-Process -FilePath sleep -ArgumentList 3600 -PassThru
         try {
-            Trace-NetlinkCommand -ProcessId $p.Id -Duration 1 -ErrorVariable e -ErrorAction SilentlyContinue
-            $e[0].FullyQualifiedErrorId | Should -BeLike 'TraceProcessIsChildOfHost*'
+            { Trace-NetlinkCommand -ProcessId $p.Id -Duration 1 } | Should -Throw -ErrorId 'TraceProcessIsChildOfHost*'
             $p.HasExited | Should -BeFalse
         }
         finally { $p | Stop-Process -Force }

@@ -108,6 +108,7 @@ internal static class ErrorRecords
     public static ErrorCategory Category(TraceException e) => e.Kind switch
     {
         TraceErrorKind.CommandNotFound => ErrorCategory.ObjectNotFound,
+        TraceErrorKind.CommandNotExecutable => ErrorCategory.PermissionDenied,
         TraceErrorKind.PtraceNotPermitted => ErrorCategory.PermissionDenied,
         TraceErrorKind.ProcessNotFound => ErrorCategory.ObjectNotFound,
         TraceErrorKind.UnsupportedKernel => ErrorCategory.NotInstalled,

@@ -36,6 +36,7 @@ public sealed class TracedCommandFailedException : Exception
 internal static class TraceErrors
 {
     public const string CommandNotFound = "TraceCommandNotFound";
+    public const string CommandNotExecutable = "TraceCommandNotExecutable";
     public const string PtraceNotPermitted = "TracePtraceNotPermitted";
     public const string ProcessNotFound = "TraceProcessNotFound";
     public const string UnsupportedKernel = "TraceUnsupportedKernel";
@@ -48,6 +49,7 @@ internal static class TraceErrors
     public static string IdOf(TraceErrorKind kind) => kind switch
     {
         TraceErrorKind.CommandNotFound => CommandNotFound,
+        TraceErrorKind.CommandNotExecutable => CommandNotExecutable,
         TraceErrorKind.PtraceNotPermitted => PtraceNotPermitted,
         TraceErrorKind.ProcessNotFound => ProcessNotFound,
         TraceErrorKind.UnsupportedKernel => UnsupportedKernel,

@@ -150,7 +150,9 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         }
         catch (TraceException e)
         {
-            WriteError(ErrorRecords.From(e, program is null ? ProcessId : (e.Kind == TraceErrorKind.CommandNotFound ? program : target)));
+            // Nothing was traced and nothing can be: the call cannot go on (as pwsh's own CommandNotFoundException).
+            ThrowTerminatingError(ErrorRecords.From(e, program is null ? ProcessId
+                : e.Kind is TraceErrorKind.CommandNotFound or TraceErrorKind.CommandNotExecutable ? program : target));
             return;
         }
         lock (_sync)
@@ -298,13 +300,15 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             WriteVerbose($"'{commandLine}' ({tracer.ProcessId}): no exit status; {summary}.");
             return;
         }
-        // Like a native command: $LASTEXITCODE is the exit code, or 128 + the signal as shells report it.
-        SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode ?? 128 + signal!.Value);
         if (ending is Ending.Count or Ending.Duration)
         {
+            // Stopped by the trace, not ended by itself: $LASTEXITCODE stays as it was, as pwsh leaves it for a native
+            // command a downstream Select-Object -First stopped (the kill's 137 would read as the command failing).
             WriteVerbose($"-{ending} ended the trace: '{commandLine}' ({tracer.ProcessId}) was stopped ({Describe(exitCode, signal)}); {summary}.");
             return;
         }
+        // Like a native command: $LASTEXITCODE is the exit code, or 128 + the signal as shells report it.
+        SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode ?? 128 + signal!.Value);
         WriteVerbose($"'{commandLine}' ({tracer.ProcessId}) {Describe(exitCode, signal)}; {summary}.");
         if (exitCode != 0)
             WriteError(ErrorRecords.CommandFailed(commandLine!, tracer.ProcessId, exitCode, signal, _lastKernelError));

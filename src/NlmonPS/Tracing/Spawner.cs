@@ -36,7 +36,12 @@ internal static unsafe class Spawner
             string full = Path.GetFullPath(fileName, baseDir);
             if (IsExecutableFile(full))
                 return full;
-            throw new TraceException(TraceErrorKind.CommandNotFound, $"'{full}' does not exist or is not an executable file.");
+            if (Directory.Exists(full))
+                throw new TraceException(TraceErrorKind.CommandNotExecutable, $"'{full}' is a directory, not a program.");
+            if (File.Exists(full))
+                throw new TraceException(TraceErrorKind.CommandNotExecutable,
+                    $"'{full}' is not executable by this user. Make it executable (chmod +x '{full}'), or trace its interpreter: Trace-NetlinkCommand {{ sh '{full}' }}.");
+            throw new TraceException(TraceErrorKind.CommandNotFound, $"'{full}' does not exist. Check the path.");
         }
 
         string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
@@ -47,7 +52,8 @@ internal static unsafe class Spawner
             if (IsExecutableFile(candidate))
                 return candidate;
         }
-        throw new TraceException(TraceErrorKind.CommandNotFound, $"'{fileName}' was not found in PATH.");
+        throw new TraceException(TraceErrorKind.CommandNotFound,
+            $"'{fileName}' was not found in PATH. Check the name, install the program, or give its path (-FilePath /usr/sbin/{fileName}).");
     }
 
     private static bool IsExecutableFile(string path)

@@ -11,6 +11,9 @@ internal enum TraceErrorKind
     /// <summary>The file name did not resolve to an executable (PATH search included).</summary>
     CommandNotFound,
 
+    /// <summary>The file exists but may not be executed (no execute permission for this user, or a directory).</summary>
+    CommandNotExecutable,
+
     /// <summary>ptrace was refused (EPERM): Yama ptrace_scope, missing CAP_SYS_PTRACE, seccomp, or already traced.</summary>
     PtraceNotPermitted,
 
