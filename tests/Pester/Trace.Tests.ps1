@@ -74,6 +74,11 @@ Describe 'Trace-NetlinkCommand' -Tag Live -Skip:$Skip {
         $LASTEXITCODE | Should -Be 2
     }
 
+    It 'names a generic request the kernel refused by its command, not its family' {
+        $null = Trace-NetlinkCommand { genl ctrl get name nlmonps-no-such-family } -CommandOutput None -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].Exception.Message | Should -Match 'ENOENT .* \(to CTRL_CMD_GETFAMILY seq \d+\)'
+    }
+
     It 'gives each process of a forking command its own pid' -Skip:$NotRoot {
         $m = Trace-NetlinkCommand { unshare -n sh -c 'ip link >/dev/null; ip addr >/dev/null; true' }
         $link = ($m | Where-Object TypeName -EQ 'RTM_GETLINK' | Select-Object -First 1).ProcessId

@@ -203,7 +203,7 @@ internal static class ErrorRecords
         string how = signal is int s ? $"was killed by signal {s} ({TraceErrors.SignalName(s)})" : $"exited with code {exitCode}";
         string message = $"The traced command '{commandLine}' (process {processId}) {how}.";
         if (lastKernelError?.Error is { } ke)
-            message += $" The last error the kernel answered was {ke} (to {ke.Request?.TypeName ?? "a request"} seq {lastKernelError.Sequence}).";
+            message += $" The last error the kernel answered was {ke} (to {ke.RequestName ?? ke.Request?.TypeName ?? "a request"} seq {lastKernelError.Sequence}).";
         var category = signal is not null ? ErrorCategory.OperationStopped
             : exitCode == 126 ? ErrorCategory.PermissionDenied
             : exitCode == 127 ? ErrorCategory.ObjectNotFound
