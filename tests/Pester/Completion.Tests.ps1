@@ -76,6 +76,20 @@ Describe 'Completion' {
         Complete 'Get-NetlinkMessage -GenericFamily nosuchfamily' | Should -BeNullOrEmpty
     }
 
+    It 'offers the programs of PATH for Trace-NetlinkCommand -FilePath, and executables and directories for a path' {
+        Complete 'Trace-NetlinkCommand -FilePath i' | Should -Contain 'ip'
+        $dir = Join-Path ([IO.Path]::GetTempPath()) "nlmonps-complete-$PID"
+        $null = New-Item -ItemType Directory -Path "$dir/sub" -Force
+        Set-Content "$dir/tool" 'true'; Set-Content "$dir/text" 'x'
+        & chmod 755 "$dir/tool"; & chmod 644 "$dir/text"
+        try {
+            Complete "Trace-NetlinkCommand -FilePath $dir/" | Should -Be "$dir/sub/", "$dir/tool"
+            Push-Location $dir
+            try { Complete 'Trace-NetlinkCommand -FilePath ./t' | Should -Be './tool' } finally { Pop-Location }
+        }
+        finally { Remove-Item -Recurse -Force $dir }
+    }
+
     It 'offers the links of this namespace for -InterfaceName, -Source and -Destination' -Skip:$NoNetns {
         Complete 'Get-PacketDrop -InterfaceName ' | Should -Contain 'lo'
         Complete 'New-PortMirror -Source l' | Should -Contain 'lo'

@@ -187,3 +187,67 @@ public sealed class GenericFamilyCompleter : IArgumentCompleter
     private static string Map(IEnumerable<KeyValuePair<int, string>> families) =>
         "@{ " + string.Join("; ", families.Select(f => $"{f.Key} = '{f.Value.Replace("'", "''")}'")) + " }";
 }
+
+/// <summary>
+/// Trace-NetlinkCommand -FilePath: the programs of PATH, as a shell completes a command name. A word with a slash is a
+/// path: nothing here, so pwsh completes it as a file.
+/// </summary>
+public sealed class ProgramInPathCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        if (word.Contains('/')) return PathsOf(word);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            try
+            {
+                foreach (var file in new DirectoryInfo(dir).EnumerateFiles(word + "*"))
+                    if ((file.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+                        names.Add(file.Name);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.SecurityException)
+            {
+                // A PATH entry that is missing or unreadable offers nothing; tab never fails.
+            }
+        }
+        return names.Select(n => new CompletionResult(CompleterBase.Quote(n), n, CompletionResultType.Command, n)).ToList();
+    }
+
+    /// <summary>The session's file-system location (pwsh does not move the process's working directory).</summary>
+    private static string? SessionLocation()
+    {
+        using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
+        var location = ps.AddCommand("Microsoft.PowerShell.Management\\Get-Location").AddParameter("PSProvider", "FileSystem").Invoke<PathInfo>();
+        return location.Count > 0 ? location[0].ProviderPath : null;
+    }
+
+    /// <summary>A path being typed: the directories and executable files it may go on with.</summary>
+    private static List<CompletionResult> PathsOf(string word)
+    {
+        var results = new List<CompletionResult>();
+        try
+        {
+            int slash = word.LastIndexOf('/');
+            string dirPart = word[..(slash + 1)], prefix = word[(slash + 1)..];
+            // Relative to the session's location, as the cmdlet resolves it.
+            var here = SessionLocation() ?? Environment.CurrentDirectory;
+            var dir = new DirectoryInfo(Path.GetFullPath(dirPart.Length == 0 ? "." : dirPart, here));
+            foreach (var entry in dir.EnumerateFileSystemInfos(prefix + "*").OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                bool isDir = entry is DirectoryInfo;
+                if (!isDir && (entry.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0) continue;
+                var text = dirPart + entry.Name + (isDir ? "/" : "");
+                results.Add(new CompletionResult(CompleterBase.Quote(text), entry.Name + (isDir ? "/" : ""),
+                    isDir ? CompletionResultType.ProviderContainer : CompletionResultType.Command, text));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.SecurityException or RuntimeException or PSInvalidOperationException)
+        {
+            // An unreadable or impossible directory offers nothing.
+        }
+        return results;
+    }
+}

@@ -30,6 +30,7 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
     /// <summary>The program: a name looked up in PATH, or a path (relative to the current location).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = FilePathSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProgramInPathCompleter))]
     public string FilePath { get; set; } = "";
 
     /// <summary>The program's arguments, each passed as is (no shell, no splitting).</summary>
