@@ -10,9 +10,14 @@ namespace NlmonPS.Decoding;
 /// and a family header), a struct followed by attributes, or an attribute stream, at a place in the message's
 /// bytes. <see cref="NetlinkFields"/> walks it when first read.
 /// </summary>
+/// <remarks>
+/// <see cref="ShowsTail"/>: the level is a struct that is an attribute's whole value, so bytes past the struct are a
+/// newer kernel's fields, listed as <see cref="FieldLevels.TailName"/> rather than dropped (a family header's rest is
+/// the attributes, and an array's element has its exact size: neither has a tail).
+/// </remarks>
 internal readonly record struct FieldLevel(
     NetlinkMessage Message, int Start, int Length, int Depth,
-    StructSpec? Struct = null, StructSpec? Struct2 = null, AttributeTable? Table = null, bool HasAttributes = false)
+    StructSpec? Struct = null, StructSpec? Struct2 = null, AttributeTable? Table = null, bool HasAttributes = false, bool ShowsTail = false)
 {
     public static FieldLevel Attributes(NetlinkMessage message, AttributeTable? table, int start, int length, int depth) =>
         new(message, start, length, depth, Table: table, HasAttributes: true);
@@ -86,6 +91,7 @@ internal struct LevelCursor
     private readonly AttributeTable? _table;
     private int _phase;   // 0 first struct, 1 second struct, 2 attributes, 3 done
     private int _field;   // next field of the current struct
+    private int _structEnd;   // where the last struct field found ends, within the level (a trailing array's last element)
     private int _offset;  // next attribute, within the attribute stream
     private readonly int _attributesAt;
     /// <summary>The level's own fault, the first found; final once <see cref="Next"/> returns false.</summary>
@@ -117,12 +123,16 @@ internal struct LevelCursor
                         continue;
                     }
                     _field = 0;
-                    _phase = _phase == 0 && _level.Struct2 is not null ? 1 : _level.HasAttributes ? 2 : 3;
+                    _phase = _phase == 0 && _level.Struct2 is not null ? 1 : _level.HasAttributes ? 2 : _level.ShowsTail ? 4 : 3;
                     continue;
                 }
                 case 2:
                     if (Attribute(out e)) return true;
                     _phase = 3;
+                    continue;
+                case 4:
+                    _phase = 3;
+                    if (Tail(out e)) return true;
                     continue;
                 default:
                     e = default;
@@ -159,6 +169,19 @@ internal struct LevelCursor
                 valueLength = 4;
         }
         e = FieldLevels.StructEntry(f, baseOffset + f.Offset, valueLength);
+        _structEnd = Math.Max(_structEnd, at + f.Offset + valueLength);
+        return true;
+    }
+
+    /// <summary>The bytes past the struct, when there are any its fields do not already take (a field of the rest).</summary>
+    private readonly bool Tail(out FieldEntry e)
+    {
+        e = default;
+        var spec = _level.Struct!;
+        // Past the struct, and past the elements of a trailing array (tc_u32_sel's keys) that its fields found.
+        int at = Math.Max(_attributesAt, _structEnd), length = _level.Length - at;
+        if (length <= 0 || spec.TakesRest) return false;
+        e = FieldLevels.StructEntry(spec.HasSecrets ? FieldLevels.SecretTail : FieldLevels.Tail, _level.Start + at, length);
         return true;
     }
 
@@ -238,7 +261,14 @@ internal static class FieldLevels
     /// (positions relative to the level's start), else null: then <see cref="Entries"/> walks.
     /// </summary>
     public static FieldEntry[]? SharedEntries(in FieldLevel level) =>
-        level.Struct2 is null && !level.HasAttributes && level.Struct is { } s && level.Length >= s.RequiredLength ? s.Template : null;
+        level.Struct2 is null && !level.HasAttributes && level.Struct is { } s && level.Length >= s.RequiredLength
+        && (!level.ShowsTail || level.Length <= Nl.Align(s.Size) || s.TakesRest) ? s.Template : null;
+
+    /// <summary>The name of the bytes past a struct's known fields (a newer kernel's longer struct), as bytes.</summary>
+    public const string TailName = "unknown_tail";
+    internal static readonly FieldSpec Tail = new(TailName, 0, ValueKind.Binary);
+    /// <summary>Past a struct holding key material, the unknown bytes may be key material too.</summary>
+    internal static readonly FieldSpec SecretTail = new(TailName, 0, ValueKind.Secret);
 
     /// <summary>
     /// The fault of a level and everything below it, as a complete decode reports it: the level's own fault first
@@ -452,7 +482,7 @@ internal static class FieldLevels
         int depth = parent.Depth + 1;
         if (spec.Kind == ValueKind.Struct)
         {
-            child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, Struct: spec.Struct);
+            child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, Struct: spec.Struct, ShowsTail: true);
             return true;
         }
         var nested = spec.Nested;
@@ -465,7 +495,10 @@ internal static class FieldLevels
             var (perKindStruct, perKind) = kind is null ? default : spec.ForKind(kind);
             if (perKindStruct is not null)
             {
-                child = new FieldLevel(message, e.ValueStart, e.ValueLength, depth, Struct: perKindStruct);
+                // A kind with a set too puts its attributes after the struct (netem's TCA_NETEM_* after tc_netem_qopt).
+                child = perKind is not null
+                    ? new FieldLevel(message, e.ValueStart, e.ValueLength, depth, perKindStruct, null, perKind, true)
+                    : new FieldLevel(message, e.ValueStart, e.ValueLength, depth, Struct: perKindStruct, ShowsTail: true);
                 return true;
             }
             nested = perKind ?? nested;

@@ -32,7 +32,8 @@ public class DecoderCatalogTests
         sb.AppendLine();
         sb.AppendLine("Generated from the decoder tables in `src/NlmonPS/Protocols/` (a test keeps this page and the tables in step;");
         sb.AppendLine("regenerate with `NLMONPS_UPDATE_DOCS=1` and the `DecoderCatalogTests` class). Anything not listed still decodes:");
-        sb.AppendLine("unknown message types keep their numbers, unknown attributes are shown as `unknown_<n>` with their bytes.");
+        sb.AppendLine("unknown message types keep their numbers, unknown attributes are shown as `unknown_<n>` with their bytes, and the bytes");
+        sb.AppendLine("of a struct longer than its known fields (a newer kernel's) as `unknown_tail`.");
         sb.AppendLine();
         sb.AppendLine("## Message types by protocol");
         foreach (var schema in Schemas.All.OrderBy(s => (int)s.Protocol))

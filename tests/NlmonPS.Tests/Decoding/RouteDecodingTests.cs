@@ -125,6 +125,25 @@ public class RouteDecodingTests
     }
 
     [Fact]
+    public void BytesPastAKnownStructAreShownNotDropped()
+    {
+        // A newer kernel's rtnl_link_stats64 with a 26th counter: the 25 known, then the rest as unknown_tail.
+        var stats = new byte[26 * 8];
+        for (int i = 0; i < 26; i++) BitConverter.TryWriteBytes(stats.AsSpan(i * 8), (ulong)(i + 1));
+        var b = new MessageBuilder(16, 0).AddBytes(new byte[16]).AddAttribute(23, stats);
+        var m = Decode(b);
+        Assert.False(m.IsMalformed);
+        var s = (NetlinkFields)m.Attributes["stats64"]!;
+        Assert.Equal(1UL, s["rx_packets"]);
+        Assert.Equal(BitConverter.GetBytes(26UL), s["unknown_tail"]);
+        Assert.Equal(26, s.Count);
+        // Exactly the known size: no tail.
+        var exact = (NetlinkFields)Decode(new MessageBuilder(16, 0).AddBytes(new byte[16]).AddAttribute(23, stats[..200])).Attributes["stats64"]!;
+        Assert.Equal(25, exact.Count);
+        Assert.False(exact.ContainsKey("unknown_tail"));
+    }
+
+    [Fact]
     public void MplsEncapIsChosenByTheNumericEncapType()
     {
         var rtmsg = new byte[12];

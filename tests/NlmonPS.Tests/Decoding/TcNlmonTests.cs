@@ -101,6 +101,11 @@ public sealed class TcNlmonTests
         Assert.Equal(1000u, Options(netem)["limit"]);
         Assert.Equal(156250u, Options(netem)["latency"]);
         Assert.Contains("limit 1000 delay 10ms 1ms loss 0.5%", netem.Summary);
+        // The kernel's TCA_NETEM_* after struct tc_netem_qopt (they were dropped): the delay in nanoseconds, and the rest.
+        Assert.Equal(10_000_000L, Options(netem)["latency64"]);
+        Assert.Equal(1_000_000L, Options(netem)["jitter64"]);
+        Assert.Equal(0u, F(Options(netem)["corr"])["loss_corr"]);
+        Assert.False(Options(netem).ContainsKey("unknown_tail"));
         var tbf = Replies(Fixture, "RTM_NEWQDISC").Last(m => (string?)m.Attributes["kind"] == "tbf");
         Assert.Contains($"qdisc tbf 8001: dev d2 root refcnt 2 rate 1Mbit burst 4Kb lat 400ms", tbf.Summary);
         var htb = Replies(Fixture, "RTM_NEWTCLASS").Single(m => (string?)m.Attributes["kind"] == "htb");

@@ -47,6 +47,34 @@ public sealed class TcSyntheticTests
     }
 
     [Fact]
+    public void NetemOptionsAreItsStructThenItsAttributes()
+    {
+        // tc qdisc add dev 3 root netem limit 1000 reorder 25% corrupt 1% rate 1mbit ecn, as the kernel dumps it:
+        // struct tc_netem_qopt (gap 5 for reorder), then TCA_NETEM_REORDER, CORRUPT, RATE, ECN.
+        uint Scaled(double percent) => (uint)(percent / 100 * uint.MaxValue);
+        var b = new MessageBuilder(36, Nl.NLM_F_MULTI).AddBytes(TcMsg(3, 0x80010000, 0xffffffff, 2)).AddString(1, "netem")
+            .AddAttribute(2, U32s(0, 1000, 0, 5, 0, 0)
+                .Concat(Attr(3, U32s(Scaled(25), 0))).Concat(Attr(4, U32s(Scaled(1), 0))).Concat(Attr(6, U32s(125000, 0, 0, 0)))
+                .Concat(Attr(7, U32s(1))).ToArray());
+        var m = Decode(b);
+        Assert.False(m.IsMalformed, m.MalformedReason);
+        var o = Assert.IsType<NetlinkFields>(m.Attributes["options"]);
+        Assert.Equal(1000u, o["limit"]);
+        Assert.Equal(125000u, ((NetlinkFields)o["rate"]!)["rate"]);
+        Assert.Equal(1u, o["ecn"]);
+        Assert.Equal("qdisc netem 8001: dev 3 root refcnt 2 limit 1000 gap 5 reorder 25% corrupt 1% rate 1Mbit ecn", m.Summary);
+
+        static byte[] Attr(ushort type, byte[] value)
+        {
+            var a = new byte[4 + value.Length];
+            BinaryPrimitives.WriteUInt16LittleEndian(a, (ushort)a.Length);
+            BinaryPrimitives.WriteUInt16LittleEndian(a.AsSpan(2), type);
+            value.CopyTo(a, 4);
+            return a;
+        }
+    }
+
+    [Fact]
     public void FqCodelDumpWithItsStatistics()
     {
         var b = new MessageBuilder(36, Nl.NLM_F_MULTI).AddBytes(TcMsg(3, 0x80010000, 0xffffffff, 2)).AddString(1, "fq_codel")

@@ -25,7 +25,7 @@ public class UapiConstantsTests
         // pkt_cls.h, pkt_sched.h, tc_act/tc_mirred.h, 6.2..6.18 (checked against upstream by the tc tables' author)
         "TCA_FLOWER_KEY_CFM", "TCA_FLOWER_KEY_CFM_MD_LEVEL", "TCA_FLOWER_KEY_CFM_OPCODE", "TCA_FLOWER_KEY_ENC_FLAGS",
         "TCA_FLOWER_KEY_ENC_FLAGS_MASK", "TCA_FLOWER_KEY_SPI", "TCA_FLOWER_KEY_SPI_MASK", "TCA_FLOWER_L2_MISS",
-        "TCA_FQ_OFFLOAD_HORIZON", "TCA_FQ_PRIOMAP", "TCA_FQ_WEIGHTS", "TCA_MIRRED_BLOCKID",
+        "TCA_FQ_OFFLOAD_HORIZON", "TCA_FQ_PRIOMAP", "TCA_FQ_WEIGHTS", "TCA_MIRRED_BLOCKID", "TCA_NETEM_PRNG_SEED",
         // ethtool_netlink.h and xfrm.h, 6.2..6.18 (checked against upstream by the generic tables' author)
         "ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT", "XFRMA_SA_DIR", "XFRMA_NAT_KEEPALIVE_INTERVAL", "XFRMA_SA_PCPU",
         // nfnetlink_conntrack.h and nf_tables.h, 6.2..6.18 (NetfilterUapiTests checks them against the kernel's numbers)

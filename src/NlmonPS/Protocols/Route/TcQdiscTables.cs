@@ -53,8 +53,48 @@ internal static class TcQdiscTables
         },
     }, 20);
 
-    /// <summary>struct tc_netem_qopt. netem appends TCA_NETEM_* attributes after it, which are not decoded.</summary>
+    /// <summary>struct tc_netem_qopt, followed by the TCA_NETEM_* attributes (<see cref="Netem"/>).</summary>
     public static readonly StructSpec NetemParameters = Enums.Sequential("tc_netem_qopt", U32, "latency", "limit", "loss", "gap", "duplicate", "jitter");
+
+    /// <summary>Probability and correlation, scaled to the u32 range (tc_netem_reorder, tc_netem_corrupt).</summary>
+    private static StructSpec NetemChance(string name) => Enums.Sequential(name, U32, "probability", "correlation");
+
+    /// <summary>TCA_NETEM_*: what netem puts after struct tc_netem_qopt in TCA_OPTIONS (pkt_sched.h).</summary>
+    public static readonly AttributeTable Netem = new("tc-netem", "TCA_NETEM_")
+    {
+        [1] = new("corr", Struct) { Struct = Enums.Sequential("tc_netem_corr", U32, "delay_corr", "loss_corr", "dup_corr") },
+        [2] = new("delay_dist", Binary), [3] = new("reorder", Struct) { Struct = NetemChance("tc_netem_reorder") },
+        [4] = new("corrupt", Struct) { Struct = NetemChance("tc_netem_corrupt") },
+        [5] = new("loss", Nested)
+        {
+            Nested = new AttributeTable("tc-netem-loss", "NETEM_LOSS_")
+            {
+                [1] = new("gi", Struct) { Struct = Enums.Sequential("tc_netem_gimodel", U32, "p13", "p31", "p32", "p14", "p23") },
+                [2] = new("ge", Struct) { Struct = Enums.Sequential("tc_netem_gemodel", U32, "p", "r", "h", "k1") },
+            },
+        },
+        [6] = new("rate", Struct)
+        {
+            Struct = new StructSpec("tc_netem_rate", 16) { { "rate", 0, U32 }, { "packet_overhead", 4, S32 }, { "cell_size", 8, U32 }, { "cell_overhead", 12, S32 } },
+        },
+        [7] = new("ecn", U32), [8] = new("rate64", U64), [9] = new("pad", Binary),
+        [10] = new("latency64", S64), [11] = new("jitter64", S64),   // nanoseconds
+        [12] = new("slot", Struct)
+        {
+            Struct = new StructSpec("tc_netem_slot", 40)
+            {
+                { "min_delay", 0, S64 }, { "max_delay", 8, S64 }, { "max_packets", 16, S32 }, { "max_bytes", 20, S32 },
+                { "dist_delay", 24, S64 }, { "dist_jitter", 32, S64 },
+            },
+        },
+        [13] = new("slot_dist", Binary), [14] = new("prng_seed", U64),   // 6.3
+    };
+
+    /// <summary>
+    /// What iproute2 puts after prio's struct (addattr_nest_compat): a nest of the same type, TCA_OPTIONS, empty
+    /// today (the kernel reads none of it).
+    /// </summary>
+    public static readonly AttributeTable PrioCompat = new("tc-prio-compat") { [2] = new("options", Nested) { Nested = new AttributeTable("tc-prio-options") } };
 
     public static readonly FlagTable RedFlags = new("tc-red-flags") { { 1, "ecn" }, { 2, "harddrop" }, { 4, "adaptative" }, { 8, "nodrop" } };
 
@@ -228,9 +268,11 @@ internal static class TcQdiscTables
         ["htb"] = Htb, ["tbf"] = Tbf, ["fq_codel"] = FqCodel, ["codel"] = Codel, ["fq"] = Fq, ["pie"] = Pie, ["fq_pie"] = FqPie,
         ["hhf"] = Hhf, ["red"] = Red, ["choke"] = Choke, ["sfb"] = Sfb, ["drr"] = Drr, ["qfq"] = Qfq, ["ets"] = Ets, ["cake"] = Cake,
         ["cbs"] = Cbs, ["etf"] = Etf, ["ingress"] = NoOptions, ["clsact"] = NoOptions, ["mq"] = NoOptions, ["noqueue"] = NoOptions,
+        // After their struct (StructKinds): a struct, then these attributes.
+        ["netem"] = Netem, ["prio"] = PrioCompat, ["pfifo_fast"] = PrioCompat,
     };
 
-    /// <summary>Kinds whose TCA_OPTIONS is a plain struct rather than attributes.</summary>
+    /// <summary>Kinds whose TCA_OPTIONS is a struct rather than attributes (with attributes after it for those in <see cref="Kinds"/> too).</summary>
     public static readonly Dictionary<string, StructSpec> StructKinds = new(StringComparer.Ordinal)
     {
         ["pfifo"] = FifoParameters, ["bfifo"] = FifoParameters, ["pfifo_head_drop"] = FifoParameters,

@@ -15,6 +15,9 @@ namespace NlmonPS.Protocols.Route;
 /// </summary>
 internal static class TcSummaries
 {
+    /// <summary>netem's probabilities: a u32 scaled to its whole range, as tc prints it ("0.5%").</summary>
+    private static string Percent(ulong scaled) => (100.0 * scaled / uint.MaxValue).ToString("0.###", C) + "%";
+
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     // ---- RTM_*QDISC, RTM_*TCLASS, RTM_*TFILTER, RTM_*CHAIN --------------------------------------------------
@@ -168,9 +171,14 @@ internal static class TcSummaries
         ["netem"] = o => Join(
             U(o, "limit") is { } l ? $"limit {l}" : null, U(o, "latency") is { } d and > 0 ? $"delay {Time(TicksToMicroseconds(d))}" : null,
             U(o, "jitter") is { } j and > 0 ? Time(TicksToMicroseconds(j)) : null,  // tc: "delay 10ms  1ms"
-            U(o, "loss") is { } loss and > 0 ? $"loss {(100.0 * loss / uint.MaxValue).ToString("0.###", C)}%" : null,
-            U(o, "duplicate") is { } dup and > 0 ? $"duplicate {(100.0 * dup / uint.MaxValue).ToString("0.###", C)}%" : null,
-            U(o, "gap") is { } gap and > 0 ? $"gap {gap}" : null),
+            U(o, "loss") is { } loss and > 0 ? $"loss {Percent(loss)}" : null,
+            U(o, "duplicate") is { } dup and > 0 ? $"duplicate {Percent(dup)}" : null,
+            U(o, "gap") is { } gap and > 0 ? $"gap {gap}" : null,
+            // The attributes after the struct, as tc prints them: reorder, corrupt, rate (rate64 past 4 GB/s), ecn.
+            o["reorder"] is NetlinkFields ro && U(ro, "probability") is { } rp and > 0 ? $"reorder {Percent(rp)}" : null,
+            o["corrupt"] is NetlinkFields co && U(co, "probability") is { } cp and > 0 ? $"corrupt {Percent(cp)}" : null,
+            o["rate64"] is ulong r64 ? $"rate {Rate(r64)}" : o["rate"] is NetlinkFields ra && U(ra, "rate") is { } rr and > 0 ? $"rate {Rate(rr)}" : null,
+            U(o, "ecn") is > 0 ? "ecn" : null),
         ["sfq"] = o => o["v0"] is NetlinkFields v0
             ? Join(U(v0, "limit") is { } l ? $"limit {l}p" : null, U(v0, "quantum") is { } q ? $"quantum {Size(q)}" : null,
                 U(o, "depth") is { } d ? $"depth {d}" : null, U(v0, "divisor") is { } dv ? $"divisor {dv}" : null,

@@ -184,12 +184,16 @@ internal static class SockDiagStructs
     };
     public static readonly StructSpec BbrInfo = Enums.Sequential("tcp_bbr_info", U32, "bw_lo", "bw_hi", "min_rtt", "pacing_gain", "cwnd_gain");
 
-    /// <summary>struct tcp_info, the fields up to tcpi_snd_wnd; older kernels send a prefix of it.</summary>
+    /// <summary>
+    /// struct tcp_info as 6.18 sends it (280 bytes, with Accurate ECN's counters); older kernels send a prefix of it
+    /// (232 bytes up to 6.1, 248 from 6.7). Its last u32 holds the AccECN modes, whose layout changed during the 6.18
+    /// series (two u16, then bit fields): it is read whole, as accecn.
+    /// </summary>
     public static readonly StructSpec TcpInfo = TcpInfoSpec();
 
     private static StructSpec TcpInfoSpec()
     {
-        var s = new StructSpec("tcp_info", 232) { MinSize = 104 };
+        var s = new StructSpec("tcp_info", 280) { MinSize = 104 };
         s.Add("state", 0, U8, SockDiagEnums.State);
         s.Add("ca_state", 1, U8, SockDiagEnums.CaState);
         s.Add("retransmits", 2, U8);
@@ -211,7 +215,10 @@ internal static class SockDiagStructs
             ("data_segs_in", 152, U32), ("data_segs_out", 156, U32), ("delivery_rate", 160, U64), ("busy_time", 168, U64),
             ("rwnd_limited", 176, U64), ("sndbuf_limited", 184, U64), ("delivered", 192, U32), ("delivered_ce", 196, U32),
             ("bytes_sent", 200, U64), ("bytes_retrans", 208, U64), ("dsack_dups", 216, U32), ("reord_seen", 220, U32),
-            ("rcv_ooopack", 224, U32), ("snd_wnd", 228, U32),
+            ("rcv_ooopack", 224, U32), ("snd_wnd", 228, U32), ("rcv_wnd", 232, U32), ("rehash", 236, U32),
+            ("total_rto", 240, U16), ("total_rto_recoveries", 242, U16), ("total_rto_time", 244, U32), ("received_ce", 248, U32),
+            ("delivered_e1_bytes", 252, U32), ("delivered_e0_bytes", 256, U32), ("delivered_ce_bytes", 260, U32),
+            ("received_e1_bytes", 264, U32), ("received_e0_bytes", 268, U32), ("received_ce_bytes", 272, U32), ("accecn", 276, U32),
         })
             s.Add(name, offset, kind);
         return s;

@@ -212,7 +212,10 @@ internal static class XfrmStructs
         { "replay_window", 20, U32 }, new FieldSpec("bmp", 24, U32Array),
     };
 
-    public static readonly StructSpec UserpolicyType = new("xfrm_userpolicy_type", 4) { { "type", 0, U8, XfrmEnums.PolicyType } };
+    public static readonly StructSpec UserpolicyType = new("xfrm_userpolicy_type", 6)
+    {
+        { "type", 0, U8, XfrmEnums.PolicyType }, { "reserved1", 2, U16 }, { "reserved2", 4, U8 },
+    };
 
     public static readonly StructSpec UserMigrate = new("xfrm_user_migrate", 76)
     {
