@@ -156,3 +156,12 @@ Describe 'Drop monitor' -Tag Live -Skip:$Skip {
         }
     }
 }
+
+Describe 'Set-DropMonitorConfiguration parameters' {
+    It 'refuses a length past the kernel''s u32 naming the maximum, with PowerShell''s range error' {
+        $e = { Set-DropMonitorConfiguration -QueueLength 5000000000 -WhatIf } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -PassThru
+        $e.Exception.Message | Should -Match '4294967295'
+        $e = { Set-DropMonitorConfiguration -TruncateLength -1 -WhatIf } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -PassThru
+        $e.Exception.Message | Should -Not -Match 'type'
+    }
+}

@@ -28,6 +28,14 @@ Describe 'Get-NetlinkMessage live parameters' -Tag Live {
         @(Get-NetlinkMessage "$Root/tests/fixtures/native/kernel-link-addr.pcap" -ErrorAction Ignore).Count | Should -BeGreaterThan 10
     }
 
+    It 'refuses a device name the other cmdlets would read as a pattern, before asking the kernel' {
+        New-NlmonDevice -Name 'nlq*' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'NlmonDeviceNameHasWildcards*'
+        $e[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $e[0].TargetObject | Should -Be 'nlq*'
+        NlmonNames | Should -Not -Contain 'nlq*'
+    }
+
     It 'says why this kernel has no nlmon' -Skip:($HasNlmon -or -not $IsRoot) {
         { New-NlmonDevice -Name nlmonp9 } | Should -Throw -ErrorId 'Nlmon*'
         try { New-NlmonDevice -Name nlmonp9 } catch { $_.Exception.Message | Should -Match 'Trace-NetlinkCommand' }

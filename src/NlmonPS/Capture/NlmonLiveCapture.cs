@@ -383,6 +383,11 @@ internal sealed class NlmonLiveCapture : IDisposable
                     _devices.Remove(_temporary);
                     _notes.Enqueue($"Removed the temporary device {_temporary.Name}.");
                 }
+                catch (NetlinkKernelException ex) when (ex.Errno == Libc.ENODEV)
+                {
+                    // Someone deleted it during the capture (its end was told as NlmonCaptureFailed): gone is what removing wants.
+                    _notes.Enqueue($"The temporary device {_temporary.Name} was already gone.");
+                }
                 catch (Exception ex) when (ex is NetlinkKernelException or NlmonUnavailableException or Win32Exception or TimeoutException)
                 {
                     _notes.Enqueue($"Could not remove the temporary device {_temporary.Name}: {ex.Message}");

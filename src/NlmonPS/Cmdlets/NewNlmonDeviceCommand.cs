@@ -38,6 +38,14 @@ public sealed class NewNlmonDeviceCommand : PSCmdlet, IDisposable
     {
         foreach (var name in Name)
         {
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                // The kernel takes such a name, but Get/Set/Remove-NlmonDevice read -Name as a pattern: it could never be named alone.
+                WriteError(new ErrorRecord(new ArgumentException(
+                    $"'{name}' holds wildcard characters (* ? [ ]): Get-, Set- and Remove-NlmonDevice read a name as a pattern, so such a device could never be named alone. Choose a name without them, such as nlmon1."),
+                    "NlmonDeviceNameHasWildcards", ErrorCategory.InvalidArgument, name));
+                continue;
+            }
             try
             {
                 Ensure(name);

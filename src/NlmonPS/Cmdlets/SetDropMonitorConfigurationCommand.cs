@@ -21,12 +21,13 @@ public sealed class SetDropMonitorConfigurationCommand : PSCmdlet
 
     /// <summary>Bytes of each dropped packet sent in packet mode (0: the whole packet).</summary>
     [Parameter(ParameterSetName = ConfigureSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(0, int.MaxValue)]
+    // The kernel's field is a u32; the limits are longs, as the parameter (a mismatch is PowerShell's own type error).
+    [ValidateRange(0L, (long)uint.MaxValue)]
     public long TruncateLength { get; set; }
 
     /// <summary>Packets each CPU queues for user space in packet mode.</summary>
     [Parameter(ParameterSetName = ConfigureSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRange(1L, (long)uint.MaxValue)]
     public long QueueLength { get; set; }
 
     /// <summary>Stops monitoring (software and hardware), whoever started it.</summary>
