@@ -204,11 +204,18 @@ Describe 'Port mirroring' -Skip:$Skip {
         @((Invoke-InNamespace $Ns 'Get-PortMirror').Output).Count | Should -Be 1
     }
 
+    It 'takes an egress mirror to the source''s veth peer: those copies do not come back to a mirrored hook' {
+        $result = Invoke-InNamespace $Ns 'New-PortMirror -Source vm -Destination vm-peer -Direction Egress -PassThru | Out-Null; Remove-PortMirror -Source vm -Confirm:$false'
+        @($result.Errors).Count | Should -Be 0
+    }
+
     It 'refuses <Case> with <Id>' -TestCases @(
         @{ Case = 'a missing source'; Script = 'New-PortMirror -Source nope -Destination vm'; Id = 'PortMirrorDeviceNotFound'; Category = 'ObjectNotFound'; Target = 'nope' }
         @{ Case = 'a missing destination'; Script = 'New-PortMirror -Source va -Destination gone0'; Id = 'PortMirrorDeviceNotFound'; Category = 'ObjectNotFound'; Target = 'gone0' }
         @{ Case = 'the source as destination'; Script = 'New-PortMirror -Source va -Destination va'; Id = 'PortMirrorLoop'; Category = 'InvalidArgument'; Target = 'va' }
         @{ Case = 'a mirror back to the source'; Script = 'New-PortMirror vm va; New-PortMirror va vm'; Id = 'PortMirrorLoop'; Category = 'InvalidArgument'; Target = 'vm' }
+        # What leaves vm-peer arrives on vm's ingress: each copy would be mirrored again (700,000 frames a second).
+        @{ Case = 'ingress to the source''s veth peer'; Script = 'New-PortMirror -Source vm -Destination vm-peer -Direction Ingress'; Id = 'PortMirrorLoop'; Category = 'InvalidArgument'; Target = 'vm-peer' }
     ) {
         param($Case, $Script, $Id, $Category, $Target)
         $result = Invoke-InNamespace $Ns $Script

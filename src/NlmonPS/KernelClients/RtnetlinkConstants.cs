@@ -18,6 +18,8 @@ internal static class Rtm
     // struct ifinfomsg is 16 bytes; IFLA_IFNAME carries the name.
     public const int IfInfoMsgLength = 16;
     public const ushort IFLA_IFNAME = 3;
+    public const ushort IFLA_LINK = 5;
+    public const ushort IFLA_LINK_NETNSID = 37;
     public const ushort IFLA_LINKINFO = 18;
     public const ushort IFLA_INFO_KIND = 1;
     public const ushort IFLA_EXT_MASK = 29;

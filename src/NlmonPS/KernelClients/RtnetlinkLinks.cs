@@ -7,6 +7,12 @@ namespace NlmonPS.KernelClients;
 /// <summary>A network interface as RTM_NEWLINK describes it: what the kernel clients need to name and address it.</summary>
 internal sealed record RtnetlinkLink(int Index, string Name, string? Kind)
 {
+    /// <summary>
+    /// The device IFLA_LINK names in this namespace (a veth's peer, a VLAN's lower device), or null: none, or it is in
+    /// another namespace (IFLA_LINK_NETNSID).
+    /// </summary>
+    public int? LinkIndex { get; init; }
+
     public override string ToString() => Name;
 }
 
@@ -97,7 +103,9 @@ internal static class RtnetlinkLinks
         string? kind = null;
         if (RtAttributes.Find(attributes, Rtm.IFLA_LINKINFO) is { } linkInfo)
             kind = RtAttributes.String(RtAttributes.Walk(linkInfo.Payload, order), Rtm.IFLA_INFO_KIND);
-        return new RtnetlinkLink(index, name, kind);
+        int? link = RtAttributes.Find(attributes, Rtm.IFLA_LINK_NETNSID) is null && RtAttributes.U32(attributes, Rtm.IFLA_LINK, order) is uint l and > 0
+            ? (int)l : null;
+        return new RtnetlinkLink(index, name, kind) { LinkIndex = link };
     }
 }
 

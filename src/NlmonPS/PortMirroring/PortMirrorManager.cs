@@ -249,9 +249,15 @@ internal sealed class PortMirrorManager : IDisposable
 
         var all = GetMirrors();
         foreach (var d in dests)
+        {
+            // What leaves a veth arrives at its peer's ingress: to the source's own peer, ingress copies come back in.
+            if (d.Kind == "veth" && d.LinkIndex == src.Index && direction != PortMirrorDirection.Egress)
+                throw new PortMirrorException(PortMirrorErrorKind.Loop,
+                    $"Mirroring '{src.Name}' {direction.ToString().ToLowerInvariant()} to '{d.Name}' would loop: '{d.Name}' is the veth peer of '{src.Name}', so every copy sent out of it arrives on '{src.Name}''s ingress and would be mirrored again without end. Mirror -Direction Egress, or to another device.", d.Name);
             if (PathBack(all, d.Index, src.Index) is { } path)
                 throw new PortMirrorException(PortMirrorErrorKind.Loop,
                     $"Mirroring '{src.Name}' to '{d.Name}' would loop: '{d.Name}' is already mirrored back to '{src.Name}' ({string.Join(" -> ", path.Select(NameOf))}). Remove that mirror first.", d.Name);
+        }
 
         var qdisc = Kernel(() => _tc.FindClsact(src.Index), "look up the clsact qdisc", src.Name);
         var hooks = direction == PortMirrorDirection.Both ? new[] { TcHook.Ingress, TcHook.Egress }
