@@ -68,6 +68,16 @@ Describe 'Drop monitor' -Tag Live -Skip:$Skip {
             Remove-Item -Recurse -Force $Dir -ErrorAction SilentlyContinue
         }
 
+        It 'stops monitoring and restores the configuration when pwsh is terminated (SIGTERM) during Get-PacketDrop' {
+            $changed = [uint32](($Saved.TruncateLength + 37) % 200 + 1)
+            Stop-PwshWithSigterm -Command "Get-PacketDrop -Mode Packet -TruncateLength $changed | Out-Null" -Started {
+                $c = Get-DropMonitorConfiguration; $c.Monitoring -and $c.TruncateLength -eq $changed }
+            $now = Get-DropMonitorConfiguration
+            $now.Monitoring | Should -BeFalse
+            $now.TruncateLength | Should -Be $Saved.TruncateLength
+            $now.AlertMode | Should -Be $Saved.AlertMode
+        }
+
         It 'reports UDP datagrams to a closed port with every field, and restores the configuration' {
             $job = Start-ClosedPortSender -Tag count
             try { $drops = @(Get-PacketDrop -Count 3 -Protocol UDP) } finally { $job | Stop-Job -PassThru | Remove-Job }

@@ -60,6 +60,13 @@ Describe 'nlmon devices and live capture' -Tag Live -Skip:(-not $Live) {
         NlmonNames | Should -Not -Contain 'nlmonp0'
     }
 
+    It 'removes the temporary device when pwsh is terminated (SIGTERM) during the capture' {
+        if (Get-NlmonDevice | Where-Object State -eq Up) { Set-ItResult -Skipped -Because 'an nlmon device is up: no temporary device would be made' }
+        $before = @(NlmonNames | Where-Object { $_ -like 'nlmonps*' })
+        Stop-PwshWithSigterm -Command 'Get-NetlinkMessage | Out-Null' -Started { @(NlmonNames | Where-Object { $_ -like 'nlmonps*' }).Count -gt $before.Count }
+        @(NlmonNames | Where-Object { $_ -like 'nlmonps*' }) | Should -Be $before
+    }
+
     It 'Select-Object -First stops the capture and removes the temporary device' {
         if (Get-NlmonDevice | Where-Object State -eq Up) { Set-ItResult -Skipped -Because 'an nlmon device is up: no temporary device would be made' }
         # Traffic until the capture has its three (a fixed number of rounds could all run before a slow start in the rig).

@@ -57,4 +57,29 @@ function Get-SkipReason {
     $null
 }
 
-Export-ModuleMember -Function Import-NlmonPS, Get-NlmonPSManifest, Get-Pwsh, Test-LiveRig, Test-Root, Test-KernelModule, Get-SkipReason -Variable RepoRoot, SharedCaptures
+# Starts a pwsh that imports the module and runs $Command, waits until $Started says it has begun (polled, at most
+# $TimeoutSeconds: pwsh starts slowly in the rig's emulated guest), then sends it SIGTERM, as timeout, systemctl stop
+# and docker stop do, and waits for it to end. Throws if it never started.
+function Stop-PwshWithSigterm {
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][scriptblock] $Started, [int] $TimeoutSeconds = 240)
+    $out = [IO.Path]::GetTempFileName(); $err = [IO.Path]::GetTempFileName()
+    $child = Start-Process (Get-Pwsh) -PassThru -RedirectStandardOutput $out -RedirectStandardError $err -ArgumentList @(
+        '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$(Get-NlmonPSManifest)'; $Command")
+    try {
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        while (-not (& $Started)) {
+            if ($child.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+                throw "the child pwsh never started '$Command' (exited: $($child.HasExited)): $(Get-Content -Raw $out) $(Get-Content -Raw $err)"
+            }
+            Start-Sleep -Milliseconds 250
+        }
+        & kill -TERM $child.Id
+        if (-not $child.WaitForExit(60000)) { throw "the child pwsh did not end within 60 s of SIGTERM" }
+    }
+    finally {
+        if (-not $child.HasExited) { $child.Kill() }
+        Remove-Item $out, $err -ErrorAction SilentlyContinue
+    }
+}
+
+Export-ModuleMember -Function Stop-PwshWithSigterm, Import-NlmonPS, Get-NlmonPSManifest, Get-Pwsh, Test-LiveRig, Test-Root, Test-KernelModule, Get-SkipReason -Variable RepoRoot, SharedCaptures

@@ -228,10 +228,14 @@ internal sealed class NlmonLiveCapture : IDisposable
             $"{(exclude.Count > 0 ? "; the capture's own sock_diag queries left out" : "")}; ring buffer {BufferSize} bytes ({BlockCount} blocks of {BlockSize}).");
     }
 
+    private IDisposable? _exitCleanup;
+
     private NlmonDevice CreateTemporary()
     {
         _notes.Enqueue($"No nlmon device of its own is up in network namespace {NetNamespace} (other captures' temporary devices are not shared).");
         _temporary = _devices!.CreateTemporary(_notes.Enqueue);
+        // Removed by Stop however the capture ends; if pwsh is terminated (SIGTERM), Stop runs from the signal.
+        _exitCleanup = ProcessExitCleanup.Register(() => Stop());
         return _temporary;
     }
 
@@ -394,6 +398,7 @@ internal sealed class NlmonLiveCapture : IDisposable
                     RemoveFailure = ex;
                 }
             }
+            _exitCleanup?.Dispose();
             _owners?.Dispose();
             _devices?.Dispose();
             return _statistics;

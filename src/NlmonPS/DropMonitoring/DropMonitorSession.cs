@@ -58,7 +58,12 @@ internal sealed unsafe class DropMonitorSession : IDisposable
         _client = client; _listener = listener; _options = options;
         OriginalConfiguration = original; ActiveConfiguration = active; _configChanged = configChanged; _statsBefore = statsBefore;
         StartedAt = _lastSummary = DateTimeOffset.Now;
+        // Monitoring stays on, reconfigured, after the process is gone: if pwsh is terminated (SIGTERM), Stop runs from the signal.
+        _exitCleanup = ProcessExitCleanup.Register(() => Stop());
     }
+
+    private readonly IDisposable _exitCleanup;
+    private readonly object _stopGate = new();
 
     public DropMonitorConfiguration OriginalConfiguration { get; }
     public DropMonitorConfiguration ActiveConfiguration { get; }
@@ -217,7 +222,13 @@ internal sealed unsafe class DropMonitorSession : IDisposable
     /// </summary>
     public DropMonitorSessionReport Stop()
     {
+        lock (_stopGate) return StopOnce();
+    }
+
+    private DropMonitorSessionReport StopOnce()
+    {
         if (_report is not null) return _report;
+        _exitCleanup.Dispose();
         var problems = new List<string>();
         var notes = new List<string>();
         try
