@@ -86,6 +86,12 @@ Describe 'Completion' {
             Complete "Trace-NetlinkCommand -FilePath $dir/" | Should -Be "$dir/sub/", "$dir/tool"
             Push-Location $dir
             try { Complete 'Trace-NetlinkCommand -FilePath ./t' | Should -Be './tool' } finally { Pop-Location }
+            # ~ is the home directory, kept as typed; a link to nothing is no program.
+            & ln -s /nonexistent "$dir/dangling"
+            Complete "Trace-NetlinkCommand -FilePath $dir/d" | Should -BeNullOrEmpty
+            $home_ = @(Complete 'Trace-NetlinkCommand -FilePath ~/')
+            $home_.Count | Should -BeGreaterThan 0
+            $home_ | ForEach-Object { $_ | Should -BeLike '~/*' }
         }
         finally { Remove-Item -Recurse -Force $dir }
     }

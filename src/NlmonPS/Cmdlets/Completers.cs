@@ -55,9 +55,9 @@ public abstract class CompleterBase : IArgumentCompleter
 
     /// <summary>A value as it must be typed: in single quotes when it holds anything PowerShell would read as syntax.</summary>
     internal static string Quote(string value) =>
-        PlainWord.IsMatch(value) ? value : "'" + value.Replace("'", "''") + "'";
+        PlainWord.IsMatch(value) ? value : "'" + CodeGeneration.EscapeSingleQuotedStringContent(value) + "'";
 
-    private static readonly Regex PlainWord = new(@"^[\w.:@+\-/]+$", RegexOptions.CultureInvariant);
+    private static readonly Regex PlainWord = new(@"^[\w.:@+\-/~]+$", RegexOptions.CultureInvariant);
 
     /// <summary>A bound parameter's value as text (the first when several are given), or null.</summary>
     internal static string? Bound(IDictionary parameters, string name)
@@ -185,7 +185,7 @@ public sealed class GenericFamilyCompleter : IArgumentCompleter
     }
 
     private static string Map(IEnumerable<KeyValuePair<int, string>> families) =>
-        "@{ " + string.Join("; ", families.Select(f => $"{f.Key} = '{f.Value.Replace("'", "''")}'")) + " }";
+        "@{ " + string.Join("; ", families.Select(f => $"{f.Key} = '{CodeGeneration.EscapeSingleQuotedStringContent(f.Value)}'")) + " }";
 }
 
 /// <summary>
@@ -205,8 +205,7 @@ public sealed class ProgramInPathCompleter : IArgumentCompleter
             try
             {
                 foreach (var file in new DirectoryInfo(dir).EnumerateFiles(word + "*"))
-                    if ((file.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
-                        names.Add(file.Name);
+                    if (NlmonPS.Tracing.Spawner.IsExecutableFile(file.FullName)) names.Add(file.Name);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.SecurityException)
             {
@@ -232,13 +231,15 @@ public sealed class ProgramInPathCompleter : IArgumentCompleter
         {
             int slash = word.LastIndexOf('/');
             string dirPart = word[..(slash + 1)], prefix = word[(slash + 1)..];
-            // Relative to the session's location, as the cmdlet resolves it.
+            // Relative to the session's location, as the cmdlet resolves it; ~ is the home directory, as pwsh reads it.
             var here = SessionLocation() ?? Environment.CurrentDirectory;
-            var dir = new DirectoryInfo(Path.GetFullPath(dirPart.Length == 0 ? "." : dirPart, here));
+            var lookIn = dirPart.StartsWith("~/", StringComparison.Ordinal)
+                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), dirPart[2..]) : dirPart;
+            var dir = new DirectoryInfo(Path.GetFullPath(lookIn.Length == 0 ? "." : lookIn, here));
             foreach (var entry in dir.EnumerateFileSystemInfos(prefix + "*").OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 bool isDir = entry is DirectoryInfo;
-                if (!isDir && (entry.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0) continue;
+                if (!isDir && !NlmonPS.Tracing.Spawner.IsExecutableFile(entry.FullName)) continue;   // through links, as execve
                 var text = dirPart + entry.Name + (isDir ? "/" : "");
                 results.Add(new CompletionResult(CompleterBase.Quote(text), entry.Name + (isDir ? "/" : ""),
                     isDir ? CompletionResultType.ProviderContainer : CompletionResultType.Command, text));

@@ -132,7 +132,8 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
         }
         else if (ParameterSetName == FilePathSet)
         {
-            program = FilePath;
+            // A path is the session's (relative to its location, ~ its home); a bare name is looked up in PATH.
+            program = FilePath.Contains('/') ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(FilePath) : FilePath;
             arguments = ArgumentList ?? Array.Empty<string>();
             target = NativeCommandLine.Describe(FilePath, arguments);
         }
@@ -301,6 +302,8 @@ public sealed class TraceNetlinkCommandCommand : PSCmdlet, IDisposable
             WriteVerbose($"'{commandLine}' ({tracer.ProcessId}): no exit status; {summary}.");
             return;
         }
+        // -Count or -Duration came as the command was exiting by itself: its exit is what it said, reported as such.
+        if (ending is Ending.Count or Ending.Duration && exitCode is not null) ending = Ending.Completed;
         if (ending is Ending.Count or Ending.Duration)
         {
             // Stopped by the trace, not ended by itself: $LASTEXITCODE stays as it was, as pwsh leaves it for a native

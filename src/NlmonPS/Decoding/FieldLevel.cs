@@ -178,8 +178,9 @@ internal struct LevelCursor
     {
         e = default;
         var spec = _level.Struct!;
-        // Past the struct, and past the elements of a trailing array (tc_u32_sel's keys) that its fields found.
-        int at = Math.Max(_attributesAt, _structEnd), length = _level.Length - at;
+        // Past the struct (its size, not aligned: the attribute's length counts no padding, so bytes up to the next
+        // multiple of four are real), and past the elements of a trailing array (tc_u32_sel's keys) its fields found.
+        int at = Math.Max(spec.Size, _structEnd), length = _level.Length - at;
         if (length <= 0 || spec.TakesRest) return false;
         e = FieldLevels.StructEntry(spec.HasSecrets ? FieldLevels.SecretTail : FieldLevels.Tail, _level.Start + at, length);
         return true;
@@ -262,7 +263,7 @@ internal static class FieldLevels
     /// </summary>
     public static FieldEntry[]? SharedEntries(in FieldLevel level) =>
         level.Struct2 is null && !level.HasAttributes && level.Struct is { } s && level.Length >= s.RequiredLength
-        && (!level.ShowsTail || level.Length <= Nl.Align(s.Size) || s.TakesRest) ? s.Template : null;
+        && (!level.ShowsTail || level.Length <= s.Size || s.TakesRest) ? s.Template : null;
 
     /// <summary>The name of the bytes past a struct's known fields (a newer kernel's longer struct), as bytes.</summary>
     public const string TailName = "unknown_tail";
@@ -510,7 +511,8 @@ internal static class FieldLevels
     /// <summary>One numbered entry of a NestedArray: a struct, or a set of the array's table.</summary>
     public static FieldLevel ArrayItem(in FieldLevel level, AttributeSpec spec, in FieldEntry item) =>
         spec.Struct is not null
-            ? FieldLevel.OfStruct(level.Message, spec.Struct, item.ValueStart, item.ValueLength)
+            // The item is the struct's attribute-like record: bytes past it (an ematch's data after tcf_ematch_hdr) are shown.
+            ? new FieldLevel(level.Message, item.ValueStart, item.ValueLength, 0, Struct: spec.Struct, ShowsTail: true)
             : FieldLevel.Attributes(level.Message, spec.Nested, item.ValueStart, item.ValueLength, level.Depth + 1);
 
     /// <summary>

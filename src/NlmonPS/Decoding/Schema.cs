@@ -102,6 +102,11 @@ internal sealed record AttributeSpec(string Name, ValueKind Kind) : ValueSpec(Na
     public EnumTable? SelectorEnum { get; init; }
     /// <summary>Select the per-kind set by a family-header field instead of a sibling (IFLA_PROTINFO by ifi_family).</summary>
     public string? HeaderSelector { get; init; }
+    /// <summary>
+    /// The uapi constant's name after the table's prefix, where the decoded name differs from it (netem's TCA_NETEM_LOSS
+    /// is loss_model: loss is its struct's field, in the same set).
+    /// </summary>
+    public string? UapiName { get; init; }
     /// <summary>StructArray records: the struct field holding each record's length (header included).</summary>
     public string? LengthField { get; init; }
 

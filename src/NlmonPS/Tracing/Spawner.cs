@@ -40,7 +40,7 @@ internal static unsafe class Spawner
                 throw new TraceException(TraceErrorKind.CommandNotExecutable, $"'{full}' is a directory, not a program.");
             if (File.Exists(full))
                 throw new TraceException(TraceErrorKind.CommandNotExecutable,
-                    $"'{full}' is not executable by this user. Make it executable (chmod +x '{full}'), or trace its interpreter: Trace-NetlinkCommand {{ sh '{full}' }}.");
+                    $"'{full}' is not executable by this user. Make it executable (chmod +x {ShellQuote(full)}), or trace its interpreter: Trace-NetlinkCommand {{ sh '{full.Replace("'", "''")}' }}.");
             throw new TraceException(TraceErrorKind.CommandNotFound, $"'{full}' does not exist. Check the path.");
         }
 
@@ -56,7 +56,11 @@ internal static unsafe class Spawner
             $"'{fileName}' was not found in PATH. Check the name, install the program, or give its path (-FilePath /usr/sbin/{fileName}).");
     }
 
-    private static bool IsExecutableFile(string path)
+    /// <summary>A path as a POSIX shell reads it back whole: in single quotes, each ' as '\''.</summary>
+    private static string ShellQuote(string path) => "'" + path.Replace("'", "'\\''") + "'";
+
+    /// <summary>A regular file (through links) this user may execute, as execve would judge it.</summary>
+    internal static bool IsExecutableFile(string path)
     {
         if (!File.Exists(path)) // false for directories
             return false;

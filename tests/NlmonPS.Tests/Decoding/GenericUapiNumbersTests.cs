@@ -44,7 +44,7 @@ public class GenericUapiNumbersTests
         var checks = new List<(string Constant, int Number, string Table)>();
         foreach (var table in Tables())
             foreach (var (number, spec) in table.Entries())
-                checks.Add((table.UapiPrefix + spec.Name.ToUpperInvariant(), number, table.Name));
+                checks.Add((table.UapiPrefix + (spec.UapiName ?? spec.Name.ToUpperInvariant()), number, table.Name));
         Assert.True(checks.Count > 500);
         var dir = Directory.CreateTempSubdirectory("nlmonps-uapi");
         try

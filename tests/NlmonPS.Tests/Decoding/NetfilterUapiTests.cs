@@ -52,7 +52,7 @@ public class NetfilterUapiTests
         var constants = new List<(string, long)>();
         foreach (var t in tables.Where(t => t.UapiPrefix is not null))
             foreach (var (type, spec) in t.Entries())
-                constants.Add((t.UapiPrefix + spec.Name.ToUpperInvariant(), type));
+                constants.Add((t.UapiPrefix + (spec.UapiName ?? spec.Name.ToUpperInvariant()), type));
         foreach (var e in enums)
             foreach (var (value, name) in e)
                 constants.Add((name, (long)value));

@@ -137,6 +137,9 @@ public class RouteDecodingTests
         Assert.Equal(1UL, s["rx_packets"]);
         Assert.Equal(BitConverter.GetBytes(26UL), s["unknown_tail"]);
         Assert.Equal(26, s.Count);
+        // Bytes past a struct whose size is no multiple of four are real too (nla_len counts no padding).
+        var odd = (NetlinkFields)Decode(new MessageBuilder(16, 0).AddBytes(new byte[16]).AddAttribute(23, stats[..202])).Attributes["stats64"]!;
+        Assert.Equal(stats[200..202], odd["unknown_tail"]);
         // Exactly the known size: no tail.
         var exact = (NetlinkFields)Decode(new MessageBuilder(16, 0).AddBytes(new byte[16]).AddAttribute(23, stats[..200])).Attributes["stats64"]!;
         Assert.Equal(25, exact.Count);

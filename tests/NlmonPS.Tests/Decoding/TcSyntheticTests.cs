@@ -64,6 +64,15 @@ public sealed class TcSyntheticTests
         Assert.Equal(1u, o["ecn"]);
         Assert.Equal("qdisc netem 8001: dev 3 root refcnt 2 limit 1000 gap 5 reorder 25% corrupt 1% rate 1Mbit ecn", m.Summary);
 
+        // tc ... netem loss gemodel 1% 10%: qopt.loss 0, the model in TCA_NETEM_LOSS (loss_model: loss is qopt's field).
+        var ge = Attr(2, U32s(Scaled(1), Scaled(10), 0, 0));
+        var lm = Decode(new MessageBuilder(36, Nl.NLM_F_MULTI).AddBytes(TcMsg(3, 0x80010000, 0xffffffff, 2)).AddString(1, "netem")
+            .AddAttribute(2, U32s(0, 1000, 0, 0, 0, 0).Concat(Attr(5, ge)).ToArray()));
+        var lo = Assert.IsType<NetlinkFields>(lm.Attributes["options"]);
+        Assert.Equal(0u, lo["loss"]);
+        Assert.IsType<NetlinkFields>(((NetlinkFields)lo["loss_model"]!)["ge"]);
+        Assert.Equal("qdisc netem 8001: dev 3 root refcnt 2 limit 1000 loss gemodel 1% 10% 100% 100%", lm.Summary);
+
         static byte[] Attr(ushort type, byte[] value)
         {
             var a = new byte[4 + value.Length];
@@ -72,6 +81,26 @@ public sealed class TcSyntheticTests
             value.CopyTo(a, 4);
             return a;
         }
+    }
+
+    [Fact]
+    public void FqStatisticsOf67AndLater()
+    {
+        // struct tc_fq_qd_stats grew from 104 to 152 bytes in 6.7: the fast path and the three bands' counters.
+        var stats = new byte[152];
+        BinaryPrimitives.WriteUInt64LittleEndian(stats.AsSpan(104), 77);
+        BinaryPrimitives.WriteUInt32LittleEndian(stats.AsSpan(140), 5);
+        var m = Decode(new MessageBuilder(36, Nl.NLM_F_MULTI).AddBytes(TcMsg(3, 0x80010000, 0xffffffff, 2)).AddString(1, "fq")
+            .AddAttribute(4, stats));
+        var x = Assert.IsType<NetlinkFields>(m.Attributes["xstats"]);
+        Assert.Equal(77UL, x["fastpath_packets"]);
+        Assert.Equal(5u, x["band_pkt_count1"]);
+        Assert.False(x.ContainsKey("unknown_tail"));
+        // A 6.6 kernel's 104 bytes: the same without the new fields, and no fault.
+        var old = Decode(new MessageBuilder(36, Nl.NLM_F_MULTI).AddBytes(TcMsg(3, 0x80010000, 0xffffffff, 2)).AddString(1, "fq")
+            .AddAttribute(4, stats[..104]));
+        Assert.False(old.IsMalformed, old.MalformedReason);
+        Assert.False(((NetlinkFields)old.Attributes["xstats"]!).ContainsKey("fastpath_packets"));
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public class UapiConstantsTests
         foreach (var table in tables)
             foreach (var (type, spec) in table.Entries())
             {
-                var constant = table.UapiPrefix + spec.Name.ToUpperInvariant();
+                var constant = table.UapiPrefix + (spec.UapiName ?? spec.Name.ToUpperInvariant());
                 // linux/mptcp.h drags in linux/in.h, which clashes with the libc headers here; GenericUapiNumbersTests
                 // checks the MPTCP tables in a compilation of their own.
                 if (constant.StartsWith("MPTCP_", StringComparison.Ordinal)) continue;

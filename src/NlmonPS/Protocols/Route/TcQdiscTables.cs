@@ -65,8 +65,9 @@ internal static class TcQdiscTables
         [1] = new("corr", Struct) { Struct = Enums.Sequential("tc_netem_corr", U32, "delay_corr", "loss_corr", "dup_corr") },
         [2] = new("delay_dist", Binary), [3] = new("reorder", Struct) { Struct = NetemChance("tc_netem_reorder") },
         [4] = new("corrupt", Struct) { Struct = NetemChance("tc_netem_corrupt") },
-        [5] = new("loss", Nested)
+        [5] = new("loss_model", Nested)
         {
+            UapiName = "LOSS",
             Nested = new AttributeTable("tc-netem-loss", "NETEM_LOSS_")
             {
                 [1] = new("gi", Struct) { Struct = Enums.Sequential("tc_netem_gimodel", U32, "p13", "p31", "p32", "p14", "p23") },
@@ -306,12 +307,15 @@ internal static class TcQdiscTables
         { "lends", 0, U32 }, { "borrows", 4, U32 }, { "giants", 8, U32 }, { "tokens", 12, S32 }, { "ctokens", 16, S32 },
     };
 
-    public static readonly StructSpec FqStats = MinSize(new StructSpec("tc_fq_qd_stats", 104)
+    // 104 bytes up to 6.6; 6.7 added the fast path and the three bands' counters (152 bytes).
+    public static readonly StructSpec FqStats = MinSize(new StructSpec("tc_fq_qd_stats", 152)
     {
         { "gc_flows", 0, U64 }, { "highprio_packets", 8, U64 }, { "tcp_retrans", 16, U64 }, { "throttled", 24, U64 },
         { "flows_plimit", 32, U64 }, { "pkts_too_long", 40, U64 }, { "allocation_errors", 48, U64 }, { "time_next_delayed_flow", 56, S64 },
         { "flows", 64, U32 }, { "inactive_flows", 68, U32 }, { "throttled_flows", 72, U32 }, { "unthrottle_latency_ns", 76, U32 },
         { "ce_mark", 80, U64 }, { "horizon_drops", 88, U64 }, { "horizon_caps", 96, U64 },
+        { "fastpath_packets", 104, U64 }, { "band_drops0", 112, U64 }, { "band_drops1", 120, U64 }, { "band_drops2", 128, U64 },
+        { "band_pkt_count0", 136, U32 }, { "band_pkt_count1", 140, U32 }, { "band_pkt_count2", 144, U32 }, { "pad", 148, U32 },
     }, 64);
 
     public static readonly Dictionary<string, StructSpec> StatsStructs = new(StringComparer.Ordinal)

@@ -15,6 +15,18 @@ namespace NlmonPS.Protocols.Route;
 /// </summary>
 internal static class TcSummaries
 {
+    /// <summary>netem's loss model, as tc prints it: "loss state P13 P31 P32 P23 P14" or "loss gemodel P R 1-H 1-K".</summary>
+    private static string? LossModel(NetlinkFields? model)
+    {
+        string P(NetlinkFields f, string name, bool complement = false) =>
+            U(f, name) is { } v ? Percent(complement ? uint.MaxValue - v : v) : "?";
+        if (model?["gi"] is NetlinkFields gi)
+            return $"loss state {P(gi, "p13")} {P(gi, "p31")} {P(gi, "p32")} {P(gi, "p23")} {P(gi, "p14")}";
+        if (model?["ge"] is NetlinkFields ge)
+            return $"loss gemodel {P(ge, "p")} {P(ge, "r")} {P(ge, "h", complement: true)} {P(ge, "k1", complement: true)}";
+        return null;
+    }
+
     /// <summary>netem's probabilities: a u32 scaled to its whole range, as tc prints it ("0.5%").</summary>
     private static string Percent(ulong scaled) => (100.0 * scaled / uint.MaxValue).ToString("0.###", C) + "%";
 
@@ -171,7 +183,7 @@ internal static class TcSummaries
         ["netem"] = o => Join(
             U(o, "limit") is { } l ? $"limit {l}" : null, U(o, "latency") is { } d and > 0 ? $"delay {Time(TicksToMicroseconds(d))}" : null,
             U(o, "jitter") is { } j and > 0 ? Time(TicksToMicroseconds(j)) : null,  // tc: "delay 10ms  1ms"
-            U(o, "loss") is { } loss and > 0 ? $"loss {Percent(loss)}" : null,
+            U(o, "loss") is { } loss and > 0 ? $"loss {Percent(loss)}" : null, LossModel(o["loss_model"] as NetlinkFields),
             U(o, "duplicate") is { } dup and > 0 ? $"duplicate {Percent(dup)}" : null,
             U(o, "gap") is { } gap and > 0 ? $"gap {gap}" : null,
             // The attributes after the struct, as tc prints them: reorder, corrupt, rate (rate64 past 4 GB/s), ecn.
