@@ -209,6 +209,13 @@ Describe 'Port mirroring' -Skip:$Skip {
         @($result.Errors).Count | Should -Be 0
     }
 
+    It 'removes a mirror saved with Export-Clixml and read back (a property bag, bound by Source and Destinations)' {
+        $xml = Join-Path $TestDrive 'mirror.xml'
+        $result = Invoke-InNamespace $Ns "New-PortMirror va vm -PassThru | Export-Clixml '$xml'; Import-Clixml '$xml' | Remove-PortMirror -Confirm:`$false; @(Get-PortMirror -Source va).Count"
+        @($result.Errors).Count | Should -Be 0
+        $result.Output[-1] | Should -Be '0'
+    }
+
     It 'refuses <Case> with <Id>' -TestCases @(
         @{ Case = 'a missing source'; Script = 'New-PortMirror -Source nope -Destination vm'; Id = 'PortMirrorDeviceNotFound'; Category = 'ObjectNotFound'; Target = 'nope' }
         @{ Case = 'a missing destination'; Script = 'New-PortMirror -Source va -Destination gone0'; Id = 'PortMirrorDeviceNotFound'; Category = 'ObjectNotFound'; Target = 'gone0' }

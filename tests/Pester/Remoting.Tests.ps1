@@ -183,6 +183,19 @@ Describe 'NlmonPS over SSH remoting (Invoke-Command -HostName 127.0.0.1,127.0.0.
         $measured | Should -Be ($local | Measure-NetlinkTransaction | ForEach-Object { "$($_.RequestType) $($_.Count) $($_.Median)" })
     }
 
+    It 'exports remoted drops (property bags) as the same frames a local export writes' {
+        $file = "$Root/tests/fixtures/dropmon.pcap"
+        $localPcap = Join-Path $Dir 'drops-local.pcap'; $remotePcap = Join-Path $Dir 'drops-remote.pcap'
+        Get-PacketDrop -Path $file | Where-Object { $_ -is [NlmonPS.DropMonitoring.PacketDrop] } | Export-PacketDropPcap -Path $localPcap
+        $remote = Invoke-Command -Session $Sessions[0] { Get-PacketDrop -Path $using:file | Where-Object { $_ -is [NlmonPS.DropMonitoring.PacketDrop] } }
+        $remote[0].pstypenames[0] | Should -Be 'Deserialized.NlmonPS.DropMonitoring.PacketDrop'
+        $e = $null
+        $remote | Export-PacketDropPcap -Path $remotePcap -ErrorVariable e
+        $e | Should -BeNullOrEmpty
+        [Convert]::ToHexString([IO.File]::ReadAllBytes($remotePcap)) | Should -Be ([Convert]::ToHexString([IO.File]::ReadAllBytes($localPcap)))
+        ([NlmonPS.DropMonitoring.PacketDrop[]]$remote)[0].Location | Should -Not -BeNullOrEmpty
+    }
+
     It 'keeps a remoted transaction''s exact time' {
         $file = "$Root/tests/fixtures/route-link-addr.pcap"
         $local = @(Get-NetlinkTransaction -Path $file)

@@ -98,7 +98,7 @@ public sealed class NetlinkMessageConverter : PSTypeConverter
     }
 
     /// <summary>DateTimeOffset itself, its deserialized property bag (UtcTicks), or its text.</summary>
-    private static DateTimeOffset Time(object? v) => v switch
+    internal static DateTimeOffset Time(object? v) => v switch
     {
         DateTimeOffset d => d,
         DateTime d => new DateTimeOffset(d.ToUniversalTime(), TimeSpan.Zero),

@@ -21,15 +21,19 @@ public sealed class RemovePortMirrorCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public PortMirror[] InputObject { get; set; } = Array.Empty<PortMirror>();
 
-    /// <summary>Remove the mirrors of these source devices (wildcards allowed).</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet)]
+    /// <summary>
+    /// Remove the mirrors of these source devices (wildcards allowed). A mirror that came back through Import-Clixml or
+    /// remoting (a property bag, which the InputObject set does not take) binds here by its Source and Destinations.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(LinkNameCompleter))]
     public string[] Source { get; set; } = Array.Empty<string>();
 
     /// <summary>With -Source: only the mirrors that copy to one of these devices (wildcards allowed).</summary>
-    [Parameter(Position = 1, ParameterSetName = SourceSet)]
+    [Parameter(Position = 1, ParameterSetName = SourceSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Destinations")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(LinkNameCompleter))]
