@@ -12,21 +12,12 @@ namespace NlmonPS.Cmdlets;
 /// property bags (measured: Invoke-Command -HostName with the module imported on both sides), which Export-NetlinkPcap
 /// and the other cmdlets that take messages rebuild through it.
 /// </summary>
-public sealed class NetlinkMessageConverter : PSTypeConverter
+public sealed class NetlinkMessageConverter : DeserializedConverter<NetlinkMessage>
 {
-    public override bool CanConvertFrom(object sourceValue, Type destinationType) =>
-        destinationType == typeof(NetlinkMessage) && sourceValue is PSObject p && IsDeserializedMessage(p);
+    protected override NetlinkMessage? Rebuild(PSObject p) => FromDeserialized(p, null);
+    protected override string Missing => "it carries no netlink message bytes";
 
-    public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
-        sourceValue is PSObject p && FromDeserialized(p, null) is { } m ? m
-            : throw new PSInvalidCastException($"Cannot convert '{sourceValue}' to a NetlinkMessage: it carries no netlink message bytes.");
-
-    public override bool CanConvertTo(object sourceValue, Type destinationType) => false;
-    public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
-        throw new NotSupportedException();
-
-    internal static bool IsDeserializedMessage(PSObject p) =>
-        p.BaseObject is not NetlinkMessage && p.TypeNames.Contains("Deserialized." + typeof(NetlinkMessage).FullName);
+    internal static bool IsDeserializedMessage(PSObject p) => IsDeserialized(p);
 
     /// <summary>A message from pipeline input: the object itself, or one rebuilt from its deserialized form; null for anything else.</summary>
     /// <remarks>Anything PowerShell converts to one counts too: a PacketDrop is its NET_DM alert message.</remarks>

@@ -10,21 +10,12 @@ namespace NlmonPS.Cmdlets;
 /// namespace it was given where it was received. NlmonPS.Types.ps1xml names it, so Import-Clixml gives real drops;
 /// Export-PacketDropPcap rebuilds remoting's property bags through it.
 /// </summary>
-public sealed class PacketDropConverter : PSTypeConverter
+public sealed class PacketDropConverter : DeserializedConverter<PacketDrop>
 {
-    public override bool CanConvertFrom(object sourceValue, Type destinationType) =>
-        destinationType == typeof(PacketDrop) && sourceValue is PSObject p && IsDeserializedDrop(p);
+    protected override PacketDrop? Rebuild(PSObject p) => FromDeserialized(p);
+    protected override string Missing => "it carries no NET_DM packet alert";
 
-    public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
-        sourceValue is PSObject p && FromDeserialized(p) is { } drop ? drop
-            : throw new PSInvalidCastException($"Cannot convert '{sourceValue}' to a PacketDrop: it carries no NET_DM packet alert.");
-
-    public override bool CanConvertTo(object sourceValue, Type destinationType) => false;
-    public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
-        throw new NotSupportedException();
-
-    internal static bool IsDeserializedDrop(PSObject p) =>
-        p.BaseObject is not PacketDrop && p.TypeNames.Contains("Deserialized." + typeof(PacketDrop).FullName);
+    internal static bool IsDeserializedDrop(PSObject p) => IsDeserialized(p);
 
     /// <summary>The drop again, or null when the bag holds no alert that parses to the same packet.</summary>
     internal static PacketDrop? FromDeserialized(PSObject p)
