@@ -189,8 +189,8 @@ public sealed class GenericFamilyCompleter : IArgumentCompleter
 }
 
 /// <summary>
-/// Trace-NetlinkCommand -FilePath: the programs of PATH, as a shell completes a command name. A word with a slash is a
-/// path: nothing here, so pwsh completes it as a file.
+/// Trace-NetlinkCommand -FilePath: the programs of PATH, as a shell completes a command name; a word with a slash is a
+/// path, completed with the directories and executable files it may go on with.
 /// </summary>
 public sealed class ProgramInPathCompleter : IArgumentCompleter
 {

@@ -82,13 +82,14 @@ public sealed class ExportPacketDropPcapCommand : PSCmdlet, IDisposable
     private void Write(PSObject input)
     {
         // A drop that came back through remoting (a property bag) is parsed again from its alert.
-        var drop = input.BaseObject as PacketDrop ?? (PacketDropConverter.IsDeserializedDrop(input) ? PacketDropConverter.FromDeserialized(input) : null);
+        bool deserialized = PacketDropConverter.IsDeserializedDrop(input);
+        var drop = input.BaseObject as PacketDrop ?? (deserialized ? PacketDropConverter.FromDeserialized(input) : null);
         if (drop is null)
         {
             // Summary alerts (DropSummary: counts per location, no packet) come from the same Get-PacketDrop.
             string why = input.BaseObject is DropSummary
                 ? "a DropSummary is a summary alert (drop counts by location) and carries no packet: run Get-PacketDrop -Mode Packet for the packets"
-                : PacketDropConverter.IsDeserializedDrop(input) ? "this deserialized drop carries no NET_DM packet alert (Bytes) to rebuild it from"
+                : deserialized ? "this deserialized drop carries no NET_DM packet alert (Bytes) to rebuild it from"
                 : $"'{input.BaseObject.GetType().Name}' is not a dropped packet";
             WriteError(new ErrorRecord(new PSArgumentException($"Export-PacketDropPcap writes dropped packets from Get-PacketDrop; {why}."),
                 "PacketDropPcapInputNotADrop", ErrorCategory.InvalidArgument, input));

@@ -144,13 +144,13 @@ internal static class Errno
 
     public static string NameOf(int errno) => Names.TryGetValue(errno, out var n) ? n : $"E{errno}";
 
-    /// <summary>strerror text ("Invalid argument").</summary>
     /// <summary>
     /// A failed FIB lookup's errno in words (NETLINK_FIB_LOOKUP's err): fib_table_lookup answers EAGAIN when no route
     /// matches (the routing code turns that into ENETUNREACH), so EAGAIN there means "no route", not "try again".
     /// </summary>
     public static string FibLookupText(int errno) => errno == 11 ? "EAGAIN no route matches" : $"{NameOf(errno)} {TextOf(errno)}";
 
+    /// <summary>strerror text ("Invalid argument").</summary>
     public static string TextOf(int errno) => errno switch
     {
         0 => "Success",

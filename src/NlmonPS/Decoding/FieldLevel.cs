@@ -173,7 +173,7 @@ internal struct LevelCursor
         return true;
     }
 
-    /// <summary>The bytes past the struct, when there are any its fields do not already take (a field of the rest).</summary>
+    /// <summary>The bytes past the struct, when there are any its fields do not already take (a field of the rest ends at the level's end).</summary>
     private readonly bool Tail(out FieldEntry e)
     {
         e = default;
@@ -181,7 +181,7 @@ internal struct LevelCursor
         // Past the struct (its size, not aligned: the attribute's length counts no padding, so bytes up to the next
         // multiple of four are real), and past the elements of a trailing array (tc_u32_sel's keys) its fields found.
         int at = Math.Max(spec.Size, _structEnd), length = _level.Length - at;
-        if (length <= 0 || spec.TakesRest) return false;
+        if (length <= 0) return false;
         e = FieldLevels.StructEntry(spec.HasSecrets ? FieldLevels.SecretTail : FieldLevels.Tail, _level.Start + at, length);
         return true;
     }
@@ -263,7 +263,7 @@ internal static class FieldLevels
     /// </summary>
     public static FieldEntry[]? SharedEntries(in FieldLevel level) =>
         level.Struct2 is null && !level.HasAttributes && level.Struct is { } s && level.Length >= s.RequiredLength
-        && (!level.ShowsTail || level.Length <= s.Size || s.TakesRest) ? s.Template : null;
+        && (!level.ShowsTail || level.Length <= s.Size) ? s.Template : null;   // (a struct with a field of the rest has no template)
 
     /// <summary>The name of the bytes past a struct's known fields (a newer kernel's longer struct), as bytes.</summary>
     public const string TailName = "unknown_tail";

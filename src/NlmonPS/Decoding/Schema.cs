@@ -357,10 +357,6 @@ internal sealed class StructSpec : List<FieldSpec>
         return any;
     }
 
-    /// <summary>Whether a field takes the rest of the struct's bytes (its size 0): then nothing is past the struct.</summary>
-    internal bool TakesRest => _takesRest ??= this.Any(f => f.Size == 0);
-    private bool? _takesRest;
-
     /// <summary>Whether two fields share a name (then a decoded struct lists that name once, with both values).</summary>
     internal bool HasRepeatedNames => _repeated ??= this.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1);
     private bool? _repeated;

@@ -15,21 +15,6 @@ namespace NlmonPS.Protocols.Route;
 /// </summary>
 internal static class TcSummaries
 {
-    /// <summary>netem's loss model, as tc prints it: "loss state P13 P31 P32 P23 P14" or "loss gemodel P R 1-H 1-K".</summary>
-    private static string? LossModel(NetlinkFields? model)
-    {
-        string P(NetlinkFields f, string name, bool complement = false) =>
-            U(f, name) is { } v ? Percent(complement ? uint.MaxValue - v : v) : "?";
-        if (model?["gi"] is NetlinkFields gi)
-            return $"loss state {P(gi, "p13")} {P(gi, "p31")} {P(gi, "p32")} {P(gi, "p23")} {P(gi, "p14")}";
-        if (model?["ge"] is NetlinkFields ge)
-            return $"loss gemodel {P(ge, "p")} {P(ge, "r")} {P(ge, "h", complement: true)} {P(ge, "k1", complement: true)}";
-        return null;
-    }
-
-    /// <summary>netem's probabilities: a u32 scaled to its whole range, as tc prints it ("0.5%").</summary>
-    private static string Percent(ulong scaled) => (100.0 * scaled / uint.MaxValue).ToString("0.###", C) + "%";
-
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     // ---- RTM_*QDISC, RTM_*TCLASS, RTM_*TFILTER, RTM_*CHAIN --------------------------------------------------
@@ -508,6 +493,21 @@ internal static class TcSummaries
                 parts.Add($"key #{i} at {k["off"]}: val {U(k, "val"):x8} mask {U(k, "mask"):x8}");
         return Join(parts.ToArray());
     }
+
+    /// <summary>netem's loss model, as tc prints it: "loss state P13 P31 P32 P23 P14" or "loss gemodel P R 1-H 1-K".</summary>
+    private static string? LossModel(NetlinkFields? model)
+    {
+        string P(NetlinkFields f, string name, bool complement = false) =>
+            U(f, name) is { } v ? Percent(complement ? uint.MaxValue - v : v) : "?";
+        if (model?["gi"] is NetlinkFields gi)
+            return $"loss state {P(gi, "p13")} {P(gi, "p31")} {P(gi, "p32")} {P(gi, "p23")} {P(gi, "p14")}";
+        if (model?["ge"] is NetlinkFields ge)
+            return $"loss gemodel {P(ge, "p")} {P(ge, "r")} {P(ge, "h", complement: true)} {P(ge, "k1", complement: true)}";
+        return null;
+    }
+
+    /// <summary>netem's probabilities: a u32 scaled to its whole range, as tc prints it ("0.5%").</summary>
+    private static string Percent(ulong scaled) => (100.0 * scaled / uint.MaxValue).ToString("0.###", C) + "%";
 
     /// <summary>An unsigned field of a decoded set, whatever its width; null when absent or not a number.</summary>
     private static ulong? U(NetlinkFields? fields, string name) => Number(fields?[name]) is { } n ? (ulong)n : null;
